@@ -1,0 +1,76 @@
+import type { i18n, TFunction } from 'i18next';
+import type { z } from 'zod';
+import type { Catalog } from '../src/catalog/catalog.ts';
+import type { ChannelConfig, Config } from '../src/config/schema.ts';
+import { AppError } from '../src/errors.ts';
+import type { Language, LanguagePreference } from '../src/i18n/index.ts';
+import { languagesFor } from '../src/i18n/index.ts';
+import type { FlagSpec, ParsedArgv } from './argv.ts';
+import type { Doc } from './doc.ts';
+import { joinDocs } from './doc.ts';
+
+export type Surface = 'cli' | 'slack';
+
+/** Progress of long work, shown on stderr by the CLI and by editing the message in Slack. */
+export interface Progress {
+  done: number;
+  total: number;
+  label?: string;
+}
+
+export interface Reply {
+  doc: Doc;
+  /** What `--json` prints; commands without a JSON form leave it out. */
+  json?: unknown;
+  /** CLI exit code: 0 fine, 1 something failed, 2 bad input, 3 an account could not be checked. */
+  exitCode?: number;
+  /** Slack: who sees it. Results go to the channel, help and errors to the asker only. */
+  visibility?: 'channel' | 'private';
+}
+
+/** What the surfaces provide; lazily, so `explain` works with no config file and no AWS. */
+export interface CommandServices {
+  config(): Promise<Config>;
+  /** Filled in by the check engine wiring; absent where the surface has no AWS access. */
+  [service: string]: unknown;
+}
+
+export interface CommandContext {
+  surface: Surface;
+  language: LanguagePreference;
+  i18n: i18n;
+  catalog: Catalog;
+  services: CommandServices;
+  /** Slack only: who asked and where. */
+  userId?: string;
+  channelId?: string;
+  channel?: ChannelConfig | undefined;
+  progress?(progress: Progress): void;
+}
+
+export interface Subcommand<Args = unknown> {
+  readonly name: string;
+  readonly flags: FlagSpec;
+  /** Validates the parsed words; the error message names what is wrong. */
+  readonly args: z.ZodType<Args>;
+  /** Where the command is offered; both when left out. */
+  readonly surfaces?: readonly Surface[];
+  run(args: Args, ctx: CommandContext): Promise<Reply>;
+}
+
+export function defineSubcommand<Args>(definition: Subcommand<Args>): Subcommand<Args> {
+  return definition;
+}
+
+/** Renders once per language of the preference (Japanese first) and joins the parts. */
+export function perLanguage(ctx: CommandContext, render: (t: TFunction, lang: Language) => Doc): Doc {
+  return joinDocs(languagesFor(ctx.language).map((lang) => render(ctx.i18n.getFixedT(lang), lang)));
+}
+
+/** Validates parsed argv with a command's schema, turning zod issues into one bilingual error. */
+export function parseArgs<Args>(command: Subcommand<Args>, argv: ParsedArgv): Args {
+  const parsed = command.args.safeParse(argv);
+  if (parsed.success) return parsed.data;
+  const detail = parsed.error.issues.map((issue) => issue.message).join('; ');
+  throw new AppError('invalid_arguments', detail, { params: { detail } });
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { Control } from '../src/catalog/schema.ts';
+import { defineSubcommand, perLanguage } from './define.ts';
+import { bold, code, type Doc, heading, link, note, text } from './doc.ts';
+import { requireControl } from './resolve.ts';
+
+const Args = z
+  .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })
+  .refine((a) => a.positionals.length === 1, 'give exactly one control ID, e.g. S3.1')
+  .transform((a) => ({ controlId: a.positionals[0] as string }));
+
+export const explain = defineSubcommand({
+  name: 'explain',
+  flags: {},
+  args: Args,
+  async run(args, ctx) {
+    const control = requireControl(ctx.catalog, args.controlId);
+    const doc = perLanguage(ctx, (t, lang): Doc => {
+      const facts = [
+        bold(t('labels.severity')),
+        ` ${t(`severity.${control.severity}`)}   `,
+        bold(t('labels.service')),
+        ` ${control.service}   `,
+        bold(t('labels.configRule')),
+        ' ',
+        control.configRule ? code(control.configRule) : t('labels.none'),
+      ];
+      return [
+        heading(`${control.id} ${control.title[lang]}`),
+        text(facts),
+        ...(control.deprecated ? [note([t('explain.retired')])] : []),
+        text([bold(t('labels.summary'))], [control.summary[lang]]),
+        text([bold(t('labels.remediation'))], ...control.remediation[lang].split('\n').map((l) => [l])),
+        note(
+          [link(control.links[lang], t('explain.docs'))],
+          ...idNote(control, t('explain.securityControlId')),
+        ),
+      ];
+    });
+    return { doc, json: control, visibility: 'private' };
+  },
+});
+
+function idNote(control: Control, label: string) {
+  return control.securityControlId === control.id ? [] : [[`${label}: `, code(control.securityControlId)]];
+}

@@ -1,0 +1,68 @@
+import { distance } from 'fastest-levenshtein';
+import type { Control, Severity } from './schema.ts';
+import { severities } from './schema.ts';
+
+/** Compares control IDs the way people read them: S3.2 before S3.10. */
+export function compareControlIds(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' });
+}
+
+export class Catalog {
+  readonly controls: readonly Control[];
+  readonly #byKey = new Map<string, Control>();
+  readonly #services: Map<string, string>;
+
+  constructor(controls: readonly Control[]) {
+    this.controls = [...controls].sort((a, b) => compareControlIds(a.id, b.id));
+    for (const control of this.controls) {
+      this.#byKey.set(control.id.toLowerCase(), control);
+      // ELBv2.1 is ELB.1 in consolidated findings; either name finds it.
+      if (!this.#byKey.has(control.securityControlId.toLowerCase())) {
+        this.#byKey.set(control.securityControlId.toLowerCase(), control);
+      }
+    }
+    this.#services = new Map(this.controls.map((c) => [c.service.toLowerCase(), c.service]));
+  }
+
+  /** Case-insensitive, by control ID or security control ID. */
+  find(id: string): Control | undefined {
+    return this.#byKey.get(id.trim().toLowerCase());
+  }
+
+  /** The service name as the catalog spells it (`s3` -> `S3`), if any control belongs to it. */
+  service(name: string): string | undefined {
+    return this.#services.get(name.trim().toLowerCase());
+  }
+
+  get services(): string[] {
+    return [...new Set(this.controls.map((c) => c.service))].sort((a, b) => a.localeCompare(b));
+  }
+
+  byService(service: string): Control[] {
+    return this.controls.filter((c) => c.service === service);
+  }
+
+  bySeverity(severity: Severity): Control[] {
+    return this.controls.filter((c) => c.severity === severity);
+  }
+
+  /** The closest IDs (edit distance, then reading order), for "did you mean" answers. */
+  suggest(input: string, limit = 5): string[] {
+    const needle = input.trim().toLowerCase();
+    const scored = this.controls.map((c) => ({ id: c.id, score: distance(needle, c.id.toLowerCase()) }));
+    const best = scored.filter((s) => s.score <= Math.max(2, Math.ceil(needle.length / 3)));
+    best.sort((a, b) => a.score - b.score || compareControlIds(a.id, b.id));
+    return best.slice(0, limit).map((s) => s.id);
+  }
+
+  /** Closest words among services, severities and `all`, for an unknown check target. */
+  suggestTarget(input: string, limit = 3): string[] {
+    const words = [...this.services, ...severities.map((s) => s.toLowerCase()), 'all'];
+    const needle = input.trim().toLowerCase();
+    const scored = words
+      .map((w) => ({ w, score: distance(needle, w.toLowerCase()) }))
+      .filter((s) => s.score <= 2)
+      .sort((a, b) => a.score - b.score);
+    return [...scored.slice(0, limit).map((s) => s.w), ...this.suggest(input, limit)].slice(0, limit);
+  }
+}

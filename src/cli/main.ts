@@ -1,0 +1,103 @@
+import { distance } from 'fastest-levenshtein';
+import { type FlagSpec, parseArgv } from '../../commands/argv.ts';
+import { type CommandContext, parseArgs } from '../../commands/define.ts';
+import { errorMessage } from '../../commands/errors.ts';
+import { findSubcommand, subcommands } from '../../commands/index.ts';
+import { loadCatalog } from '../catalog/load.ts';
+import { AppError, asAppError, type ErrorCode } from '../errors.ts';
+import { createI18n, type LanguagePreference, languageFromLocale } from '../i18n/index.ts';
+import { renderText } from './render-text.ts';
+import { createCliServices } from './services.ts';
+
+const globalFlags: FlagSpec = { json: 'boolean', lang: 'string', help: 'boolean' };
+
+const inputErrors: readonly ErrorCode[] = [
+  'invalid_arguments',
+  'unknown_command',
+  'unknown_control',
+  'unknown_target',
+  'unknown_account',
+  'config_invalid',
+];
+
+/** 2 for anything the user can fix in the command line or config, 3 for AWS refusals, 70 for bugs. */
+export function exitCodeFor(error: AppError): number {
+  if (inputErrors.includes(error.code)) return 2;
+  if (error.code.startsWith('aws_')) return 3;
+  return 70;
+}
+
+function languageFrom(flag: unknown, env: NodeJS.ProcessEnv): LanguagePreference {
+  if (flag !== undefined) {
+    if (flag === 'ja' || flag === 'en' || flag === 'both') return flag;
+    throw new AppError('invalid_arguments', '--lang must be ja, en or both', {
+      params: { detail: '--lang: ja | en | both' },
+    });
+  }
+  const fromEnv = env.FSBP_LANG;
+  if (fromEnv === 'ja' || fromEnv === 'en' || fromEnv === 'both') return fromEnv;
+  return languageFromLocale(env.LC_ALL || env.LC_MESSAGES || env.LANG) ?? 'en';
+}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  isTTY: Boolean(process.stdout.isTTY),
+  env: process.env,
+};
+
+/** Runs one CLI invocation and returns its exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const i18n = createI18n();
+  try {
+    const [name = 'help', ...rest] = argv[0] === '--help' || argv[0] === '-h' ? ['help'] : argv;
+    const command = findSubcommand(name);
+    if (!command || (command.surfaces && !command.surfaces.includes('cli'))) {
+      const closest = subcommands.map((c) => c.name).sort((a, b) => distance(a, name) - distance(b, name))[0];
+      throw new AppError('unknown_command', `unknown command ${name}`, {
+        params: { command: name.slice(0, 40), suggestion: closest ?? 'help' },
+      });
+    }
+    const parsed = parseArgv(rest, { ...globalFlags, ...command.flags });
+    const language = languageFrom(parsed.flags.lang, io.env);
+    const catalog = loadCatalog();
+    const ctx: CommandContext = {
+      surface: 'cli',
+      language,
+      i18n,
+      catalog,
+      services: createCliServices(io.env),
+      progress: io.isTTY ? (p) => io.stderr(`\r${p.done}/${p.total} ${p.label ?? ''}\x1b[K`) : undefined,
+    };
+    const help = findSubcommand('help');
+    if (parsed.flags.help && help) {
+      const reply = await help.run({ topic: command.name } as never, ctx);
+      io.stdout(renderText(reply.doc, { color: io.isTTY }));
+      return 0;
+    }
+    const args = parseArgs(command, parsed);
+    const reply = await command.run(args, ctx);
+    if (ctx.progress) io.stderr('\r\x1b[K');
+    if (parsed.flags.json) io.stdout(`${JSON.stringify(reply.json ?? null, null, 2)}\n`);
+    else io.stdout(renderText(reply.doc, { color: io.isTTY }));
+    return reply.exitCode ?? 0;
+  } catch (error) {
+    const appError = asAppError(error);
+    io.stderr(`${errorMessage(appError, i18n)}\n`);
+    if (
+      appError.code === 'internal' ||
+      appError.code === 'config_invalid' ||
+      appError.code === 'catalog_invalid'
+    ) {
+      io.stderr(`${appError.message}\n`);
+    }
+    return exitCodeFor(appError);
+  }
+}

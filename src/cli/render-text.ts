@@ -1,0 +1,54 @@
+import type { Doc, Inline, Line } from '../../commands/doc.ts';
+
+export interface TextStyle {
+  color: boolean;
+}
+
+const ansi = {
+  bold: ['\x1b[1m', '\x1b[22m'],
+  dim: ['\x1b[2m', '\x1b[22m'],
+  cyan: ['\x1b[36m', '\x1b[39m'],
+} as const;
+
+function wrap(style: TextStyle, kind: keyof typeof ansi, value: string): string {
+  return style.color ? `${ansi[kind][0]}${value}${ansi[kind][1]}` : value;
+}
+
+function inline(part: Inline, style: TextStyle): string {
+  if (typeof part === 'string') return part;
+  if ('bold' in part) return wrap(style, 'bold', part.bold);
+  if ('code' in part) return wrap(style, 'cyan', part.code);
+  return `${part.text} <${part.link}>`;
+}
+
+function line(parts: Line, style: TextStyle): string {
+  return parts.map((p) => inline(p, style)).join('');
+}
+
+/** Renders a command's document for a terminal; colour only when stdout is a TTY. */
+export function renderText(doc: Doc, style: TextStyle = { color: false }): string {
+  const out: string[] = [];
+  for (const block of doc) {
+    switch (block.type) {
+      case 'heading':
+        out.push(wrap(style, 'bold', block.text));
+        break;
+      case 'text':
+        out.push(...block.lines.map((l) => line(l, style)));
+        break;
+      case 'fields':
+        out.push(...block.fields.map((f) => `${f.label}: ${line(f.value, style)}`));
+        break;
+      case 'list':
+        out.push(...block.items.map((l) => `  ${line(l, style)}`));
+        break;
+      case 'note':
+        out.push(...block.lines.map((l) => wrap(style, 'dim', line(l, style))));
+        break;
+      case 'divider':
+        out.push('');
+        break;
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

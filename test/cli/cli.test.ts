@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { packageRoot } from '../../src/paths.ts';
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    isTTY: false,
+    env: { LANG: 'C' },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('fsbp controls', () => {
+  it('prints all 154 entries as JSON with the catalog fields', async () => {
+    const { code, stdout } = await cli('controls', '--json');
+    expect(code).toBe(0);
+    const entries = JSON.parse(stdout) as Record<string, unknown>[];
+    expect(entries).toHaveLength(154);
+    expect(Object.keys(entries[0] as object).sort()).toEqual(
+      [
+        'category',
+        'configRule',
+        'configRuleIsSecurityHubCustom',
+        'deprecated',
+        'id',
+        'links',
+        'parameters',
+        'remediation',
+        'resourceTypes',
+        'scheduleType',
+        'securityControlId',
+        'service',
+        'severity',
+        'summary',
+        'title',
+      ].sort(),
+    );
+  });
+
+  it('filters by service or severity, any case', async () => {
+    const s3 = JSON.parse((await cli('controls', 's3', '--json')).stdout) as { id: string }[];
+    expect(s3.map((c) => c.id)).toEqual([
+      'S3.1',
+      'S3.2',
+      'S3.3',
+      'S3.4',
+      'S3.5',
+      'S3.6',
+      'S3.8',
+      'S3.9',
+      'S3.10',
+      'S3.11',
+      'S3.12',
+    ]);
+    const critical = JSON.parse((await cli('controls', 'critical', '--json')).stdout) as {
+      severity: string;
+    }[];
+    expect(critical).toHaveLength(18);
+    expect(new Set(critical.map((c) => c.severity))).toEqual(new Set(['CRITICAL']));
+  });
+
+  it('lists in text in the chosen language', async () => {
+    const { stdout } = await cli('controls', 'kms', '--lang', 'ja');
+    expect(stdout).toContain('FSBP コントロール (3 件)');
+    expect(stdout).toContain('KMS.1 [中]');
+  });
+});
+
+describe('fsbp explain', () => {
+  it('explains a control in Japanese and in English', async () => {
+    const ja = await cli('explain', 's3.1', '--lang', 'ja');
+    expect(ja.code).toBe(0);
+    expect(ja.stdout).toContain('S3.1 S3 ブロックパブリックアクセス設定を有効にする必要があります');
+    expect(ja.stdout).toContain('重要度 中');
+    expect(ja.stdout).toContain(
+      'https://docs.aws.amazon.com/ja_jp/securityhub/latest/userguide/s3-controls.html#s3-1',
+    );
+    const en = await cli('explain', 's3.1', '--lang', 'en');
+    expect(en.stdout).toContain('S3.1 S3 Block Public Access setting should be enabled');
+    expect(en.stdout).toContain('Severity Medium');
+    expect(en.stdout).toContain(
+      'https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-1',
+    );
+  });
+
+  it('shows both languages, Japanese first', async () => {
+    const { stdout } = await cli('explain', 'ELB.1', '--lang', 'both');
+    expect(stdout.indexOf('ELBv2.1 Application Load Balancer は')).toBeGreaterThanOrEqual(0);
+    expect(stdout.indexOf('ELBv2.1 Application Load Balancer should')).toBeGreaterThan(
+      stdout.indexOf('ELBv2.1 Application Load Balancer は'),
+    );
+  });
+
+  it('exits 2 with a bilingual message and suggestions for an unknown ID', async () => {
+    const { code, stdout, stderr } = await cli('explain', 'S3.99');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'コントロール「S3.99」は見つかりません。近いもの: S3.9, S3.1, S3.2, S3.3, S3.4\n' +
+        'Unknown control "S3.99". Closest: S3.9, S3.1, S3.2, S3.3, S3.4\n',
+    );
+  });
+
+  it('exits 2 on bad input of every kind', async () => {
+    expect((await cli('explain')).code).toBe(2);
+    expect((await cli('explain', 'S3.1', '--lang', 'fr')).code).toBe(2);
+    expect((await cli('explian', 'S3.1')).stderr).toContain('Did you mean "explain"?');
+    expect((await cli('controls', 'bogus')).stderr).toContain('Unknown target "bogus"');
+  });
+});
+
+describe('the fsbp binary', () => {
+  it('runs from bin/ after the build, as npx fsbp does', async () => {
+    const run = promisify(execFile);
+    const { stdout } = await run(
+      process.execPath,
+      ['bin/fsbp.js', 'explain', 'EC2.19', '--lang', 'en', '--json'],
+      {
+        cwd: packageRoot,
+      },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({ id: 'EC2.19', severity: 'CRITICAL' });
+    const failed = await run(process.execPath, ['bin/fsbp.js', 'explain', 'S3.99'], {
+      cwd: packageRoot,
+    }).catch((e) => e);
+    expect(failed.code).toBe(2);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgv, tokenize } from '../../commands/argv.ts';
+import { AppError } from '../../src/errors.ts';
+
+describe('tokenize', () => {
+  it('splits on whitespace and keeps quoted words together, curly quotes included', () => {
+    expect(tokenize('check  S3 EC2.19')).toEqual(['check', 'S3', 'EC2.19']);
+    expect(tokenize('unsuppress 12 --reason "fixed in prod"')).toEqual([
+      'unsuppress',
+      '12',
+      '--reason',
+      'fixed in prod',
+    ]);
+    expect(tokenize('--reason “受け入れ済み のリスク”')).toEqual(['--reason', '受け入れ済み のリスク']);
+    expect(tokenize('a "" b')).toEqual(['a', '', 'b']);
+  });
+});
+
+describe('parseArgv', () => {
+  const spec = {
+    json: 'boolean',
+    account: 'strings',
+    region: 'strings',
+    timeout: 'string',
+    reevaluate: 'boolean',
+  } as const;
+
+  it('reads flags, repeated flags, comma lists, --no- booleans and positionals', () => {
+    expect(
+      parseArgv(
+        [
+          'S3',
+          '--account',
+          'prod',
+          '--account=staging,qa',
+          '--no-reevaluate',
+          '--json',
+          'EC2.19',
+          '--timeout',
+          '30',
+        ],
+        spec,
+      ),
+    ).toEqual({
+      positionals: ['S3', 'EC2.19'],
+      flags: { account: ['prod', 'staging', 'qa'], reevaluate: false, json: true, timeout: '30' },
+    });
+  });
+
+  it('refuses unknown options and missing values with a typed error', () => {
+    expect(() => parseArgv(['--colour'], spec)).toThrow(AppError);
+    expect(() => parseArgv(['--colour'], spec)).toThrow(/unknown option --colour/);
+    expect(() => parseArgv(['--timeout'], spec)).toThrow(/--timeout needs a value/);
+    expect(() => parseArgv(['--account', '--json'], spec)).toThrow(/--account needs a value/);
+  });
+});
