@@ -2,6 +2,7 @@ import type { i18n, TFunction } from 'i18next';
 import type { z } from 'zod';
 import type { Catalog } from '../src/catalog/catalog.ts';
 import type { ChannelConfig, Config } from '../src/config/schema.ts';
+import type { CheckEngine } from '../src/engine/check.ts';
 import { AppError } from '../src/errors.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
@@ -31,8 +32,7 @@ export interface Reply {
 /** What the surfaces provide; lazily, so `explain` works with no config file and no AWS. */
 export interface CommandServices {
   config(): Promise<Config>;
-  /** Filled in by the check engine wiring; absent where the surface has no AWS access. */
-  [service: string]: unknown;
+  checkEngine(): Promise<CheckEngine>;
 }
 
 export interface CommandContext {

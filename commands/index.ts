@@ -1,3 +1,4 @@
+import { check } from './check.ts';
 import { controls } from './controls.ts';
 import type { Subcommand } from './define.ts';
 import { explain } from './explain.ts';

@@ -56,6 +56,7 @@ const defaultIo: CliIo = {
 /** Runs one CLI invocation and returns its exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const i18n = createI18n();
+  const services = createCliServices(io.env);
   try {
     const [name = 'help', ...rest] = argv[0] === '--help' || argv[0] === '-h' ? ['help'] : argv;
     const command = findSubcommand(name);
@@ -73,7 +74,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       language,
       i18n,
       catalog,
-      services: createCliServices(io.env),
+      services,
       progress: io.isTTY ? (p) => io.stderr(`\r${p.done}/${p.total} ${p.label ?? ''}\x1b[K`) : undefined,
     };
     const help = findSubcommand('help');
@@ -99,5 +100,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       io.stderr(`${appError.message}\n`);
     }
     return exitCodeFor(appError);
+  } finally {
+    services.close();
   }
 }

@@ -1,14 +1,36 @@
 import type { CommandServices } from '../../commands/define.ts';
+import { createAwsPort } from '../aws/index.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { type CheckEngine, createCheckEngine } from '../engine/check.ts';
 
-/** Services for the terminal: config is read on first use, so `explain` needs neither config nor AWS. */
-export function createCliServices(env: NodeJS.ProcessEnv): CommandServices {
+export interface CliServices extends CommandServices {
+  close(): void;
+}
+
+/** Services for the terminal, built on first use: `explain` needs neither a config nor AWS. */
+export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
+  let aws: ReturnType<typeof createAwsPort> | undefined;
   let config: Promise<Config> | undefined;
+  let engine: CheckEngine | undefined;
+  const awsPort = () => {
+    aws ??= createAwsPort({ maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8) });
+    return aws;
+  };
   return {
     config() {
-      config ??= loadConfig({ env }).then((loaded) => loaded.config);
+      config ??= loadConfig({
+        env,
+        whoAmI: () => awsPort().whoAmI(env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'),
+      }).then((loaded) => loaded.config);
       return config;
+    },
+    async checkEngine() {
+      engine ??= createCheckEngine({ aws: awsPort(), concurrency: Number(env.FSBP_CONCURRENCY ?? 8) });
+      return engine;
+    },
+    close() {
+      aws?.close();
     },
   };
 }

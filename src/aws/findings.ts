@@ -1,0 +1,99 @@
+import {
+  type AwsSecurityFinding,
+  GetFindingsCommand,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import type { ControlFinding, FindingsPort } from '../engine/ports.ts';
+import { chunk } from './config-rules.ts';
+import { awsCall } from './errors.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+/** GetFindings takes at most 20 values per filter attribute and 100 findings per page. */
+export const filterValuesPerCall = 20;
+export const findingsPageSize = 100;
+
+/** Both finding formats: consolidated (`security-control/S3.1`) and FSBP standard-specific. */
+export const fsbpGeneratorPrefixes = [
+  'security-control/',
+  'aws-foundational-security-best-practices/v/1.0.0/',
+];
+
+/** The control ID of a control finding in either format. */
+export function findingControlId(finding: AwsSecurityFinding): string | null {
+  return (
+    finding.Compliance?.SecurityControlId ??
+    finding.ProductFields?.ControlId ??
+    finding.GeneratorId?.split('/').at(-1) ??
+    null
+  );
+}
+
+export function toControlFinding(finding: AwsSecurityFinding): ControlFinding | null {
+  const controlId = findingControlId(finding);
+  const resource = finding.Resources?.[0];
+  if (!controlId || !finding.Id || !finding.ProductArn || !resource?.Id) return null;
+  return {
+    id: finding.Id,
+    productArn: finding.ProductArn,
+    controlId,
+    accountId: finding.AwsAccountId ?? '',
+    region: finding.Region ?? resource.Region ?? '',
+    resourceType: resource.Type ?? '',
+    resourceId: resource.Id,
+    complianceStatus: finding.Compliance?.Status ?? null,
+    workflowStatus: finding.Workflow?.Status ?? finding.WorkflowState ?? null,
+    noteText: finding.Note?.Text ?? null,
+    updatedAt: finding.UpdatedAt ?? null,
+    title: finding.Title ?? null,
+  };
+}
+
+export interface FindingsAdapterOptions {
+  client: SecurityHubClient;
+  accountId: string;
+  region: string;
+  rateLimit: RateLimiter;
+}
+
+export function createFindingsAdapter(options: FindingsAdapterOptions): FindingsPort {
+  const { client, accountId, region } = options;
+
+  async function batch(controlIds: string[]): Promise<ControlFinding[]> {
+    const out: ControlFinding[] = [];
+    let token: string | undefined;
+    do {
+      const page = await options.rateLimit('GetFindings', accountId, region, () =>
+        awsCall({ operation: 'GetFindings', accountId, region }, () =>
+          client.send(
+            new GetFindingsCommand({
+              Filters: {
+                ComplianceSecurityControlId: controlIds.map((Value) => ({ Value, Comparison: 'EQUALS' })),
+                AwsAccountId: [{ Value: accountId, Comparison: 'EQUALS' }],
+                // With cross-Region aggregation the home Region answers for all; keep this Region's.
+                Region: [{ Value: region, Comparison: 'EQUALS' }],
+                RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+                GeneratorId: fsbpGeneratorPrefixes.map((Value) => ({ Value, Comparison: 'PREFIX' })),
+              },
+              MaxResults: findingsPageSize,
+              NextToken: token,
+            }),
+          ),
+        ),
+      );
+      for (const finding of page.Findings ?? []) {
+        const parsed = toControlFinding(finding);
+        if (parsed) out.push(parsed);
+      }
+      token = page.NextToken || undefined;
+    } while (token);
+    return out;
+  }
+
+  return {
+    async controlFindings(controlIds) {
+      const ids = [...new Set(controlIds)];
+      const batches = await Promise.all(chunk(ids, filterValuesPerCall).map(batch));
+      return batches.flat();
+    },
+  };
+}

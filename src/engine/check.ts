@@ -1,0 +1,182 @@
+import pLimit from 'p-limit';
+import type { Control } from '../catalog/schema.ts';
+import { errorResult, fromFindingsOnly, fromRules, type RuleData } from './assemble.ts';
+import { errorInfo } from './errors.ts';
+import type { AccountRef, AwsPort, ControlFinding, RegionAccess, RuleInfo } from './ports.ts';
+import { type RuleOutcome, reevaluateRules } from './reevaluate.ts';
+import {
+  type CheckReport,
+  type ControlResult,
+  type ControlStatus,
+  controlStatuses,
+  type RegionResult,
+} from './types.ts';
+
+/** GetComplianceDetailsByConfigRule accepts rule names up to 64 characters; longer ones are read from findings. */
+export const maxDetailsRuleNameLength = 64;
+
+export interface CheckAccount extends AccountRef {
+  regions: readonly string[];
+}
+
+export interface CheckProgress {
+  done: number;
+  total: number;
+  label: string;
+}
+
+export interface CheckRequest {
+  targets: readonly string[];
+  controls: readonly Control[];
+  accounts: readonly CheckAccount[];
+  /** Who asked, for the STS session name (`fsbp-<requester>`). */
+  requester: string;
+  reevaluate: boolean;
+  timeoutMs: number;
+  onProgress?: (progress: CheckProgress) => void;
+}
+
+export interface CheckEngineOptions {
+  aws: AwsPort;
+  /** AWS calls in flight at once, across all accounts and regions. */
+  concurrency?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** `securityhub-<managed rule>-<hex suffix>`: the rules Security Hub creates for its controls. */
+export function securityHubRulesFor(configRule: string, rules: readonly RuleInfo[]): RuleInfo[] {
+  const prefix = `securityhub-${configRule}-`;
+  return rules.filter((r) => r.name.startsWith(prefix) && /^[0-9a-f]+$/i.test(r.name.slice(prefix.length)));
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function summarise(results: readonly RegionResult[]): Record<ControlStatus, number> {
+  const summary = Object.fromEntries(controlStatuses.map((s) => [s, 0])) as Record<ControlStatus, number>;
+  for (const region of results) for (const control of region.controls) summary[control.status] += 1;
+  return summary;
+}
+
+export function createCheckEngine(options: CheckEngineOptions) {
+  const limit = pLimit(options.concurrency ?? 8);
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const call = <T>(fn: () => Promise<T>) => limit(fn);
+
+  async function checkRegion(access: RegionAccess, request: CheckRequest): Promise<ControlResult[]> {
+    const allRules = await call(() => access.config.listRules());
+    const ruleControls = request.controls.filter((c) => c.configRule);
+    const rulesOf = new Map(
+      ruleControls.map((c) => [c.id, securityHubRulesFor(c.configRule as string, allRules)]),
+    );
+    const wanted = [...new Map([...rulesOf.values()].flat().map((r) => [r.name, r])).values()];
+    const readable = wanted.filter((r) => r.name.length <= maxDetailsRuleNameLength);
+
+    // Each rule's results are read as soon as its run is over, while other rules still run.
+    const details = new Map<string, Promise<RuleData>>();
+    const outcomes = new Map<string, RuleOutcome>();
+    function readDetails(name: string, outcome: RuleOutcome) {
+      outcomes.set(name, outcome);
+      if (name.length > maxDetailsRuleNameLength || details.has(name)) return;
+      details.set(
+        name,
+        call(() => access.config.evaluations(name)).then(
+          (evaluations) => ({ name, outcome, evaluations, error: null }),
+          (error: unknown) => ({ name, outcome, evaluations: null, error: errorInfo(error) }),
+        ),
+      );
+    }
+    if (request.reevaluate) {
+      await reevaluateRules(access.config, wanted, {
+        timeoutMs: request.timeoutMs,
+        now,
+        sleep,
+        call,
+        onDone: readDetails,
+      });
+    } else {
+      for (const rule of readable) readDetails(rule.name, { status: null, fresh: false, failed: false });
+    }
+    const ruleData = new Map((await Promise.all(details.values())).map((d) => [d.name, d]));
+
+    let findings: ControlFinding[] = [];
+    try {
+      findings = await call(() =>
+        access.findings.controlFindings(request.controls.map((c) => c.securityControlId)),
+      );
+    } catch (error) {
+      const info = errorInfo(error);
+      return request.controls.map((c) => errorResult(c, info));
+    }
+    const findingsOf = new Map<string, ControlFinding[]>();
+    for (const finding of findings) {
+      const list = findingsOf.get(finding.controlId);
+      if (list) list.push(finding);
+      else findingsOf.set(finding.controlId, [finding]);
+    }
+
+    return request.controls.map((control) => {
+      const controlFindings = findingsOf.get(control.securityControlId) ?? [];
+      if (!control.configRule) return fromFindingsOnly(control, controlFindings);
+      const rules = rulesOf.get(control.id) ?? [];
+      if (rules.length > 0 && rules.every((r) => r.name.length > maxDetailsRuleNameLength)) {
+        const result = fromFindingsOnly(control, controlFindings);
+        return { ...result, fresh: rules.every((r) => outcomes.get(r.name)?.fresh ?? false) };
+      }
+      const data = rules
+        .filter((r) => r.name.length <= maxDetailsRuleNameLength)
+        .map(
+          (r) =>
+            ruleData.get(r.name) ?? {
+              name: r.name,
+              outcome: outcomes.get(r.name) ?? { status: null, fresh: false, failed: false },
+              evaluations: [],
+              error: null,
+            },
+        );
+      return fromRules(control, data, controlFindings);
+    });
+  }
+
+  async function run(request: CheckRequest): Promise<CheckReport> {
+    const startedAt = new Date(now()).toISOString();
+    const jobs = request.accounts.flatMap((account) =>
+      account.regions.map((region) => ({ account, region })),
+    );
+    let done = 0;
+    const results = await Promise.all(
+      jobs.map(async ({ account, region }): Promise<RegionResult> => {
+        const result: RegionResult = {
+          accountId: account.id,
+          accountName: account.name ?? null,
+          region,
+          error: null,
+          controls: [],
+        };
+        try {
+          const access = await options.aws.region(account, region, request.requester);
+          result.controls = await checkRegion(access, request);
+        } catch (error) {
+          result.error = errorInfo(error);
+        }
+        done += 1;
+        request.onProgress?.({ done, total: jobs.length, label: `${account.name ?? account.id} ${region}` });
+        return result;
+      }),
+    );
+    return {
+      targets: [...request.targets],
+      startedAt,
+      finishedAt: new Date(now()).toISOString(),
+      results,
+      summary: summarise(results),
+    };
+  }
+
+  return { run };
+}
+
+export type CheckEngine = ReturnType<typeof createCheckEngine>;

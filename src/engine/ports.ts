@@ -1,0 +1,84 @@
+/**
+ * What the check engine needs from AWS, in domain terms. `src/aws` implements these with the SDK;
+ * the engine never sees a client, a command or an SDK error.
+ */
+
+export interface RuleInfo {
+  name: string;
+  /** ACTIVE, EVALUATING, DELETING, DELETING_RESULTS. */
+  state: string;
+}
+
+export interface RuleStatus {
+  name: string;
+  lastSuccessfulEvaluation: Date | null;
+  lastFailedEvaluation: Date | null;
+  lastErrorCode: string | null;
+  lastErrorMessage: string | null;
+}
+
+export type Compliance = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
+
+export interface RuleEvaluation {
+  resourceType: string;
+  resourceId: string;
+  compliance: Compliance;
+  recordedAt: Date | null;
+  annotation: string | null;
+}
+
+export interface StartOutcome {
+  started: string[];
+  /** Already evaluating: the engine waits for that run instead. */
+  busy: string[];
+  /** AWS would not start them (asked again too soon); their last results are reported as not fresh. */
+  refused: string[];
+}
+
+export interface ConfigRulesPort {
+  /** Every rule in the account and region (all pages). */
+  listRules(): Promise<RuleInfo[]>;
+  describeRules(names: readonly string[]): Promise<RuleInfo[]>;
+  statuses(names: readonly string[]): Promise<RuleStatus[]>;
+  startEvaluation(names: readonly string[]): Promise<StartOutcome>;
+  evaluations(ruleName: string): Promise<RuleEvaluation[]>;
+}
+
+export interface ControlFinding {
+  id: string;
+  productArn: string;
+  controlId: string;
+  accountId: string;
+  region: string;
+  resourceType: string;
+  resourceId: string;
+  complianceStatus: string | null;
+  workflowStatus: string | null;
+  noteText: string | null;
+  updatedAt: string | null;
+  title: string | null;
+}
+
+export interface FindingsPort {
+  /** Active FSBP control findings of the given controls in this account and region, either format. */
+  controlFindings(controlIds: readonly string[]): Promise<ControlFinding[]>;
+}
+
+export interface RegionAccess {
+  accountId: string;
+  region: string;
+  config: ConfigRulesPort;
+  findings: FindingsPort;
+}
+
+export interface AccountRef {
+  id: string;
+  name?: string | undefined;
+  roleArn?: string | undefined;
+  externalId?: string | undefined;
+}
+
+export interface AwsPort {
+  /** Credentials and clients for one account and region; throws an AppError when that is refused. */
+  region(account: AccountRef, region: string, requester: string): Promise<RegionAccess>;
+}

@@ -1,0 +1,92 @@
+import type { ConfigRulesPort, RuleInfo, RuleStatus } from './ports.ts';
+
+export interface RuleOutcome {
+  status: RuleStatus | null;
+  /** Results come from a run that finished after this check asked for it. */
+  fresh: boolean;
+  /** The run this check waited for ended in an error (LastErrorCode). */
+  failed: boolean;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Called as soon as a rule's run is over, so its results can be read while others still run. */
+  onDone?: (name: string, outcome: RuleOutcome) => void;
+  /** Runs each AWS call under the engine's concurrency bound. */
+  call: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+const firstPollMs = 400;
+const maxPollMs = 10_000;
+
+function time(date: Date | null): number {
+  return date ? date.getTime() : 0;
+}
+
+/** A run finished after the baseline if either of its end times moved forward. */
+function finishedSince(status: RuleStatus, baseline: RuleStatus | undefined): 'success' | 'failure' | null {
+  const success = time(status.lastSuccessfulEvaluation);
+  const failure = time(status.lastFailedEvaluation);
+  const doneSuccess = success > time(baseline?.lastSuccessfulEvaluation ?? null);
+  const doneFailure = failure > time(baseline?.lastFailedEvaluation ?? null);
+  if (doneSuccess && success >= failure) return 'success';
+  if (doneFailure) return 'failure';
+  return null;
+}
+
+/**
+ * Starts evaluations of the rules and waits for them. Freshness is judged against each rule's own
+ * status before the start, not against our clock, so clock skew with AWS cannot fake or hide a run.
+ * A rule that is already evaluating is not started again; its current run is awaited.
+ */
+export async function reevaluateRules(
+  config: ConfigRulesPort,
+  rules: readonly RuleInfo[],
+  options: WaitOptions,
+): Promise<Map<string, RuleOutcome>> {
+  const outcomes = new Map<string, RuleOutcome>();
+  if (rules.length === 0) return outcomes;
+  const names = rules.map((r) => r.name);
+  const deadline = options.now() + options.timeoutMs;
+  const baseline = new Map((await options.call(() => config.statuses(names))).map((s) => [s.name, s]));
+  const running = rules.filter((r) => r.state === 'EVALUATING').map((r) => r.name);
+  const toStart = names.filter((n) => !running.includes(n));
+  const started = toStart.length
+    ? await options.call(() => config.startEvaluation(toStart))
+    : { started: [], busy: [], refused: [] };
+  const waiting = new Set([...running, ...started.started, ...started.busy]);
+
+  function settle(name: string, outcome: RuleOutcome) {
+    outcomes.set(name, outcome);
+    waiting.delete(name);
+    options.onDone?.(name, outcome);
+  }
+
+  let delay = firstPollMs;
+  while (waiting.size > 0 && options.now() < deadline) {
+    await options.sleep(Math.min(delay, Math.max(0, deadline - options.now())));
+    delay = Math.min(Math.round(delay * 1.5), maxPollMs);
+    const statuses = await options.call(() => config.statuses([...waiting]));
+    const seen = new Set<string>();
+    for (const status of statuses) {
+      seen.add(status.name);
+      const finished = finishedSince(status, baseline.get(status.name));
+      if (finished) settle(status.name, { status, fresh: true, failed: finished === 'failure' });
+    }
+    // Custom Lambda rules have no evaluation status: their state returning to ACTIVE is the signal.
+    const silent = [...waiting].filter((n) => !seen.has(n));
+    if (silent.length > 0) {
+      for (const rule of await options.call(() => config.describeRules(silent))) {
+        if (rule.state !== 'EVALUATING') settle(rule.name, { status: null, fresh: true, failed: false });
+      }
+    }
+  }
+  for (const name of names) {
+    if (!outcomes.has(name)) {
+      settle(name, { status: baseline.get(name) ?? null, fresh: false, failed: false });
+    }
+  }
+  return outcomes;
+}
