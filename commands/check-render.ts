@@ -14,6 +14,8 @@ export interface RenderOptions {
 
 /** How many failing resources a control lists before "and N more". */
 export const resourcesShown = 10;
+/** How many not-evaluated control IDs a Region line names. */
+export const notEvaluatedShown = 20;
 
 function where(region: RegionResult): string {
   return region.accountName
@@ -109,9 +111,15 @@ export function renderCheckReport(report: CheckReport, options: RenderOptions): 
     );
   }
   const notes: Line[] = [];
-  if (notEvaluated.length > 0) {
-    const ids = [...new Set(notEvaluated.map((p) => p.control.controlId))];
-    notes.push([t('check.notEvaluated', { count: ids.length, ids: ids.slice(0, 30).join(', ') })]);
+  for (const region of report.results) {
+    const ids = notEvaluated.filter((p) => p.region === region).map((p) => p.control.controlId);
+    if (ids.length === 0) continue;
+    const shown = ids.slice(0, notEvaluatedShown).join(', ');
+    const rest =
+      ids.length > notEvaluatedShown ? ` ${t('check.more', { count: ids.length - notEvaluatedShown })}` : '';
+    notes.push([
+      t('check.notEvaluated', { where: where(region), count: ids.length, ids: `${shown}${rest}` }),
+    ]);
   }
   if (!options.reevaluate) notes.push([t('check.notReevaluated')]);
   else if (stale.length > 0) notes.push([t('check.stale', { count: stale.length })]);

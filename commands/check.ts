@@ -95,6 +95,7 @@ function requesterOf(ctx: CommandContext): string {
 
 export const check = defineSubcommand({
   name: 'check',
+  longRunning: true,
   flags: { account: 'strings', region: 'strings', timeout: 'string', reevaluate: 'boolean' },
   args: Args,
   async run(args: CheckArgs, ctx) {

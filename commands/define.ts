@@ -33,6 +33,8 @@ export interface Reply {
 export interface CommandServices {
   config(): Promise<Config>;
   checkEngine(): Promise<CheckEngine>;
+  /** Slack only: remembers a user's reply language. */
+  setUserLanguage?(userId: string, language: LanguagePreference): Promise<void>;
 }
 
 export interface CommandContext {
@@ -55,6 +57,8 @@ export interface Subcommand<Args = unknown> {
   readonly args: z.ZodType<Args>;
   /** Where the command is offered; both when left out. */
   readonly surfaces?: readonly Surface[];
+  /** Long work: Slack posts a placeholder at once and updates it with progress. */
+  readonly longRunning?: boolean;
   run(args: Args, ctx: CommandContext): Promise<Reply>;
 }
 

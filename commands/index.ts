@@ -1,18 +1,31 @@
+import { distance } from 'fastest-levenshtein';
 import { check } from './check.ts';
 import { controls } from './controls.ts';
 import type { Subcommand } from './define.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
+import { lang } from './lang.ts';
 
 export const help = createHelp(() => subcommands);
 
 /** Every subcommand of `/fsbp` and `fsbp`, alphabetical. A test keeps this list and the folder in step. */
 export const subcommands: readonly Subcommand<never>[] = [
+  check,
   controls,
   explain,
   help,
+  lang,
 ] as unknown as Subcommand<never>[];
 
 export function findSubcommand(name: string): Subcommand<never> | undefined {
   return subcommands.find((c) => c.name === name.toLowerCase());
+}
+
+/** The registered name closest to what was typed, for "did you mean" answers. */
+export function suggestCommand(
+  input: string,
+  names: readonly string[] = subcommands.map((c) => c.name),
+): string {
+  const typed = input.toLowerCase();
+  return [...names].sort((a, b) => distance(a, typed) - distance(b, typed))[0] ?? 'help';
 }

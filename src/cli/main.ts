@@ -1,8 +1,7 @@
-import { distance } from 'fastest-levenshtein';
 import { type FlagSpec, parseArgv } from '../../commands/argv.ts';
 import { type CommandContext, parseArgs } from '../../commands/define.ts';
 import { errorMessage } from '../../commands/errors.ts';
-import { findSubcommand, subcommands } from '../../commands/index.ts';
+import { findSubcommand, subcommands, suggestCommand } from '../../commands/index.ts';
 import { loadCatalog } from '../catalog/load.ts';
 import { AppError, asAppError, type ErrorCode } from '../errors.ts';
 import { createI18n, type LanguagePreference, languageFromLocale } from '../i18n/index.ts';
@@ -53,17 +52,30 @@ const defaultIo: CliIo = {
   env: process.env,
 };
 
+/** `fsbp serve`: runs the Slack app until SIGINT/SIGTERM. */
+async function serve(io: CliIo): Promise<number> {
+  const { startBot } = await import('../app.ts');
+  const bot = await startBot(io.env);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await bot.stop();
+  return 0;
+}
+
 /** Runs one CLI invocation and returns its exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const i18n = createI18n();
   const services = createCliServices(io.env);
   try {
     const [name = 'help', ...rest] = argv[0] === '--help' || argv[0] === '-h' ? ['help'] : argv;
+    if (name === 'serve') return await serve(io);
     const command = findSubcommand(name);
     if (!command || (command.surfaces && !command.surfaces.includes('cli'))) {
-      const closest = subcommands.map((c) => c.name).sort((a, b) => distance(a, name) - distance(b, name))[0];
+      const offered = subcommands.filter((c) => !c.surfaces || c.surfaces.includes('cli')).map((c) => c.name);
       throw new AppError('unknown_command', `unknown command ${name}`, {
-        params: { command: name.slice(0, 40), suggestion: closest ?? 'help' },
+        params: { command: name.slice(0, 40), suggestion: suggestCommand(name, offered) },
       });
     }
     const parsed = parseArgv(rest, { ...globalFlags, ...command.flags });

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { AppError } from '../src/errors.ts';
+import { defineSubcommand, perLanguage } from './define.ts';
+import { text } from './doc.ts';
+
+const Args = z
+  .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })
+  .refine((a) => a.positionals.length === 1, 'choose ja, en or both')
+  .transform((a) => a.positionals[0]?.toLowerCase())
+  .pipe(z.enum(['ja', 'en', 'both'], { error: 'choose ja, en or both' }))
+  .transform((language) => ({ language }));
+
+export const lang = defineSubcommand({
+  name: 'lang',
+  flags: {},
+  args: Args,
+  surfaces: ['slack'],
+  async run(args, ctx) {
+    if (!ctx.userId || !ctx.services.setUserLanguage) {
+      throw new AppError('invalid_arguments', 'lang needs a Slack user', {
+        params: { detail: 'only in Slack' },
+      });
+    }
+    await ctx.services.setUserLanguage(ctx.userId, args.language);
+    const doc = perLanguage({ ...ctx, language: args.language }, (t) => [text([t('lang.saved')])]);
+    return { doc, visibility: 'private' };
+  },
+});

@@ -1,0 +1,65 @@
+import { subcommands } from '../commands/index.ts';
+import { createAwsPort } from './aws/index.ts';
+import { loadCatalog } from './catalog/load.ts';
+import { loadConfig } from './config/load.ts';
+import { createCheckEngine } from './engine/check.ts';
+import { createI18n } from './i18n/index.ts';
+import { createLogger } from './log.ts';
+import { createSlackApp, type SlackAppHandle } from './slack/app.ts';
+import { parseSlackEnv } from './slack/env.ts';
+import { openSqliteStore } from './store/sqlite.ts';
+
+export interface RunningBot {
+  slack: SlackAppHandle;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: the only module that knows every layer. Validates the environment and the
+ * config before anything listens, so a bad setting stops start-up with a message naming it.
+ */
+export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<RunningBot> {
+  const logger = createLogger({ level: env.LOG_LEVEL });
+  const slackEnv = parseSlackEnv(env);
+  const catalog = loadCatalog();
+  const aws = createAwsPort({ maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8) });
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const { config, source } = await loadConfig({ env, whoAmI: () => aws.whoAmI(region) });
+  const store = openSqliteStore({ path: slackEnv.FSBP_STORE });
+  const engine = createCheckEngine({ aws, concurrency: Number(env.FSBP_CONCURRENCY ?? 8) });
+  const slack = createSlackApp(
+    slackEnv,
+    {
+      config,
+      catalog,
+      i18n: createI18n(),
+      store,
+      commands: subcommands,
+      logger,
+      services: {
+        config: async () => config,
+        checkEngine: async () => engine,
+        setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
+      },
+    },
+    logger,
+  );
+  await slack.start();
+  logger.info(
+    {
+      mode: slack.mode,
+      port: slack.mode === 'http' ? slackEnv.PORT : undefined,
+      config: source ?? 'own account',
+      accounts: config.accounts.length,
+    },
+    'fsbp-bot is running',
+  );
+  return {
+    slack,
+    async stop() {
+      await slack.stop();
+      aws.close();
+      store.close();
+    },
+  };
+}

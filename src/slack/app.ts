@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { boltLogger } from './bolt-logger.ts';
+import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
+import type { SlackEnv } from './env.ts';
+import { createLanguageResolver } from './language.ts';
+import { createChannelPacer } from './pacer.ts';
+
+export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace'>;
+
+export interface SlackAppHandle {
+  app: App;
+  mode: 'http' | 'socket';
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** How long a claimed trigger ID is remembered, to drop a retried delivery of the same request. */
+const claimTtlMs = 60 * 60 * 1000;
+
+function healthz(_req: IncomingMessage, res: ServerResponse) {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"ok":true}');
+}
+
+/** The Bolt app: one `/fsbp` command; Socket Mode with an app token, else HTTP on /slack/events. */
+export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Logger): SlackAppHandle {
+  const clientOptions = env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {};
+  const socket = Boolean(env.SLACK_APP_TOKEN);
+  const app = socket
+    ? new App({
+        token: env.SLACK_BOT_TOKEN,
+        appToken: env.SLACK_APP_TOKEN,
+        socketMode: true,
+        clientOptions,
+        logger: boltLogger(logger),
+      })
+    : new App({
+        token: env.SLACK_BOT_TOKEN,
+        signingSecret: env.SLACK_SIGNING_SECRET as string,
+        endpoints: '/slack/events',
+        customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz }],
+        clientOptions,
+        logger: boltLogger(logger),
+      });
+
+  const dispatchDeps: DispatchDeps = {
+    ...deps,
+    resolveLanguage: createLanguageResolver({
+      store: deps.store,
+      client: app.client,
+      defaultLanguage: deps.config.defaultLanguage,
+      logger,
+    }),
+    pace: createChannelPacer(),
+  };
+
+  app.command('/fsbp', async ({ command, ack, respond, client }) => {
+    // Acknowledge first, before any lookup or AWS call: Slack gives us 3 seconds.
+    await ack();
+    if (!(await deps.store.claimOnce(`slash:${command.trigger_id}`, claimTtlMs))) {
+      logger.info({ trigger: command.trigger_id }, 'duplicate delivery of a slash command ignored');
+      return;
+    }
+    await handleSlashCommand(dispatchDeps, { command, respond, client });
+  });
+
+  app.error(async (error) => {
+    logger.error(
+      { err: error, code: (error as { code?: string }).code },
+      'unhandled error in a Bolt listener',
+    );
+  });
+
+  return {
+    app,
+    mode: socket ? 'socket' : 'http',
+    async start() {
+      if (socket) await app.start();
+      else await app.start(env.PORT);
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { runCli } from '../../src/cli/main.ts';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in-process with a config file written from an object. */
+export async function runWithConfig(
+  config: unknown,
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'fsbp-cli-'));
+  const path = join(dir, 'fsbp.config.yaml');
+  writeFileSync(path, stringify(config));
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    isTTY: false,
+    env: { ...process.env, FSBP_CONFIG: path, LANG: 'C', ...env },
+  });
+  return { code, stdout, stderr };
+}
+
+/** Points the AWS SDK's standard variables at an emulator, as an operator would at a real endpoint. */
+export function useAwsEndpoint(url: string): void {
+  process.env.AWS_ENDPOINT_URL = url;
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+  process.env.AWS_SECRET_ACCESS_KEY = 'example';
+  process.env.AWS_REGION = 'ap-northeast-1';
+}
