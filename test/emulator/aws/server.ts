@@ -1,0 +1,359 @@
+// HTTP front end of the AWS emulator: one port for STS (query), Config (JSON 1.1) and Security Hub (REST-JSON),
+// SigV4 checks, throttling, fault injection, call log and the /_emulator admin endpoints.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleConfig } from './config-service.ts';
+import {
+  AwsError,
+  badSignature,
+  incompleteSignature,
+  internalError,
+  missingAuth,
+  renderError,
+  type Service,
+  throttled,
+  unknownCredentials,
+  type WireResponse,
+} from './errors.ts';
+import { EvaluationEngine } from './evaluation.ts';
+import { type FaultConfig, Faults } from './faults.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { handleSecurityHub, SnapshotStore, securityHubOperation } from './security-hub.ts';
+import { parseAmzDate, parseAuthorization, verifySignature } from './sigv4.ts';
+import { type EmulatorState, exportState, type NormalizedState, parseState } from './state.ts';
+import { handleSts, IdentityStore, type Principal } from './sts.ts';
+
+export type { FaultConfig } from './faults.ts';
+export type { EmulatorState } from './state.ts';
+
+export interface CallRecord {
+  service: Service;
+  operation: string;
+  accountId: string;
+  region: string;
+  status: number;
+  at: number;
+}
+
+export interface AwsEmulator {
+  url: string;
+  port: number;
+  getState(): EmulatorState;
+  setState(s: EmulatorState): void;
+  setFaults(f: FaultConfig): void;
+  calls(): CallRecord[];
+  resetCalls(): void;
+  /** Test hook: every temporary credential issued so far is expired from now on. */
+  expireSessions(): void;
+  close(): Promise<void>;
+}
+
+const MAX_SKEW_MS = 15 * 60 * 1000;
+
+interface Route {
+  service: Service;
+  operation: string;
+  params?: URLSearchParams;
+}
+
+function route(req: IncomingMessage, path: string, body: string): Route {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string') {
+    const [prefix, op = ''] = target.split('.');
+    if (prefix === 'StarlingDoveService') return { service: 'config', operation: op };
+    return { service: 'config', operation: target };
+  }
+  const type = String(req.headers['content-type'] ?? '');
+  if (req.method === 'POST' && path === '/' && type.startsWith('application/x-www-form-urlencoded')) {
+    const params = new URLSearchParams(body);
+    return { service: 'sts', operation: params.get('Action') ?? '', params };
+  }
+  return { service: 'securityhub', operation: securityHubOperation(req.method ?? 'GET', path) ?? '' };
+}
+
+function headerMap(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : v;
+  return out;
+}
+
+function queryMap(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const all = params.getAll(key);
+    out[key] = all.length === 1 ? (all[0] ?? '') : all;
+  }
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, wire: WireResponse): void {
+  const body = Buffer.from(wire.body);
+  res.writeHead(wire.status, { ...wire.headers, 'content-length': String(body.length) });
+  res.end(body);
+}
+
+export async function startAwsEmulator(opts: { state: EmulatorState; port?: number }): Promise<AwsEmulator> {
+  let state: NormalizedState = parseState(opts.state);
+  let callLog: CallRecord[] = [];
+  const identities = new IdentityStore();
+  const engine = new EvaluationEngine(() => state);
+  const limiter = new RateLimiter();
+  const snapshots = new SnapshotStore();
+  const faults = new Faults();
+  const sleeps = new Set<NodeJS.Timeout>();
+
+  const replaceState = (input: unknown, source: string) => {
+    const next = parseState(input, source);
+    engine.cancelAll();
+    limiter.reset();
+    snapshots.clear();
+    state = next;
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        sleeps.delete(t);
+        resolve();
+      }, ms);
+      sleeps.add(t);
+    });
+
+  async function authenticate(
+    req: IncomingMessage,
+    r: Route,
+    path: string,
+    query: URLSearchParams,
+    body: Buffer,
+  ) {
+    const now = Date.now();
+    const headers = headerMap(req);
+    const header = headers.authorization;
+    if (!header) throw missingAuth(r.service);
+    const auth = parseAuthorization(header);
+    if (!auth) {
+      throw incompleteSignature(
+        r.service,
+        `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=${header}`,
+      );
+    }
+    if (auth.service !== r.service) {
+      throw badSignature(r.service, `Credential should be scoped to correct service: '${r.service}'. `);
+    }
+    const amzDate = parseAmzDate(headers['x-amz-date']);
+    if (!amzDate || !headers['x-amz-date']?.startsWith(auth.shortDate)) {
+      throw incompleteSignature(
+        r.service,
+        'X-Amz-Date is missing or does not match the credential scope date.',
+      );
+    }
+    if (Math.abs(now - amzDate.getTime()) > MAX_SKEW_MS) {
+      const fmt = (d: Date) =>
+        d
+          .toISOString()
+          .replace(/[-:]/g, '')
+          .replace(/\.\d{3}/, '');
+      throw badSignature(
+        r.service,
+        `Signature expired: ${headers['x-amz-date']} is now earlier than ${fmt(new Date(now - MAX_SKEW_MS))} (${fmt(new Date(now))} - 15 min.)`,
+      );
+    }
+    const principal = identities.resolve(
+      state,
+      r.service,
+      auth.accessKeyId,
+      headers['x-amz-security-token'],
+      now,
+    );
+    const ok = await verifySignature(
+      { method: req.method ?? 'GET', path, query: queryMap(query), headers, body },
+      auth,
+      amzDate,
+      principal,
+    );
+    if (!ok) throw badSignature(r.service);
+    if (r.service !== 'sts' && state.accounts[principal.accountId]?.disabledRegions?.includes(auth.region)) {
+      throw unknownCredentials(r.service);
+    }
+    return { principal, region: auth.region };
+  }
+
+  function dispatch(
+    r: Route,
+    principal: Principal,
+    region: string,
+    body: string,
+    query: URLSearchParams,
+    requestId: string,
+  ): WireResponse {
+    const now = Date.now();
+    if (r.service === 'sts') {
+      const xml = handleSts(
+        { state, principal, region, now, requestId, identities },
+        r.params ?? new URLSearchParams(),
+      );
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+        body: xml,
+      };
+    }
+    if (r.service === 'config') {
+      const out = handleConfig(
+        { state, accountId: principal.accountId, region, now, engine },
+        r.operation,
+        body,
+      );
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId },
+        body: JSON.stringify(out),
+      };
+    }
+    const out = handleSecurityHub(
+      { state, accountId: principal.accountId, region, now, snapshots },
+      r.operation,
+      body,
+      query,
+    );
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+      body: JSON.stringify(out),
+    };
+  }
+
+  async function handleAws(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): Promise<void> {
+    const requestId = randomUUID();
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const body = raw.toString('utf8');
+    const r = route(req, url.pathname, body);
+    const scope = parseAuthorization(String(req.headers.authorization ?? ''));
+    const record: CallRecord = {
+      service: r.service,
+      operation: r.operation,
+      accountId: '',
+      region: scope?.region ?? '',
+      status: 0,
+      at: Date.now(),
+    };
+    let wire: WireResponse;
+    try {
+      const { principal, region } = await authenticate(req, r, path, url.searchParams, raw);
+      record.accountId = principal.accountId;
+      record.region = region;
+      if (r.operation === '') {
+        throw r.service === 'sts'
+          ? new AwsError('InvalidAction', 'Could not find operation for version 2011-06-15', 400)
+          : new AwsError(
+              'UnknownOperationException',
+              `No operation for ${req.method} ${url.pathname}`,
+              404,
+              false,
+            );
+      }
+      if (!limiter.take(state, r.service, r.operation, principal.accountId, region, Date.now()))
+        throw throttled(r.service);
+      const decision = faults.decide(r.service, r.operation);
+      if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+      if (decision.fault === 'throttle') throw throttled(r.service);
+      if (decision.fault === 'error') throw internalError(r.service);
+      wire = dispatch(r, principal, region, body, url.searchParams, requestId);
+    } catch (err) {
+      const e =
+        err instanceof AwsError
+          ? err
+          : new AwsError(
+              r.service === 'securityhub' ? 'InternalException' : 'InternalFailure',
+              String(err),
+              500,
+            );
+      if (!(err instanceof AwsError)) console.error('[aws-emulator] internal error', err);
+      wire = renderError(r.service, e, requestId);
+    }
+    record.status = wire.status;
+    callLog.push(record);
+    send(res, wire);
+  }
+
+  function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): void {
+    const key = `${req.method} ${url.pathname}`;
+    const input = () => JSON.parse(raw.toString('utf8') || '{}') as unknown;
+    let status = 200;
+    let value: unknown = { ok: true };
+    try {
+      if (key === 'GET /_emulator/state') value = exportState(state);
+      else if (key === 'POST /_emulator/state') replaceState(input(), 'state (POST /_emulator/state)');
+      else if (key === 'GET /_emulator/faults') value = faults.get();
+      else if (key === 'POST /_emulator/faults') faults.set(input() as FaultConfig);
+      else if (key === 'GET /_emulator/calls') value = callLog;
+      else if (key === 'DELETE /_emulator/calls') callLog = [];
+      else if (key === 'POST /_emulator/expire-sessions') identities.expireAll();
+      else {
+        status = 404;
+        value = { error: `unknown admin endpoint ${key}` };
+      }
+    } catch (err) {
+      status = 400;
+      value = { error: err instanceof Error ? err.message : String(err) };
+    }
+    send(res, {
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(value, null, 2),
+    });
+  }
+
+  const server = createServer((req, res) => {
+    readBody(req)
+      .then((raw) => {
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        if (url.pathname.startsWith('/_emulator/')) return handleAdmin(req, res, url, raw);
+        return handleAws(req, res, url, raw);
+      })
+      .catch((err: unknown) => {
+        console.error('[aws-emulator] request failed', err);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    getState: () => exportState(state),
+    setState: (s) => replaceState(s, 'state'),
+    setFaults: (f) => faults.set(f),
+    calls: () => callLog.map((c) => ({ ...c })),
+    resetCalls: () => {
+      callLog = [];
+    },
+    expireSessions: () => identities.expireAll(),
+    close: async () => {
+      engine.cancelAll();
+      for (const t of sleeps) clearTimeout(t);
+      sleeps.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
