@@ -22,11 +22,14 @@ export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   const logger = createLogger({ level: env.LOG_LEVEL });
   const slackEnv = parseSlackEnv(env);
   const catalog = loadCatalog();
-  const aws = createAwsPort({ maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8) });
+  const aws = createAwsPort({
+    maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8),
+    concurrency: Number(env.FSBP_CONCURRENCY ?? 8),
+  });
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const { config, source } = await loadConfig({ env, whoAmI: () => aws.whoAmI(region) });
   const store = openSqliteStore({ path: slackEnv.FSBP_STORE });
-  const engine = createCheckEngine({ aws, concurrency: Number(env.FSBP_CONCURRENCY ?? 8) });
+  const engine = createCheckEngine({ aws });
   const slack = createSlackApp(
     slackEnv,
     {

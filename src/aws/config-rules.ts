@@ -6,7 +6,7 @@ import {
   StartConfigRulesEvaluationCommand,
 } from '@aws-sdk/client-config-service';
 import type { ConfigRulesPort, RuleEvaluation, RuleInfo, RuleStatus, StartOutcome } from '../engine/ports.ts';
-import { awsCall, errorName } from './errors.ts';
+import { type AwsCaller, errorName, toAppError } from './errors.ts';
 
 /** StartConfigRulesEvaluation and DescribeConfigRuleEvaluationStatus take at most 25 names a call. */
 export const ruleNamesPerCall = 25;
@@ -24,13 +24,14 @@ export interface ConfigRulesAdapterOptions {
   startClient: ConfigServiceClient;
   accountId: string;
   region: string;
+  call: AwsCaller;
   sleep?: (ms: number) => Promise<void>;
 }
 
 const startAttempts = 5;
 
 export function createConfigRulesAdapter(options: ConfigRulesAdapterOptions): ConfigRulesPort {
-  const { client, accountId, region } = options;
+  const { client, accountId, region, call } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const scope = (operation: string) => ({ operation, accountId, region });
 
@@ -38,7 +39,7 @@ export function createConfigRulesAdapter(options: ConfigRulesAdapterOptions): Co
     const rules: RuleInfo[] = [];
     let token: string | undefined;
     do {
-      const page = await awsCall(scope('DescribeConfigRules'), () =>
+      const page = await call(scope('DescribeConfigRules'), () =>
         client.send(
           new DescribeConfigRulesCommand({
             ...(names ? { ConfigRuleNames: [...names] } : {}),
@@ -59,7 +60,7 @@ export function createConfigRulesAdapter(options: ConfigRulesAdapterOptions): Co
     const out: RuleStatus[] = [];
     let token: string | undefined;
     do {
-      const page = await awsCall(scope('DescribeConfigRuleEvaluationStatus'), () =>
+      const page = await call(scope('DescribeConfigRuleEvaluationStatus'), () =>
         client.send(
           new DescribeConfigRuleEvaluationStatusCommand({ ConfigRuleNames: names, NextToken: token }),
         ),
@@ -85,7 +86,12 @@ export function createConfigRulesAdapter(options: ConfigRulesAdapterOptions): Co
     const busy: string[] = [];
     for (let attempt = 1; attempt <= startAttempts; attempt++) {
       try {
-        await options.startClient.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: pending }));
+        // Raw SDK errors here: LimitExceededException is read below, not converted.
+        await call(scope('StartConfigRulesEvaluation'), () =>
+          options.startClient.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: pending })),
+        ).catch((error: { cause?: unknown }) => {
+          throw error.cause ?? error;
+        });
         return { started: pending, busy, refused: [] };
       } catch (error) {
         const name = errorName(error);
@@ -100,7 +106,7 @@ export function createConfigRulesAdapter(options: ConfigRulesAdapterOptions): Co
           name !== 'ThrottlingException' &&
           !/InternalFailure|InternalError|ServiceUnavailable/.test(name)
         ) {
-          await awsCall(scope('StartConfigRulesEvaluation'), () => Promise.reject(error));
+          throw toAppError(error, scope('StartConfigRulesEvaluation'));
         }
         await sleep(Math.round(2 ** attempt * 200 * (0.5 + Math.random())));
       }
@@ -127,7 +133,7 @@ export function createConfigRulesAdapter(options: ConfigRulesAdapterOptions): Co
       const out: RuleEvaluation[] = [];
       let token: string | undefined;
       do {
-        const page = await awsCall(scope('GetComplianceDetailsByConfigRule'), () =>
+        const page = await call(scope('GetComplianceDetailsByConfigRule'), () =>
           client.send(
             new GetComplianceDetailsByConfigRuleCommand({
               ConfigRuleName: ruleName,

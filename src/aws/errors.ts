@@ -74,3 +74,10 @@ export async function awsCall<T>(scope: CallScope, fn: () => Promise<T>): Promis
     throw toAppError(error, scope);
   }
 }
+
+/** Runs an SDK call under the process-wide bound on calls in flight, converting its errors. */
+export type AwsCaller = <T>(scope: CallScope, fn: () => Promise<T>) => Promise<T>;
+
+export function createAwsCaller(limit: <T>(fn: () => Promise<T>) => Promise<T>): AwsCaller {
+  return (scope, fn) => limit(() => awsCall(scope, fn));
+}

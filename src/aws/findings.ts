@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-securityhub';
 import type { ControlFinding, FindingsPort } from '../engine/ports.ts';
 import { chunk } from './config-rules.ts';
-import { awsCall } from './errors.ts';
+import type { AwsCaller } from './errors.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 /** GetFindings takes at most 20 values per filter attribute and 100 findings per page. */
@@ -53,17 +53,18 @@ export interface FindingsAdapterOptions {
   accountId: string;
   region: string;
   rateLimit: RateLimiter;
+  call: AwsCaller;
 }
 
 export function createFindingsAdapter(options: FindingsAdapterOptions): FindingsPort {
-  const { client, accountId, region } = options;
+  const { client, accountId, region, call } = options;
 
   async function batch(controlIds: string[]): Promise<ControlFinding[]> {
     const out: ControlFinding[] = [];
     let token: string | undefined;
     do {
       const page = await options.rateLimit('GetFindings', accountId, region, () =>
-        awsCall({ operation: 'GetFindings', accountId, region }, () =>
+        call({ operation: 'GetFindings', accountId, region }, () =>
           client.send(
             new GetFindingsCommand({
               Filters: {

@@ -2,17 +2,20 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import pLimit from 'p-limit';
 import type { AccountRef, AwsPort, RegionAccess } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import { createConfigRulesAdapter } from './config-rules.ts';
 import { createRoleCredentials } from './credentials.ts';
-import { awsCall } from './errors.ts';
+import { awsCall, createAwsCaller } from './errors.ts';
 import { createFindingsAdapter } from './findings.ts';
 import { createRateLimiter } from './rate-limit.ts';
 
 export interface AwsAdapterOptions {
   /** SDK attempts per call (throttling and 5xx are retried with backoff and jitter). */
   maxAttempts?: number;
+  /** AWS calls in flight at once across all accounts and Regions (waiting for a rate limit holds no slot). */
+  concurrency?: number;
   /** Base credentials; the SDK's default chain when left out. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
@@ -42,6 +45,7 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
   const roles = createRoleCredentials({ stsClient });
   const regions = new Map<string, { access: RegionAccess; clients: { destroy(): void }[] }>();
   const rateLimit = createRateLimiter();
+  const call = createAwsCaller(pLimit(options.concurrency ?? 8));
 
   function credentialsFor(account: AccountRef, region: string, requester: string) {
     const { roleArn } = account;
@@ -82,8 +86,20 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
       const access: RegionAccess = {
         accountId: account.id,
         region,
-        config: createConfigRulesAdapter({ client: config, startClient, accountId: account.id, region }),
-        findings: createFindingsAdapter({ client: securityHub, accountId: account.id, region, rateLimit }),
+        config: createConfigRulesAdapter({
+          client: config,
+          startClient,
+          accountId: account.id,
+          region,
+          call,
+        }),
+        findings: createFindingsAdapter({
+          client: securityHub,
+          accountId: account.id,
+          region,
+          rateLimit,
+          call,
+        }),
       };
       regions.set(key, { access, clients: [config, startClient, securityHub] });
       return access;

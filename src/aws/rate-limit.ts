@@ -23,7 +23,7 @@ export function createRateLimiter(rates = securityHubRates) {
     const key = `${operation}|${accountId}|${region}`;
     let throttle = throttles.get(key);
     if (!throttle) {
-      const wrapped = pThrottle({ limit: rate.limit, interval: rate.intervalMs })(
+      const wrapped = pThrottle({ limit: rate.limit, interval: rate.intervalMs, strict: true })(
         (run: () => Promise<unknown>) => run(),
       );
       throttle = <T>(run: () => Promise<T>) => wrapped(run) as Promise<T>;

@@ -14,7 +14,10 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
   let config: Promise<Config> | undefined;
   let engine: CheckEngine | undefined;
   const awsPort = () => {
-    aws ??= createAwsPort({ maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8) });
+    aws ??= createAwsPort({
+      maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8),
+      concurrency: Number(env.FSBP_CONCURRENCY ?? 8),
+    });
     return aws;
   };
   return {
@@ -26,7 +29,7 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
       return config;
     },
     async checkEngine() {
-      engine ??= createCheckEngine({ aws: awsPort(), concurrency: Number(env.FSBP_CONCURRENCY ?? 8) });
+      engine ??= createCheckEngine({ aws: awsPort() });
       return engine;
     },
     close() {

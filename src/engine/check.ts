@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { Control } from '../catalog/schema.ts';
 import { errorResult, fromFindingsOnly, fromRules, type RuleData } from './assemble.ts';
 import { errorInfo } from './errors.ts';
@@ -37,9 +36,8 @@ export interface CheckRequest {
 }
 
 export interface CheckEngineOptions {
+  /** The adapter bounds how many AWS calls run at once; the engine asks for everything it needs at once. */
   aws: AwsPort;
-  /** AWS calls in flight at once, across all accounts and regions. */
-  concurrency?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -61,13 +59,11 @@ export function summarise(results: readonly RegionResult[]): Record<ControlStatu
 }
 
 export function createCheckEngine(options: CheckEngineOptions) {
-  const limit = pLimit(options.concurrency ?? 8);
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
-  const call = <T>(fn: () => Promise<T>) => limit(fn);
 
   async function checkRegion(access: RegionAccess, request: CheckRequest): Promise<ControlResult[]> {
-    const allRules = await call(() => access.config.listRules());
+    const allRules = await access.config.listRules();
     const ruleControls = request.controls.filter((c) => c.configRule);
     const rulesOf = new Map(
       ruleControls.map((c) => [c.id, securityHubRulesFor(c.configRule as string, allRules)]),
@@ -83,7 +79,7 @@ export function createCheckEngine(options: CheckEngineOptions) {
       if (name.length > maxDetailsRuleNameLength || details.has(name)) return;
       details.set(
         name,
-        call(() => access.config.evaluations(name)).then(
+        access.config.evaluations(name).then(
           (evaluations) => ({ name, outcome, evaluations, error: null }),
           (error: unknown) => ({ name, outcome, evaluations: null, error: errorInfo(error) }),
         ),
@@ -94,23 +90,21 @@ export function createCheckEngine(options: CheckEngineOptions) {
         timeoutMs: request.timeoutMs,
         now,
         sleep,
-        call,
         onDone: readDetails,
       });
     } else {
       for (const rule of readable) readDetails(rule.name, { status: null, fresh: false, failed: false });
     }
-    const ruleData = new Map((await Promise.all(details.values())).map((d) => [d.name, d]));
-
-    let findings: ControlFinding[] = [];
-    try {
-      findings = await call(() =>
-        access.findings.controlFindings(request.controls.map((c) => c.securityControlId)),
+    // Every run is over, so findings are current: read them while rule results are still coming in.
+    const findingsRead = access.findings
+      .controlFindings(request.controls.map((c) => c.securityControlId))
+      .then(
+        (found) => ({ found, error: null }),
+        (error: unknown) => ({ found: [] as ControlFinding[], error: errorInfo(error) }),
       );
-    } catch (error) {
-      const info = errorInfo(error);
-      return request.controls.map((c) => errorResult(c, info));
-    }
+    const ruleData = new Map((await Promise.all(details.values())).map((d) => [d.name, d]));
+    const { found: findings, error: findingsError } = await findingsRead;
+    if (findingsError) return request.controls.map((c) => errorResult(c, findingsError));
     const findingsOf = new Map<string, ControlFinding[]>();
     for (const finding of findings) {
       const list = findingsOf.get(finding.controlId);

@@ -14,12 +14,15 @@ export interface WaitOptions {
   sleep: (ms: number) => Promise<void>;
   /** Called as soon as a rule's run is over, so its results can be read while others still run. */
   onDone?: (name: string, outcome: RuleOutcome) => void;
-  /** Runs each AWS call under the engine's concurrency bound. */
-  call: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
-const firstPollMs = 400;
-const maxPollMs = 10_000;
+/**
+ * Polls come at a quarter of the time waited so far (at least 500 ms, at most 15 s): a run that
+ * takes 2 s is seen within ~0.5 s, one that takes 2 minutes costs ~20 polls, not hundreds.
+ */
+const minPollMs = 500;
+const maxPollMs = 15_000;
+const pollFraction = 0.25;
 
 function time(date: Date | null): number {
   return date ? date.getTime() : 0;
@@ -50,11 +53,11 @@ export async function reevaluateRules(
   if (rules.length === 0) return outcomes;
   const names = rules.map((r) => r.name);
   const deadline = options.now() + options.timeoutMs;
-  const baseline = new Map((await options.call(() => config.statuses(names))).map((s) => [s.name, s]));
+  const baseline = new Map((await config.statuses(names)).map((s) => [s.name, s]));
   const running = rules.filter((r) => r.state === 'EVALUATING').map((r) => r.name);
   const toStart = names.filter((n) => !running.includes(n));
   const started = toStart.length
-    ? await options.call(() => config.startEvaluation(toStart))
+    ? await config.startEvaluation(toStart)
     : { started: [], busy: [], refused: [] };
   const waiting = new Set([...running, ...started.started, ...started.busy]);
 
@@ -64,11 +67,12 @@ export async function reevaluateRules(
     options.onDone?.(name, outcome);
   }
 
-  let delay = firstPollMs;
+  const startedAt = options.now();
   while (waiting.size > 0 && options.now() < deadline) {
+    const waited = options.now() - startedAt;
+    const delay = Math.min(Math.max(minPollMs, Math.round(waited * pollFraction)), maxPollMs);
     await options.sleep(Math.min(delay, Math.max(0, deadline - options.now())));
-    delay = Math.min(Math.round(delay * 1.5), maxPollMs);
-    const statuses = await options.call(() => config.statuses([...waiting]));
+    const statuses = await config.statuses([...waiting]);
     const seen = new Set<string>();
     for (const status of statuses) {
       seen.add(status.name);
@@ -78,7 +82,7 @@ export async function reevaluateRules(
     // Custom Lambda rules have no evaluation status: their state returning to ACTIVE is the signal.
     const silent = [...waiting].filter((n) => !seen.has(n));
     if (silent.length > 0) {
-      for (const rule of await options.call(() => config.describeRules(silent))) {
+      for (const rule of await config.describeRules(silent)) {
         if (rule.state !== 'EVALUATING') settle(rule.name, { status: null, fresh: true, failed: false });
       }
     }

@@ -4,11 +4,12 @@
  * and the ratio of wall time to the lower bound (evaluation delay + the calls that must run, spread
  * over the concurrency bound, never less than one region's unavoidable chain of sequential calls).
  */
+
+import { selectControls } from '../../commands/resolve.ts';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { createCheckEngine, maxDetailsRuleNameLength } from '../../src/engine/check.ts';
-import { selectControls } from '../../commands/resolve.ts';
-import { startRemoteEmulator } from './remote-emulator.ts';
 import { type AccountSpec, buildState, catalog, type ResourceSpec, ruleName } from '../helpers/aws-state.ts';
+import { startRemoteEmulator } from './remote-emulator.ts';
 
 const accounts = 20;
 const regions = ['ap-northeast-1', 'us-east-1'];
@@ -46,7 +47,11 @@ export async function benchCheck(runs = 3) {
   process.env.AWS_SECRET_ACCESS_KEY = 'example';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const controls = selectControls(catalog, [{ kind: 'all' }]);
-  const checkAccounts = specs().map((a) => ({ id: a.id, roleArn: `arn:aws:iam::${a.id}:role/FsbpBotRole`, regions }));
+  const checkAccounts = specs().map((a) => ({
+    id: a.id,
+    roleArn: `arn:aws:iam::${a.id}:role/FsbpBotRole`,
+    regions,
+  }));
 
   // The minimum calls the batch limits allow, per account and Region.
   const rules = [...new Set(controls.flatMap((c) => (c.configRule ? [ruleName(c.configRule)] : [])))];
@@ -66,13 +71,15 @@ export async function benchCheck(runs = 3) {
   const lowerBoundMs = evaluationDelayMs + Math.max(chain, (minimumCalls * latencyMs) / concurrency);
 
   const walls: number[] = [];
+  const cpus: number[] = [];
   let calls: Record<string, number> = {};
   for (let run = 0; run < runs; run++) {
     await emulator.setState(state);
     await emulator.setFaults({ latencyMs });
     await emulator.resetCalls();
-    const aws = createAwsPort();
-    const engine = createCheckEngine({ aws, concurrency });
+    const aws = createAwsPort({ concurrency });
+    const engine = createCheckEngine({ aws });
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const report = await engine.run({
       targets: ['all'],
@@ -83,11 +90,17 @@ export async function benchCheck(runs = 3) {
       timeoutMs: 300_000,
     });
     walls.push(performance.now() - started);
+    const cpu = process.cpuUsage(cpuBefore);
+    cpus.push((cpu.user + cpu.system) / 1000);
     aws.close();
-    if (report.results.some((r) => r.error)) throw new Error(`bench run failed: ${JSON.stringify(report.results.find((r) => r.error)?.error)}`);
+    if (report.results.some((r) => r.error))
+      throw new Error(`bench run failed: ${JSON.stringify(report.results.find((r) => r.error)?.error)}`);
     const withRule = new Set(controls.filter((c) => c.configRule).map((c) => c.id));
-    const stale = report.results.flatMap((r) => r.controls.filter((c) => withRule.has(c.controlId) && !c.fresh));
-    if (stale.length > 0) throw new Error(`${stale.length} results were not fresh, e.g. ${JSON.stringify(stale[0])}`);
+    const stale = report.results.flatMap((r) =>
+      r.controls.filter((c) => withRule.has(c.controlId) && !c.fresh),
+    );
+    if (stale.length > 0)
+      throw new Error(`${stale.length} results were not fresh, e.g. ${JSON.stringify(stale[0])}`);
     calls = {};
     for (const call of await emulator.calls()) calls[call.operation] = (calls[call.operation] ?? 0) + 1;
   }
@@ -95,8 +108,17 @@ export async function benchCheck(runs = 3) {
   const wall = median(walls);
   return {
     name: 'check',
-    setup: { accounts, regions: regions.length, controls: controls.length, rules: rules.length, latencyMs, evaluationDelayMs, concurrency },
+    setup: {
+      accounts,
+      regions: regions.length,
+      controls: controls.length,
+      rules: rules.length,
+      latencyMs,
+      evaluationDelayMs,
+      concurrency,
+    },
     wallMs: { median: Math.round(wall), runs: walls.map(Math.round) },
+    botCpuMs: { median: Math.round(median(cpus)) },
     lowerBoundMs: Math.round(lowerBoundMs),
     ratio: Number((wall / lowerBoundMs).toFixed(2)),
     calls,

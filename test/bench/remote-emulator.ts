@@ -23,9 +23,13 @@ export async function startRemoteEmulator(state: EmulatorState): Promise<RemoteE
   writeFileSync(file, JSON.stringify(state));
   const tsx = createRequire(import.meta.url).resolve('tsx');
   const main = new URL('../emulator/aws/main.ts', import.meta.url).pathname;
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, main, '--port', '0', '--state', file], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', tsx, main, '--port', '0', '--state', file],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {

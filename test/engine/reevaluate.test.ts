@@ -50,7 +50,6 @@ function scripted(
     sleep: async (ms: number) => {
       clock += ms;
     },
-    call: <T>(fn: () => Promise<T>) => fn(),
   };
   return { port, options, calls, clock: () => clock };
 }
