@@ -1,4 +1,4 @@
-import { AppError } from '../src/errors.ts';
+import { invalidArguments } from '../src/errors.ts';
 
 export type FlagType = 'boolean' | 'string' | 'strings';
 export type FlagSpec = Readonly<Record<string, FlagType>>;
@@ -43,10 +43,6 @@ export function tokenize(input: string): string[] {
   return tokens;
 }
 
-function invalid(detail: string): AppError {
-  return new AppError('invalid_arguments', detail, { params: { detail } });
-}
-
 /** Parses `--flag value`, `--flag=value`, `--no-flag` and positionals against a flag spec. */
 export function parseArgv(tokens: readonly string[], spec: FlagSpec): ParsedArgv {
   const positionals: string[] = [];
@@ -70,14 +66,14 @@ export function parseArgv(tokens: readonly string[], spec: FlagSpec): ParsedArgv
       type = 'boolean';
       inline = 'false';
     }
-    if (!type) throw invalid(`unknown option --${name.slice(0, 40)}`);
+    if (!type) throw invalidArguments('args.unknownOption', { option: `--${name.slice(0, 40)}` });
     if (type === 'boolean') {
       flags[name] = inline === undefined ? true : inline !== 'false';
       continue;
     }
     const value = inline ?? tokens[++i];
     if (value === undefined || (inline === undefined && value.startsWith('--'))) {
-      throw invalid(`--${name} needs a value`);
+      throw invalidArguments('args.needsValue', { option: `--${name}` });
     }
     if (type === 'string') {
       flags[name] = value;

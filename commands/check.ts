@@ -4,24 +4,22 @@ import { severityRank } from '../src/catalog/schema.ts';
 import { channelAccounts, findAccount } from '../src/config/load.ts';
 import type { AccountConfig, Config } from '../src/config/schema.ts';
 import { Region } from '../src/config/schema.ts';
-import { AppError } from '../src/errors.ts';
+import { AppError, invalidArguments } from '../src/errors.ts';
 import { renderCheckReport } from './check-render.ts';
 import { type CommandContext, defineSubcommand, perLanguage } from './define.ts';
 import { parseTarget, selectControls } from './resolve.ts';
 
 const Args = z
   .object({
-    positionals: z
-      .array(z.string())
-      .min(1, 'name what to check: a service (S3), a control (S3.1), a severity or all'),
+    positionals: z.array(z.string()).min(1, 'args.checkTarget'),
     flags: z.object({
       account: z.array(z.string()).optional(),
       region: z.array(z.string()).optional(),
       timeout: z.coerce
-        .number()
-        .int('--timeout is whole seconds')
-        .min(1, '--timeout is 1 to 3600 seconds')
-        .max(3600, '--timeout is 1 to 3600 seconds')
+        .number({ error: 'args.timeout' })
+        .int('args.timeout')
+        .min(1, 'args.timeout')
+        .max(3600, 'args.timeout')
         .default(300),
       reevaluate: z.boolean().default(true),
     }),
@@ -102,9 +100,7 @@ export const check = defineSubcommand({
     const config = await ctx.services.config();
     const words = classify(args.words, config);
     if (words.targets.length === 0) {
-      throw new AppError('invalid_arguments', 'no check target', {
-        params: { detail: 'name what to check: a service (S3), a control (S3.1), a severity or all' },
-      });
+      throw invalidArguments('args.checkTarget');
     }
     const targets = words.targets.map((w) => parseTarget(ctx.catalog, w));
     const controls = selectControls(ctx.catalog, targets).sort(
@@ -114,9 +110,7 @@ export const check = defineSubcommand({
     const regions = [...args.regions, ...words.regions];
     for (const region of regions) {
       if (!regionPattern(region).success) {
-        throw new AppError('invalid_arguments', `bad region ${region}`, {
-          params: { detail: `--region ${region.slice(0, 40)}: not an AWS Region code` },
-        });
+        throw invalidArguments('args.region', { region: region.slice(0, 40) });
       }
     }
     const engine = await ctx.services.checkEngine();

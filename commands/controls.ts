@@ -6,7 +6,7 @@ import { parseTarget, selectControls } from './resolve.ts';
 
 const Args = z
   .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })
-  .refine((a) => a.positionals.length <= 1, 'give at most one service or severity, e.g. S3 or high')
+  .refine((a) => a.positionals.length <= 1, 'args.controlsOne')
   .transform((a) => ({ filter: a.positionals[0] }));
 
 export const controls = defineSubcommand({

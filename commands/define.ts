@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Catalog } from '../src/catalog/catalog.ts';
 import type { ChannelConfig, Config } from '../src/config/schema.ts';
 import type { CheckEngine } from '../src/engine/check.ts';
-import { AppError } from '../src/errors.ts';
+import { AppError, invalidArguments } from '../src/errors.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
 import type { FlagSpec, ParsedArgv } from './argv.ts';
@@ -75,6 +75,9 @@ export function perLanguage(ctx: CommandContext, render: (t: TFunction, lang: La
 export function parseArgs<Args>(command: Subcommand<Args>, argv: ParsedArgv): Args {
   const parsed = command.args.safeParse(argv);
   if (parsed.success) return parsed.data;
+  // Schemas give locale keys (`args.*`) as messages; the first one says what to fix.
+  const key = parsed.error.issues.map((issue) => issue.message).find((m) => m.startsWith('args.'));
+  if (key) throw invalidArguments(key);
   const detail = parsed.error.issues.map((issue) => issue.message).join('; ');
   throw new AppError('invalid_arguments', detail, { params: { detail } });
 }

@@ -6,7 +6,7 @@ import { requireControl } from './resolve.ts';
 
 const Args = z
   .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })
-  .refine((a) => a.positionals.length === 1, 'give exactly one control ID, e.g. S3.1')
+  .refine((a) => a.positionals.length === 1, 'args.explainOne')
   .transform((a) => ({ controlId: a.positionals[0] as string }));
 
 export const explain = defineSubcommand({

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { AppError } from '../src/errors.ts';
+import { invalidArguments } from '../src/errors.ts';
 import { defineSubcommand, perLanguage } from './define.ts';
 import { text } from './doc.ts';
 
 const Args = z
   .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })
-  .refine((a) => a.positionals.length === 1, 'choose ja, en or both')
+  .refine((a) => a.positionals.length === 1, 'args.lang')
   .transform((a) => a.positionals[0]?.toLowerCase())
-  .pipe(z.enum(['ja', 'en', 'both'], { error: 'choose ja, en or both' }))
+  .pipe(z.enum(['ja', 'en', 'both'], { error: 'args.lang' }))
   .transform((language) => ({ language }));
 
 export const lang = defineSubcommand({
@@ -17,9 +17,7 @@ export const lang = defineSubcommand({
   surfaces: ['slack'],
   async run(args, ctx) {
     if (!ctx.userId || !ctx.services.setUserLanguage) {
-      throw new AppError('invalid_arguments', 'lang needs a Slack user', {
-        params: { detail: 'only in Slack' },
-      });
+      throw invalidArguments('args.slackOnly');
     }
     await ctx.services.setUserLanguage(ctx.userId, args.language);
     const doc = perLanguage({ ...ctx, language: args.language }, (t) => [text([t('lang.saved')])]);

@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import { subcommands } from '../commands/index.ts';
 import { createAwsPort } from './aws/index.ts';
 import { loadCatalog } from './catalog/load.ts';
@@ -11,6 +12,8 @@ import { openSqliteStore } from './store/sqlite.ts';
 
 export interface RunningBot {
   slack: SlackAppHandle;
+  /** The HTTP port in HTTP mode (useful with PORT=0), null in Socket Mode. */
+  port: number | null;
   stop(): Promise<void>;
 }
 
@@ -18,8 +21,16 @@ export interface RunningBot {
  * The composition root: the only module that knows every layer. Validates the environment and the
  * config before anything listens, so a bad setting stops start-up with a message naming it.
  */
-export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<RunningBot> {
-  const logger = createLogger({ level: env.LOG_LEVEL });
+export interface StartOptions {
+  /** Where log lines go (stdout when left out); tests read them to prove no secret is logged. */
+  logDestination?: DestinationStream;
+}
+
+export async function startBot(
+  env: NodeJS.ProcessEnv = process.env,
+  options: StartOptions = {},
+): Promise<RunningBot> {
+  const logger = createLogger({ level: env.LOG_LEVEL, destination: options.logDestination });
   const slackEnv = parseSlackEnv(env);
   const catalog = loadCatalog();
   const aws = createAwsPort({
@@ -47,11 +58,11 @@ export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<Ru
     },
     logger,
   );
-  await slack.start();
+  const port = await slack.start();
   logger.info(
     {
       mode: slack.mode,
-      port: slack.mode === 'http' ? slackEnv.PORT : undefined,
+      port,
       config: source ?? 'own account',
       accounts: config.accounts.length,
     },
@@ -59,6 +70,7 @@ export async function startBot(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   );
   return {
     slack,
+    port,
     async stop() {
       await slack.stop();
       aws.close();

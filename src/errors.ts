@@ -49,3 +49,13 @@ export function asAppError(error: unknown): AppError {
   const message = error instanceof Error ? error.message : String(error);
   return new AppError('internal', message, { cause: error });
 }
+
+/**
+ * Bad input, explained by a locale key under `args.` so each language says what is wrong;
+ * `params` fill the key's placeholders.
+ */
+export function invalidArguments(detailKey: string, params: ErrorParams = {}): AppError {
+  return new AppError('invalid_arguments', `${detailKey} ${JSON.stringify(params)}`, {
+    params: { ...params, detailKey },
+  });
+}

@@ -25,7 +25,9 @@ export function maskSecrets(text: string): string {
   return text.replace(/\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+/g, 'x***-REDACTED');
 }
 
-export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string | undefined; destination?: pino.DestinationStream | undefined } = {},
+): Logger {
   return pino(
     {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',

@@ -3,7 +3,7 @@ import { type CommandContext, parseArgs } from '../../commands/define.ts';
 import { errorMessage } from '../../commands/errors.ts';
 import { findSubcommand, subcommands, suggestCommand } from '../../commands/index.ts';
 import { loadCatalog } from '../catalog/load.ts';
-import { AppError, asAppError, type ErrorCode } from '../errors.ts';
+import { AppError, asAppError, type ErrorCode, invalidArguments } from '../errors.ts';
 import { createI18n, type LanguagePreference, languageFromLocale } from '../i18n/index.ts';
 import { renderText } from './render-text.ts';
 import { createCliServices } from './services.ts';
@@ -29,9 +29,7 @@ export function exitCodeFor(error: AppError): number {
 function languageFrom(flag: unknown, env: NodeJS.ProcessEnv): LanguagePreference {
   if (flag !== undefined) {
     if (flag === 'ja' || flag === 'en' || flag === 'both') return flag;
-    throw new AppError('invalid_arguments', '--lang must be ja, en or both', {
-      params: { detail: '--lang: ja | en | both' },
-    });
+    throw invalidArguments('args.langFlag');
   }
   const fromEnv = env.FSBP_LANG;
   if (fromEnv === 'ja' || fromEnv === 'en' || fromEnv === 'both') return fromEnv;

@@ -12,7 +12,8 @@ export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace'>;
 export interface SlackAppHandle {
   app: App;
   mode: 'http' | 'socket';
-  start(): Promise<void>;
+  /** Resolves to the HTTP port listened on (HTTP mode), or null (Socket Mode). */
+  start(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -77,8 +78,13 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     app,
     mode: socket ? 'socket' : 'http',
     async start() {
-      if (socket) await app.start();
-      else await app.start(env.PORT);
+      if (socket) {
+        await app.start();
+        return null;
+      }
+      const server = await app.start(env.PORT);
+      const address = server.address();
+      return typeof address === 'object' && address ? address.port : env.PORT;
     },
     async stop() {
       await app.stop();

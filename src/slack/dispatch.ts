@@ -18,7 +18,7 @@ import { suggestCommand } from '../../commands/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { findChannel } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { AppError, asAppError } from '../errors.ts';
+import { AppError, asAppError, invalidArguments } from '../errors.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
 import type { Store } from '../store/store.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
@@ -177,9 +177,7 @@ export async function handleSlashCommand(deps: DispatchDeps, invocation: SlashIn
   };
   try {
     if (command.text.length > maxCommandTextLength) {
-      throw new AppError('invalid_arguments', 'command text too long', {
-        params: { detail: deps.i18n.getFixedT('en')('slack.tooLong', { max: maxCommandTextLength }) },
-      });
+      throw invalidArguments('args.tooLong', { max: maxCommandTextLength });
     }
     const [name = 'help', ...rest] = tokenize(command.text);
     const subcommand = commandFor(deps, name);

@@ -13,7 +13,7 @@ export const SlackEnv = z.object({
     .string()
     .regex(/^xapp-[A-Za-z0-9-]+$/, 'must be an app-level token starting with xapp-')
     .optional(),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   FSBP_STORE: z.string().min(1).default('./data/fsbp.db'),
 });

@@ -47,10 +47,25 @@ describe('parseArgv', () => {
     });
   });
 
-  it('refuses unknown options and missing values with a typed error', () => {
-    expect(() => parseArgv(['--colour'], spec)).toThrow(AppError);
-    expect(() => parseArgv(['--colour'], spec)).toThrow(/unknown option --colour/);
-    expect(() => parseArgv(['--timeout'], spec)).toThrow(/--timeout needs a value/);
-    expect(() => parseArgv(['--account', '--json'], spec)).toThrow(/--account needs a value/);
+  it('refuses unknown options and missing values with a typed, translatable error', () => {
+    const failure = (tokens: string[]) => {
+      try {
+        parseArgv(tokens, spec);
+      } catch (error) {
+        return error;
+      }
+      throw new Error('no error');
+    };
+    expect(failure(['--colour'])).toBeInstanceOf(AppError);
+    expect(failure(['--colour'])).toMatchObject({
+      code: 'invalid_arguments',
+      params: { detailKey: 'args.unknownOption', option: '--colour' },
+    });
+    expect(failure(['--timeout'])).toMatchObject({
+      params: { detailKey: 'args.needsValue', option: '--timeout' },
+    });
+    expect(failure(['--account', '--json'])).toMatchObject({
+      params: { detailKey: 'args.needsValue', option: '--account' },
+    });
   });
 });

@@ -23,37 +23,41 @@ const config = {
 };
 
 function state(delayMs = 100) {
-  return buildState(
-    [
-      {
-        id: PROD,
-        role: { name: 'FsbpBotRole', externalId: 'ext-123' },
-        format: 'SECURITY_CONTROL',
-        regions: {
-          [TOKYO]: {
-            controls: {
-              'S3.8': [
-                { id: 'prod-assets', compliance: 'NON_COMPLIANT', next: 'COMPLIANT' },
-                { id: 'prod-site', compliance: 'NON_COMPLIANT', suppressed: true },
-                { id: 'prod-logs', compliance: 'COMPLIANT' },
-              ],
-              'EC2.19': [{ id: 'sg-0abc', compliance: 'NON_COMPLIANT' }],
-              'Config.1': [{ id: PROD, compliance: 'NON_COMPLIANT' }],
+  return {
+    ...buildState(
+      [
+        {
+          id: PROD,
+          role: { name: 'FsbpBotRole', externalId: 'ext-123' },
+          format: 'SECURITY_CONTROL',
+          regions: {
+            [TOKYO]: {
+              controls: {
+                'S3.8': [
+                  { id: 'prod-assets', compliance: 'NON_COMPLIANT', next: 'COMPLIANT' },
+                  { id: 'prod-site', compliance: 'NON_COMPLIANT', suppressed: true },
+                  { id: 'prod-logs', compliance: 'COMPLIANT' },
+                ],
+                'EC2.19': [{ id: 'sg-0abc', compliance: 'NON_COMPLIANT' }],
+                'Config.1': [{ id: PROD, compliance: 'NON_COMPLIANT' }],
+              },
             },
           },
         },
-      },
-      {
-        id: STAGING,
-        role: { name: 'FsbpBotRole' },
-        format: 'STANDARD_CONTROL',
-        regions: {
-          [TOKYO]: { controls: { 'S3.8': [{ id: 'staging-assets', compliance: 'NON_COMPLIANT' }] } },
+        {
+          id: STAGING,
+          role: { name: 'FsbpBotRole' },
+          format: 'STANDARD_CONTROL',
+          regions: {
+            [TOKYO]: { controls: { 'S3.8': [{ id: 'staging-assets', compliance: 'NON_COMPLIANT' }] } },
+          },
         },
-      },
-    ],
-    { evaluationDelayMs: delayMs },
-  );
+      ],
+      { evaluationDelayMs: delayMs },
+    ),
+    // A real account refuses a second start within a minute; these tests start rules back to back.
+    startEvaluationMinIntervalMs: 0,
+  };
 }
 
 let emulator: AwsEmulator;
@@ -165,6 +169,15 @@ describe('fsbp check against the AWS emulator', () => {
     expect(code).toBe(1);
   });
 
+  it('reports the last results, marked not fresh, when AWS refuses a second start within a minute', async () => {
+    emulator.setState({ ...state(), startEvaluationMinIntervalMs: 60_000 });
+    const first = await check(['EC2.19', '--account', 'prod']);
+    expect(controlOf(first.report, PROD, 'EC2.19')).toMatchObject({ status: 'FAILED', fresh: true });
+    const again = await check(['EC2.19', '--account', 'prod']);
+    expect(controlOf(again.report, PROD, 'EC2.19')).toMatchObject({ status: 'FAILED', fresh: false });
+    expect(again.stdout).not.toBe('');
+  });
+
   it('reports a refused role for that account and finishes the others', async () => {
     const wrong = { accounts: [{ ...config.accounts[0], externalId: 'wrong-id' }, config.accounts[1]] };
     const { code, report } = await check(['S3.8'], wrong);
@@ -177,7 +190,9 @@ describe('fsbp check against the AWS emulator', () => {
 
   it('gives the same result under 30% throttling and 5% server errors as on a clean run', async () => {
     const clean = await check(['S3.8', 'EC2.19', 'Config.1']);
+    expect(emulator.calls().filter((c) => c.status !== 200)).toEqual([]);
     emulator.setState(state());
+    emulator.resetCalls();
     emulator.setFaults({ throttleRate: 0.3, errorRate: 0.05, seed: 7 });
     const faulty = await runWithConfig(config, ['check', 'S3.8', 'EC2.19', 'Config.1', '--json'], {
       FSBP_AWS_MAX_ATTEMPTS: '10',
@@ -194,7 +209,9 @@ describe('fsbp check against the AWS emulator', () => {
       }));
     expect(strip(report)).toEqual(strip(clean.report));
     expect(report.summary).toEqual(clean.report.summary);
-    expect(emulator.calls().some((c) => c.status === 429 || c.status >= 500)).toBe(true);
+    // Config and STS throttle with 400 ThrottlingException, Security Hub with 429, injected errors are 500.
+    const faulted = emulator.calls().filter((c) => c.status !== 200);
+    expect(faulted.length).toBeGreaterThan(0);
   });
 
   it('refuses bad input with exit code 2 and a bilingual message', async () => {
