@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import type { ConfigRulesPort, RuleEvaluation, RuleInfo, RuleStatus, StartOutcome } from '../engine/ports.ts';
 import { type AwsCaller, errorName, toAppError } from './errors.ts';
+import type { Inflight } from './inflight.ts';
 
 /** StartConfigRulesEvaluation and DescribeConfigRuleEvaluationStatus take at most 25 names a call. */
 export const ruleNamesPerCall = 25;
@@ -25,6 +26,9 @@ export interface ConfigRulesAdapterOptions {
   accountId: string;
   region: string;
   call: AwsCaller;
+  /** Shares identical reads in flight; `identity` keeps different credentials apart. */
+  share: Inflight;
+  identity: string;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -114,8 +118,10 @@ export function createConfigRulesAdapter(options: ConfigRulesAdapterOptions): Co
     return { started: [], busy, refused: pending };
   }
 
+  const shared = <T>(what: string, fn: () => Promise<T>) => options.share(`${options.identity}|${what}`, fn);
+
   return {
-    listRules: () => describe(),
+    listRules: () => shared('DescribeConfigRules', () => describe()),
     describeRules: (names) => describe(names),
     async statuses(names) {
       const batches = await Promise.all(chunk(names, ruleNamesPerCall).map(statusBatch));
@@ -129,38 +135,41 @@ export function createConfigRulesAdapter(options: ConfigRulesAdapterOptions): Co
         refused: outcomes.flatMap((o) => o.refused),
       };
     },
-    async evaluations(ruleName) {
-      const out: RuleEvaluation[] = [];
-      let token: string | undefined;
-      do {
-        const page = await call(scope('GetComplianceDetailsByConfigRule'), () =>
-          client.send(
-            new GetComplianceDetailsByConfigRuleCommand({
-              ConfigRuleName: ruleName,
-              // NOT_APPLICABLE results are out of the control's scope and never shown; skip their pages.
-              ComplianceTypes: ['NON_COMPLIANT', 'COMPLIANT'],
-              Limit: complianceDetailsPageSize,
-              NextToken: token,
-            }),
-          ),
-        );
-        for (const r of page.EvaluationResults ?? []) {
-          const q = r.EvaluationResultIdentifier?.EvaluationResultQualifier;
-          const compliance = r.ComplianceType;
-          if (!q?.ResourceId || !q.ResourceType) continue;
-          if (compliance !== 'COMPLIANT' && compliance !== 'NON_COMPLIANT' && compliance !== 'NOT_APPLICABLE')
-            continue;
-          out.push({
-            resourceType: q.ResourceType,
-            resourceId: q.ResourceId,
-            compliance,
-            recordedAt: r.ResultRecordedTime ?? null,
-            annotation: r.Annotation ?? null,
-          });
-        }
-        token = page.NextToken;
-      } while (token);
-      return out;
-    },
+    evaluations: (ruleName) =>
+      shared(`GetComplianceDetailsByConfigRule|${ruleName}`, () => evaluations(ruleName)),
   };
+
+  async function evaluations(ruleName: string): Promise<RuleEvaluation[]> {
+    const out: RuleEvaluation[] = [];
+    let token: string | undefined;
+    do {
+      const page = await call(scope('GetComplianceDetailsByConfigRule'), () =>
+        client.send(
+          new GetComplianceDetailsByConfigRuleCommand({
+            ConfigRuleName: ruleName,
+            // NOT_APPLICABLE results are out of the control's scope and never shown; skip their pages.
+            ComplianceTypes: ['NON_COMPLIANT', 'COMPLIANT'],
+            Limit: complianceDetailsPageSize,
+            NextToken: token,
+          }),
+        ),
+      );
+      for (const r of page.EvaluationResults ?? []) {
+        const q = r.EvaluationResultIdentifier?.EvaluationResultQualifier;
+        const compliance = r.ComplianceType;
+        if (!q?.ResourceId || !q.ResourceType) continue;
+        if (compliance !== 'COMPLIANT' && compliance !== 'NON_COMPLIANT' && compliance !== 'NOT_APPLICABLE')
+          continue;
+        out.push({
+          resourceType: q.ResourceType,
+          resourceId: q.ResourceId,
+          compliance,
+          recordedAt: r.ResultRecordedTime ?? null,
+          annotation: r.Annotation ?? null,
+        });
+      }
+      token = page.NextToken;
+    } while (token);
+    return out;
+  }
 }

@@ -6,6 +6,7 @@ import {
 import type { ControlFinding, FindingsPort } from '../engine/ports.ts';
 import { chunk } from './config-rules.ts';
 import type { AwsCaller } from './errors.ts';
+import type { Inflight } from './inflight.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 /** GetFindings takes at most 20 values per filter attribute and 100 findings per page. */
@@ -54,6 +55,8 @@ export interface FindingsAdapterOptions {
   region: string;
   rateLimit: RateLimiter;
   call: AwsCaller;
+  share: Inflight;
+  identity: string;
 }
 
 export function createFindingsAdapter(options: FindingsAdapterOptions): FindingsPort {
@@ -93,7 +96,11 @@ export function createFindingsAdapter(options: FindingsAdapterOptions): Findings
   return {
     async controlFindings(controlIds) {
       const ids = [...new Set(controlIds)];
-      const batches = await Promise.all(chunk(ids, filterValuesPerCall).map(batch));
+      const batches = await Promise.all(
+        chunk(ids, filterValuesPerCall).map((group) =>
+          options.share(`${options.identity}|GetFindings|${group.join(',')}`, () => batch(group)),
+        ),
+      );
       return batches.flat();
     },
   };

@@ -9,6 +9,7 @@ import { createConfigRulesAdapter } from './config-rules.ts';
 import { createRoleCredentials } from './credentials.ts';
 import { awsCall, createAwsCaller } from './errors.ts';
 import { createFindingsAdapter } from './findings.ts';
+import { createInflight } from './inflight.ts';
 import { createRateLimiter } from './rate-limit.ts';
 
 export interface AwsAdapterOptions {
@@ -46,6 +47,7 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
   const regions = new Map<string, { access: RegionAccess; clients: { destroy(): void }[] }>();
   const rateLimit = createRateLimiter();
   const call = createAwsCaller(pLimit(options.concurrency ?? 8));
+  const share = createInflight();
 
   function credentialsFor(account: AccountRef, region: string, requester: string) {
     const { roleArn } = account;
@@ -72,7 +74,9 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
     },
 
     async region(account, region, requester): Promise<RegionAccess> {
-      const key = `${account.id}|${account.roleArn ?? ''}|${region}|${requester}`;
+      // Clients are built once per account and Region; a role's clients also per requester, whose
+      // name is in the STS session (and so in the account's CloudTrail).
+      const key = `${account.id}|${account.roleArn ?? ''}|${region}|${account.roleArn ? requester : ''}`;
       const known = regions.get(key);
       if (known) return known.access;
       const credentials = credentialsFor(account, region, requester);
@@ -92,6 +96,8 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
           accountId: account.id,
           region,
           call,
+          share,
+          identity: key,
         }),
         findings: createFindingsAdapter({
           client: securityHub,
@@ -99,6 +105,8 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
           region,
           rateLimit,
           call,
+          share,
+          identity: key,
         }),
       };
       regions.set(key, { access, clients: [config, startClient, securityHub] });

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { App } from '@slack/bolt';
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { boltLogger } from './bolt-logger.ts';
 import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
@@ -46,6 +48,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
         logger: boltLogger(logger),
       });
 
+  const work = pLimit(env.FSBP_COMMAND_CONCURRENCY);
   const dispatchDeps: DispatchDeps = {
     ...deps,
     resolveLanguage: createLanguageResolver({
@@ -60,11 +63,16 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
   app.command('/fsbp', async ({ command, ack, respond, client }) => {
     // Acknowledge first, before any lookup or AWS call: Slack gives us 3 seconds.
     await ack();
-    if (!(await deps.store.claimOnce(`slash:${command.trigger_id}`, claimTtlMs))) {
-      logger.info({ trigger: command.trigger_id }, 'duplicate delivery of a slash command ignored');
-      return;
-    }
-    await handleSlashCommand(dispatchDeps, { command, respond, client });
+    // Commands run a few at a time after their ack: under a burst, acknowledging every request within
+    // Slack's 3 seconds comes first, and the work queued behind waits without using the CPU.
+    await work(async () => {
+      await yieldToIo();
+      if (!(await deps.store.claimOnce(`slash:${command.trigger_id}`, claimTtlMs))) {
+        logger.info({ trigger: command.trigger_id }, 'duplicate delivery of a slash command ignored');
+        return;
+      }
+      await handleSlashCommand(dispatchDeps, { command, respond, client });
+    });
   });
 
   app.error(async (error) => {

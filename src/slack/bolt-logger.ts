@@ -6,11 +6,17 @@ export function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.INFO;
   const child = logger.child({ component: 'bolt' });
   const join = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  // Bolt logs a lot at debug; format only what will be written.
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]) => {
+      if (child.isLevelEnabled(level)) child[level](join(msg));
+    };
   return {
-    debug: (...msg) => child.debug(join(msg)),
-    info: (...msg) => child.info(join(msg)),
-    warn: (...msg) => child.warn(join(msg)),
-    error: (...msg) => child.error(join(msg)),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     setLevel: (next) => {
       level = next;
     },

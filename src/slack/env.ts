@@ -16,6 +16,8 @@ export const SlackEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   FSBP_STORE: z.string().min(1).default('./data/fsbp.db'),
+  /** Slash commands worked on at once; more wait in a queue after their ack. */
+  FSBP_COMMAND_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
 });
 
 export type SlackEnv = z.infer<typeof SlackEnv>;

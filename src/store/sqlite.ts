@@ -37,6 +37,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
+  // WAL + NORMAL survives a crash of the bot (only an OS crash may lose the last commits) and keeps
+  // each write off the disk's fsync path, which would otherwise stall the event loop on every request.
+  db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   migrate(db);
   const now = options.now ?? Date.now;
@@ -49,7 +52,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
      ON CONFLICT (user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at`,
   );
   const purge = db.prepare('DELETE FROM claimed_key WHERE expires_at < ?');
-  const claim = db.prepare('INSERT OR IGNORE INTO claimed_key (key, expires_at) VALUES (?, ?)');
+  const claim = db.prepare(
+    `INSERT INTO claimed_key (key, expires_at) VALUES (@key, @expires)
+     ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claimed_key.expires_at < @now`,
+  );
+  // Expired keys are swept now and then, not on every request.
+  const purgeEveryMs = 60_000;
+  let lastPurge = 0;
 
   return {
     db,
@@ -61,8 +70,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
     },
     async claimOnce(key, ttlMs) {
       const at = now();
-      purge.run(at);
-      return claim.run(key, at + ttlMs).changes === 1;
+      if (at - lastPurge > purgeEveryMs) {
+        purge.run(at);
+        lastPurge = at;
+      }
+      return claim.run({ key, expires: at + ttlMs, now: at }).changes === 1;
     },
     close() {
       db.close();

@@ -1,0 +1,157 @@
+/**
+ * Ack benchmark: 500 signed `/fsbp check` requests at concurrency 25 into the real bot, run as its own
+ * process in HTTP mode (as deployed), with Slack and AWS emulated outside it. Measures the time to the
+ * HTTP 200 (what Slack's 3-second deadline is about) while the checks that earlier requests started are
+ * still running, and the bot process's peak RSS (VmHWM).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startSlackEmulator } from '../emulator/slack/server.ts';
+import { buildState } from '../helpers/aws-state.ts';
+import { startRemoteEmulator } from './remote-emulator.ts';
+
+const requests = 500;
+const concurrency = 25;
+const warmup = 50;
+const secret = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const token = 'xoxb-1234567890-bench';
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export async function benchAck() {
+  const state = buildState(
+    [
+      {
+        id: '111111111111',
+        regions: { 'ap-northeast-1': { controls: { 'S3.8': [{ id: 'b', compliance: 'NON_COMPLIANT' }] } } },
+      },
+    ],
+    { evaluationDelayMs: 200 },
+  );
+  const aws = await startRemoteEmulator({
+    ...state,
+    caller: { ...state.caller, accountId: '111111111111' },
+  } as typeof state);
+  // Requests come from 25 channels: the bot keeps to Slack's ~1 post per second per channel.
+  const channels = Array.from({ length: 25 }, (_, i) => `C0BENCH${String(i).padStart(4, '0')}`);
+  const slack = await startSlackEmulator({
+    botToken: token,
+    channels: Object.fromEntries(channels.map((id) => [id, { name: id.toLowerCase(), member: true }])),
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'fsbp-ack-'));
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    stringify({
+      accounts: [{ id: '111111111111', regions: ['ap-northeast-1'] }],
+      channels: channels.map((id) => ({ id, accounts: ['111111111111'] })),
+    }),
+  );
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  // The built bot, as `npm start` runs it (no TypeScript loader in the measured process).
+  const entry = new URL('../../bin/fsbp.js', import.meta.url).pathname;
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const bot = spawn(process.execPath, [...profile, entry, 'serve'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example',
+      AWS_REGION: 'ap-northeast-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      SLACK_BOT_TOKEN: token,
+      SLACK_SIGNING_SECRET: secret,
+      SLACK_API_URL: slack.url,
+      PORT: '0',
+      FSBP_STORE: join(dir, 'fsbp.db'),
+      FSBP_CONFIG: join(dir, 'config.yaml'),
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    bot.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /"port":(\d+)/.exec(out);
+      if (match?.[1]) resolve(Number(match[1]));
+    });
+    bot.once('exit', (code) => reject(new Error(`bot exited with ${code}: ${out}`)));
+  });
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  const text = process.env.BENCH_TEXT ?? 'check S3.8 --no-reevaluate';
+  const client = spawn(
+    process.execPath,
+    [
+      '--import',
+      tsx,
+      new URL('./ack-client.ts', import.meta.url).pathname,
+      JSON.stringify({
+        url,
+        secret,
+        responseBase: slack.url.replace(/\/api\/$/, '/response'),
+        requests,
+        concurrency,
+        warmup,
+        channels,
+        text,
+      }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  client.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const started = performance.now();
+  await new Promise((r) => client.once('exit', r));
+  const load = JSON.parse(output) as {
+    coldMs: number;
+    times: number[];
+    statuses: Record<string, number>;
+    wallMs: number;
+  };
+  const { coldMs, times } = load;
+  const statuses = new Map(Object.entries(load.statuses).map(([k, v]) => [Number(k), v]));
+  const wallMs = load.wallMs;
+  // Let the started checks finish (posts are paced per channel) before reading what they posted.
+  const deadline = Date.now() + 60_000;
+  while (slack.calls('chat.update').length < requests + warmup && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  const answered = slack.calls('chat.update').length;
+  const allAnsweredMs = Math.round(performance.now() - started);
+  const rss = peakRssMb(bot.pid as number);
+  bot.kill('SIGTERM');
+  await new Promise((r) => bot.once('exit', r));
+  await slack.close();
+  await aws.close();
+  return {
+    name: 'ack',
+    setup: { requests, concurrency, warmup, channels: channels.length, command: text },
+    firstRequestMs: Number(coldMs.toFixed(1)),
+    statuses: Object.fromEntries(statuses),
+    ackMs: {
+      p50: Number(percentile(times, 50).toFixed(1)),
+      p99: Number(percentile(times, 99).toFixed(1)),
+      max: Number(Math.max(...times).toFixed(1)),
+    },
+    requestsWallMs: Math.round(wallMs),
+    checksAnswered: answered,
+    allAnsweredWithinMs: answered >= requests ? allAnsweredMs : null,
+    botPeakRssMb: rss,
+  };
+}

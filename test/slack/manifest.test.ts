@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { packageRoot } from '../../src/paths.ts';
+
+describe('manifest.yaml', () => {
+  const manifest = parse(readFileSync(join(packageRoot, 'manifest.yaml'), 'utf8'));
+
+  it('declares the one /fsbp command, escaped so mentions arrive as inert IDs', () => {
+    expect(manifest.features.slash_commands).toEqual([
+      expect.objectContaining({ command: '/fsbp', should_escape: true }),
+    ]);
+  });
+
+  it('asks for the scopes the bot uses and no more', () => {
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
+      ['chat:write', 'chat:write.public', 'commands', 'usergroups:read', 'users:read'].sort(),
+    );
+  });
+
+  it('enables interactivity and Socket Mode', () => {
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.socket_mode_enabled).toBe(true);
+  });
+});
