@@ -37,6 +37,8 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
         appToken: env.SLACK_APP_TOKEN,
         socketMode: true,
         clientOptions,
+        // The Socket Mode client opens its connection through its own Web API client.
+        installerOptions: { clientOptions },
         logger: boltLogger(logger),
       })
     : new App({
