@@ -1,23 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 import { packageRoot } from '../../src/paths.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTTY: false,
-    env: { LANG: 'C' },
-  });
-  return { code, stdout, stderr };
+function cli(...argv: string[]) {
+  return runCliCaptured(argv, { LANG: 'C' });
 }
 
 describe('fsbp controls', () => {

@@ -10,15 +10,8 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the real CLI in-process with a config file written from an object. */
-export async function runWithConfig(
-  config: unknown,
-  argv: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<CliRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'fsbp-cli-'));
-  const path = join(dir, 'fsbp.config.yaml');
-  writeFileSync(path, stringify(config));
+/** Runs the real CLI in-process, capturing what it prints. */
+export async function runCliCaptured(argv: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
@@ -29,9 +22,21 @@ export async function runWithConfig(
       stderr += t;
     },
     isTTY: false,
-    env: { ...process.env, FSBP_CONFIG: path, LANG: 'C', ...env },
+    env,
   });
   return { code, stdout, stderr };
+}
+
+/** Runs the real CLI in-process with a config file written from an object. */
+export async function runWithConfig(
+  config: unknown,
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'fsbp-cli-'));
+  const path = join(dir, 'fsbp.config.yaml');
+  writeFileSync(path, stringify(config));
+  return runCliCaptured(argv, { ...process.env, FSBP_CONFIG: path, LANG: 'C', ...env });
 }
 
 /** Points the AWS SDK's standard variables at an emulator, as an operator would at a real endpoint. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 import { parseSlackEnv } from '../../src/slack/env.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 
 describe('Slack settings at start-up', () => {
   it('accepts HTTP mode and Socket Mode settings', () => {
@@ -38,15 +38,7 @@ describe('Slack settings at start-up', () => {
   });
 
   it('stops `fsbp serve` with exit code 2 and the reason', async () => {
-    let stderr = '';
-    const code = await runCli(['serve'], {
-      stdout: () => {},
-      stderr: (t) => {
-        stderr += t;
-      },
-      isTTY: false,
-      env: { SLACK_BOT_TOKEN: 'nope' },
-    });
+    const { code, stderr } = await runCliCaptured(['serve'], { SLACK_BOT_TOKEN: 'nope' });
     expect(code).toBe(2);
     expect(stderr).toContain('SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
   });
