@@ -3,10 +3,13 @@ import type { z } from 'zod';
 import type { Catalog } from '../src/catalog/catalog.ts';
 import type { ChannelConfig, Config } from '../src/config/schema.ts';
 import type { CheckEngine } from '../src/engine/check.ts';
+import type { AwsPort } from '../src/engine/ports.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
+import type { Store } from '../src/store/store.ts';
 import type { FlagSpec, ParsedArgv } from './argv.ts';
+import type { DigestPoster } from './digest-run.ts';
 import type { Doc } from './doc.ts';
 import { joinDocs } from './doc.ts';
 
@@ -35,6 +38,16 @@ export interface CommandServices {
   checkEngine(): Promise<CheckEngine>;
   /** Slack only: remembers a user's reply language. */
   setUserLanguage?(userId: string, language: LanguagePreference): Promise<void>;
+  /** What the digest needs: AWS access, the store, and (where Slack is set up) a poster. */
+  digest?(): Promise<DigestServices>;
+}
+
+export interface DigestServices {
+  aws: AwsPort;
+  store: Store;
+  poster?: DigestPoster | undefined;
+  /** When the channel's scheduled digest runs next, if one is scheduled in this process. */
+  nextRun?(channel: string): Date | null;
 }
 
 export interface CommandContext {

@@ -17,7 +17,9 @@ export type Block =
   | { readonly type: 'fields'; readonly fields: readonly { label: string; value: Line }[] }
   | { readonly type: 'list'; readonly items: readonly Line[] }
   | { readonly type: 'note'; readonly lines: readonly Line[] }
-  | { readonly type: 'divider' };
+  | { readonly type: 'divider' }
+  /** A button; `value` is a short key the surface resolves, never raw AWS data. */
+  | { readonly type: 'button'; readonly text: string; readonly action: string; readonly value: string };
 
 export type Doc = readonly Block[];
 

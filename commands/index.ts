@@ -2,6 +2,7 @@ import { distance } from 'fastest-levenshtein';
 import { check } from './check.ts';
 import { controls } from './controls.ts';
 import type { Subcommand } from './define.ts';
+import { digest } from './digest.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
@@ -12,6 +13,7 @@ export const help = createHelp(() => subcommands);
 export const subcommands: readonly Subcommand<never>[] = [
   check,
   controls,
+  digest,
   explain,
   help,
   lang,

@@ -1,4 +1,5 @@
 import type { DestinationStream } from 'pino';
+import { type DigestPoster, runDigest } from '../commands/digest-run.ts';
 import { subcommands } from '../commands/index.ts';
 import { createAwsPort } from './aws/index.ts';
 import { loadCatalog } from './catalog/load.ts';
@@ -8,6 +9,8 @@ import { createI18n } from './i18n/index.ts';
 import { createLogger } from './log.ts';
 import { createSlackApp, type SlackAppHandle } from './slack/app.ts';
 import { parseSlackEnv } from './slack/env.ts';
+import { createSlackPoster } from './slack/poster.ts';
+import { scheduleDigests } from './slack/scheduler.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 
 export interface RunningBot {
@@ -41,12 +44,21 @@ export async function startBot(
   const { config, source } = await loadConfig({ env, whoAmI: () => aws.whoAmI(region) });
   const store = openSqliteStore({ path: slackEnv.FSBP_STORE });
   const engine = createCheckEngine({ aws });
+  const i18n = createI18n();
+  let scheduler: ReturnType<typeof scheduleDigests> | undefined;
+  const digestServices = (poster: DigestPoster) => ({
+    aws,
+    store,
+    poster,
+    nextRun: (channel: string) => scheduler?.nextRun(channel) ?? null,
+  });
+  let poster: DigestPoster | undefined;
   const slack = createSlackApp(
     slackEnv,
     {
       config,
       catalog,
-      i18n: createI18n(),
+      i18n,
       store,
       commands: subcommands,
       logger,
@@ -54,10 +66,18 @@ export async function startBot(
         config: async () => config,
         checkEngine: async () => engine,
         setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
+        digest: async () => digestServices(poster as DigestPoster),
       },
     },
     logger,
   );
+  poster = createSlackPoster(slack.app.client, slack.pace);
+  scheduler = scheduleDigests({
+    config,
+    store,
+    logger,
+    run: (channel) => runDigest({ config, catalog, i18n, store, aws, poster }, channel),
+  });
   const port = await slack.start();
   logger.info(
     {
@@ -72,6 +92,7 @@ export async function startBot(
     slack,
     port,
     async stop() {
+      scheduler?.stop();
       await slack.stop();
       aws.close();
       store.close();

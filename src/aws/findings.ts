@@ -1,5 +1,6 @@
 import {
   type AwsSecurityFinding,
+  type AwsSecurityFindingFilters,
   GetFindingsCommand,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
@@ -46,6 +47,7 @@ export function toControlFinding(finding: AwsSecurityFinding): ControlFinding | 
     noteText: finding.Note?.Text ?? null,
     updatedAt: finding.UpdatedAt ?? null,
     title: finding.Title ?? null,
+    severity: finding.Severity?.Label ?? null,
   };
 }
 
@@ -62,7 +64,16 @@ export interface FindingsAdapterOptions {
 export function createFindingsAdapter(options: FindingsAdapterOptions): FindingsPort {
   const { client, accountId, region, call } = options;
 
-  async function batch(controlIds: string[]): Promise<ControlFinding[]> {
+  const scopeFilters = {
+    AwsAccountId: [{ Value: accountId, Comparison: 'EQUALS' as const }],
+    // With cross-Region aggregation the home Region answers for all; keep this Region's.
+    Region: [{ Value: region, Comparison: 'EQUALS' as const }],
+    RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' as const }],
+    GeneratorId: fsbpGeneratorPrefixes.map((Value) => ({ Value, Comparison: 'PREFIX' as const })),
+  };
+
+  /** Every page of one filtered query, each page under the GetFindings rate. */
+  async function query(filters: AwsSecurityFindingFilters): Promise<ControlFinding[]> {
     const out: ControlFinding[] = [];
     let token: string | undefined;
     do {
@@ -70,14 +81,7 @@ export function createFindingsAdapter(options: FindingsAdapterOptions): Findings
         call({ operation: 'GetFindings', accountId, region }, () =>
           client.send(
             new GetFindingsCommand({
-              Filters: {
-                ComplianceSecurityControlId: controlIds.map((Value) => ({ Value, Comparison: 'EQUALS' })),
-                AwsAccountId: [{ Value: accountId, Comparison: 'EQUALS' }],
-                // With cross-Region aggregation the home Region answers for all; keep this Region's.
-                Region: [{ Value: region, Comparison: 'EQUALS' }],
-                RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-                GeneratorId: fsbpGeneratorPrefixes.map((Value) => ({ Value, Comparison: 'PREFIX' })),
-              },
+              Filters: { ...scopeFilters, ...filters },
               MaxResults: findingsPageSize,
               NextToken: token,
             }),
@@ -98,10 +102,19 @@ export function createFindingsAdapter(options: FindingsAdapterOptions): Findings
       const ids = [...new Set(controlIds)];
       const batches = await Promise.all(
         chunk(ids, filterValuesPerCall).map((group) =>
-          options.share(`${options.identity}|GetFindings|${group.join(',')}`, () => batch(group)),
+          options.share(`${options.identity}|GetFindings|${group.join(',')}`, () =>
+            query({ ComplianceSecurityControlId: group.map((Value) => ({ Value, Comparison: 'EQUALS' })) }),
+          ),
         ),
       );
       return batches.flat();
+    },
+    failingFindings(severities) {
+      return query({
+        ComplianceStatus: [{ Value: 'FAILED', Comparison: 'EQUALS' }],
+        WorkflowStatus: ['NEW', 'NOTIFIED'].map((Value) => ({ Value, Comparison: 'EQUALS' })),
+        SeverityLabel: severities.map((Value) => ({ Value, Comparison: 'EQUALS' })),
+      });
     },
   };
 }

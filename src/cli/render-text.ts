@@ -48,6 +48,9 @@ export function renderText(doc: Doc, style: TextStyle = { color: false }): strin
       case 'divider':
         out.push('');
         break;
+      case 'button':
+        // Buttons act in Slack only; the terminal has the matching command instead.
+        break;
     }
   }
   return `${out.join('\n')}\n`;

@@ -3,6 +3,8 @@ import { createAwsPort } from '../aws/index.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { type CheckEngine, createCheckEngine } from '../engine/check.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { Store } from '../store/store.ts';
 
 export interface CliServices extends CommandServices {
   close(): void;
@@ -13,6 +15,7 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
   let aws: ReturnType<typeof createAwsPort> | undefined;
   let config: Promise<Config> | undefined;
   let engine: CheckEngine | undefined;
+  let store: Store | undefined;
   const awsPort = () => {
     aws ??= createAwsPort({
       maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8),
@@ -32,8 +35,15 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
       engine ??= createCheckEngine({ aws: awsPort() });
       return engine;
     },
+    async digest() {
+      store ??= openSqliteStore({ path: env.FSBP_STORE ?? './data/fsbp.db' });
+      // Loaded only here, so commands that never post do not load the Slack client.
+      const { createCliPoster } = await import('../slack/poster.ts');
+      return { aws: awsPort(), store, poster: createCliPoster(env) };
+    },
     close() {
       aws?.close();
+      store?.close();
     },
   };
 }

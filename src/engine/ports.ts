@@ -57,11 +57,17 @@ export interface ControlFinding {
   noteText: string | null;
   updatedAt: string | null;
   title: string | null;
+  severity: string | null;
 }
 
 export interface FindingsPort {
   /** Active FSBP control findings of the given controls in this account and region, either format. */
   controlFindings(controlIds: readonly string[]): Promise<ControlFinding[]>;
+  /**
+   * FSBP control findings failing now (FAILED, ACTIVE, workflow NEW or NOTIFIED) at the given
+   * severities, filtered by Security Hub itself, all pages.
+   */
+  failingFindings(severities: readonly string[]): Promise<ControlFinding[]>;
 }
 
 export interface RegionAccess {

@@ -7,13 +7,15 @@ import { boltLogger } from './bolt-logger.ts';
 import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
 import type { SlackEnv } from './env.ts';
 import { createLanguageResolver } from './language.ts';
-import { createChannelPacer } from './pacer.ts';
+import { type ChannelPacer, createChannelPacer } from './pacer.ts';
 
 export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace'>;
 
 export interface SlackAppHandle {
   app: App;
   mode: 'http' | 'socket';
+  /** The one per-channel post pacer, shared with anything else that posts (the digest). */
+  pace: ChannelPacer;
   /** Resolves to the HTTP port listened on (HTTP mode), or null (Socket Mode). */
   start(): Promise<number | null>;
   stop(): Promise<void>;
@@ -51,6 +53,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
       });
 
   const work = pLimit(env.FSBP_COMMAND_CONCURRENCY);
+  const pace = createChannelPacer();
   const dispatchDeps: DispatchDeps = {
     ...deps,
     resolveLanguage: createLanguageResolver({
@@ -59,7 +62,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
       defaultLanguage: deps.config.defaultLanguage,
       logger,
     }),
-    pace: createChannelPacer(),
+    pace,
   };
 
   app.command('/fsbp', async ({ command, ack, respond, client }) => {
@@ -87,6 +90,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
   return {
     app,
     mode: socket ? 'socket' : 'http',
+    pace,
     async start() {
       if (socket) {
         await app.start();

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LanguagePreference } from '../i18n/index.ts';
-import type { Store } from './store.ts';
+import type { DigestItem, DigestRun, Store } from './store.ts';
 
 /** Versioned schema changes; `PRAGMA user_version` records how many have run. Only ever append. */
 export const migrations: readonly string[] = [
@@ -14,6 +14,42 @@ export const migrations: readonly string[] = [
    CREATE TABLE claimed_key (
      key TEXT PRIMARY KEY,
      expires_at INTEGER NOT NULL
+   );`,
+  `CREATE TABLE lease (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE TABLE digest_channel (
+     channel TEXT PRIMARY KEY,
+     enabled INTEGER NOT NULL
+   );
+   CREATE TABLE digest_run (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     channel TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     finished_at TEXT,
+     parent_ts TEXT,
+     summary TEXT NOT NULL
+   );
+   CREATE INDEX digest_run_channel ON digest_run (channel, id);
+   CREATE TABLE digest_item (
+     run_id INTEGER NOT NULL REFERENCES digest_run (id),
+     position INTEGER NOT NULL,
+     key TEXT NOT NULL UNIQUE,
+     control_id TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     finding_ids TEXT NOT NULL,
+     resources TEXT NOT NULL,
+     ts TEXT,
+     PRIMARY KEY (run_id, position)
+   );
+   CREATE TABLE digest_reported (
+     channel TEXT NOT NULL,
+     finding_id TEXT NOT NULL,
+     run_id INTEGER NOT NULL,
+     PRIMARY KEY (channel, finding_id)
    );`,
 ];
 
@@ -60,8 +96,27 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   const purgeEveryMs = 60_000;
   let lastPurge = 0;
 
+  const digest = digestStatements(db);
+  const acquire = db.prepare(
+    `INSERT INTO lease (name, holder, expires_at) VALUES (@name, @holder, @expires)
+     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+     WHERE lease.expires_at < @now OR lease.holder = excluded.holder`,
+  );
+  const release = db.prepare('DELETE FROM lease WHERE name = ? AND holder = ?');
+
   return {
     db,
+    ...digest,
+    async acquireLock(name, holder, ttlMs) {
+      const at = now();
+      return acquire.run({ name, holder, expires: at + ttlMs, now: at }).changes === 1;
+    },
+    async releaseLock(name, holder) {
+      release.run(name, holder);
+    },
+    async finishDigest(runId) {
+      digest.finish(runId, new Date(now()).toISOString());
+    },
     async getUserLanguage(userId) {
       return getLanguage.get(userId)?.language ?? null;
     },
@@ -78,6 +133,151 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
     },
     close() {
       db.close();
+    },
+  };
+}
+
+interface ItemRow {
+  run_id: number;
+  position: number;
+  key: string;
+  control_id: string;
+  account_id: string;
+  region: string;
+  finding_ids: string;
+  resources: string;
+  ts: string | null;
+}
+
+interface RunRow {
+  id: number;
+  channel: string;
+  started_at: string;
+  finished_at: string | null;
+  parent_ts: string | null;
+  summary: string;
+}
+
+function toItem(row: ItemRow): DigestItem {
+  return {
+    runId: row.run_id,
+    position: row.position,
+    key: row.key,
+    controlId: row.control_id,
+    accountId: row.account_id,
+    region: row.region,
+    findingIds: JSON.parse(row.finding_ids),
+    resources: JSON.parse(row.resources),
+    ts: row.ts,
+  };
+}
+
+/** The digest's tables: every write that must not be half-done is one transaction. */
+function digestStatements(db: Database.Database) {
+  const items = db.prepare<[number], ItemRow>('SELECT * FROM digest_item WHERE run_id = ? ORDER BY position');
+  const toRun = (row: RunRow | undefined): DigestRun | null =>
+    row
+      ? {
+          id: row.id,
+          channel: row.channel,
+          startedAt: row.started_at,
+          finishedAt: row.finished_at,
+          parentTs: row.parent_ts,
+          summary: JSON.parse(row.summary),
+          items: items.all(row.id).map(toItem),
+        }
+      : null;
+  const unfinished = db.prepare<[string], RunRow>(
+    'SELECT * FROM digest_run WHERE channel = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1',
+  );
+  const last = db.prepare<[string], RunRow>(
+    'SELECT * FROM digest_run WHERE channel = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1',
+  );
+  const reported = db.prepare<[string], { finding_id: string }>(
+    'SELECT finding_id FROM digest_reported WHERE channel = ?',
+  );
+  const insertRun = db.prepare('INSERT INTO digest_run (channel, started_at, summary) VALUES (?, ?, ?)');
+  const insertItem = db.prepare(
+    `INSERT INTO digest_item (run_id, position, key, control_id, account_id, region, finding_ids, resources)
+     VALUES (@runId, @position, @key, @controlId, @accountId, @region, @findingIds, @resources)`,
+  );
+  const setParent = db.prepare('UPDATE digest_run SET parent_ts = ? WHERE id = ?');
+  const setItemTs = db.prepare('UPDATE digest_item SET ts = ? WHERE run_id = ? AND position = ?');
+  const itemByPosition = db.prepare<[number, number], ItemRow>(
+    'SELECT * FROM digest_item WHERE run_id = ? AND position = ?',
+  );
+  const runById = db.prepare<[number], RunRow>('SELECT * FROM digest_run WHERE id = ?');
+  const markReported = db.prepare(
+    'INSERT OR REPLACE INTO digest_reported (channel, finding_id, run_id) VALUES (?, ?, ?)',
+  );
+  const forget = db.prepare('DELETE FROM digest_reported WHERE channel = ? AND finding_id = ?');
+  const finishRun = db.prepare('UPDATE digest_run SET finished_at = ? WHERE id = ?');
+  const itemByKey = db.prepare<[string], ItemRow>('SELECT * FROM digest_item WHERE key = ?');
+  const setEnabled = db.prepare(
+    'INSERT INTO digest_channel (channel, enabled) VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET enabled = excluded.enabled',
+  );
+  const enabled = db.prepare<[string], { enabled: number }>(
+    'SELECT enabled FROM digest_channel WHERE channel = ?',
+  );
+
+  return {
+    async reportedFindings(channel: string) {
+      return new Set(reported.all(channel).map((r) => r.finding_id));
+    },
+    async unfinishedDigest(channel: string) {
+      return toRun(unfinished.get(channel));
+    },
+    async lastDigest(channel: string) {
+      return toRun(last.get(channel));
+    },
+    async createDigest(plan: import('./store.ts').DigestPlanRecord) {
+      const id = db.transaction(() => {
+        const runId = Number(
+          insertRun.run(plan.channel, plan.startedAt, JSON.stringify(plan.summary)).lastInsertRowid,
+        );
+        for (const item of plan.items) {
+          insertItem.run({
+            ...item,
+            runId,
+            findingIds: JSON.stringify(item.findingIds),
+            resources: JSON.stringify(item.resources),
+          });
+        }
+        return runId;
+      })();
+      return toRun(runById.get(id)) as DigestRun;
+    },
+    async setDigestParent(runId: number, ts: string) {
+      setParent.run(ts, runId);
+    },
+    async recordDigestItem(runId: number, position: number, ts: string) {
+      db.transaction(() => {
+        setItemTs.run(ts, runId, position);
+        const row = itemByPosition.get(runId, position);
+        const run = runById.get(runId);
+        if (!row || !run) return;
+        for (const id of JSON.parse(row.finding_ids) as string[]) markReported.run(run.channel, id, runId);
+      })();
+    },
+    finish(runId: number, at: string) {
+      db.transaction(() => {
+        const run = toRun(runById.get(runId));
+        if (!run) return;
+        for (const id of run.summary.resolvedIds) forget.run(run.channel, id);
+        for (const id of run.summary.overflowIds) markReported.run(run.channel, id, runId);
+        finishRun.run(at, runId);
+      })();
+    },
+    async digestItem(key: string) {
+      const row = itemByKey.get(key);
+      return row ? toItem(row) : null;
+    },
+    async setDigestEnabled(channel: string, on: boolean) {
+      setEnabled.run(channel, on ? 1 : 0);
+    },
+    async digestEnabled(channel: string) {
+      const row = enabled.get(channel);
+      return row ? row.enabled === 1 : null;
     },
   };
 }

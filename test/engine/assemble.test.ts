@@ -36,6 +36,7 @@ function finding(over: Partial<ControlFinding>): ControlFinding {
     noteText: null,
     updatedAt: '2026-11-29T00:00:00.000Z',
     title: null,
+    severity: 'HIGH',
     ...over,
   };
 }

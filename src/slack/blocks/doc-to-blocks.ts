@@ -88,6 +88,19 @@ export function docToBlocks(doc: Doc): KnownBlock[] {
       case 'divider':
         blocks.push({ type: 'divider' });
         break;
+      case 'button':
+        blocks.push({
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              text: { type: 'plain_text', text: truncate(block.text, limits.buttonText), emoji: true },
+              action_id: block.action.slice(0, limits.actionId),
+              value: block.value.slice(0, limits.buttonValue),
+            },
+          ],
+        });
+        break;
     }
   }
   return blocks;

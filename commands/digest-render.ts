@@ -1,0 +1,105 @@
+import type { TFunction } from 'i18next';
+import type { Catalog } from '../src/catalog/catalog.ts';
+import { severities } from '../src/catalog/schema.ts';
+import { resourcesPerReply } from '../src/digest/plan.ts';
+import type { Language, LanguagePreference } from '../src/i18n/index.ts';
+import { languagesFor } from '../src/i18n/index.ts';
+import type { DigestItem, DigestSummary } from '../src/store/store.ts';
+import { bold, code, type Doc, heading, link, note, text } from './doc.ts';
+
+/** The parent message: date, accounts, counts by severity, the trend, what resolved. */
+export function digestParentDoc(
+  summary: DigestSummary,
+  t: (lang: Language) => TFunction,
+  language: LanguagePreference,
+): Doc {
+  const total = Object.values(summary.failing).reduce((a, b) => a + b, 0);
+  const doc: Doc[number][] = [];
+  for (const lang of languagesFor(language)) {
+    const tl = t(lang);
+    doc.push(heading(tl('digest.heading', { date: summary.date })));
+    doc.push(
+      text(
+        [bold(tl('digest.accounts')), ` ${summary.accounts.join(', ')}`],
+        [
+          bold(tl('digest.failingNow', { total })),
+          ` ${severities.map((s) => `${tl(`severity.${s}`)} ${summary.failing[s] ?? 0}`).join(' · ')}`,
+        ],
+        [
+          summary.newCount === 0 ? tl('digest.noneNew') : tl('digest.newCount', { count: summary.newCount }),
+          summary.resolvedCount > 0 ? ` ${tl('digest.resolved', { count: summary.resolvedCount })}` : '',
+        ],
+        [trend(tl, total, summary.previousFailingTotal)],
+      ),
+    );
+    if (summary.overflow > 0) {
+      doc.push(
+        note([
+          tl('digest.overflow', { count: summary.overflow }),
+          ...(summary.consoleUrl ? [' ', link(summary.consoleUrl, tl('digest.console'))] : []),
+        ]),
+      );
+    }
+  }
+  return doc;
+}
+
+function trend(t: TFunction, total: number, previous: number | null): string {
+  if (previous === null) return t('digest.trendFirst');
+  if (total === previous) return t('digest.trendSame', { total });
+  return t(total > previous ? 'digest.trendUp' : 'digest.trendDown', {
+    total,
+    diff: Math.abs(total - previous),
+    previous,
+  });
+}
+
+/** One reply: the control, where, which resources, both explanations, links and a Suppress button. */
+export function digestItemDoc(
+  item: DigestItem,
+  catalog: Catalog,
+  t: (lang: Language) => TFunction,
+  language: LanguagePreference,
+): Doc {
+  const control = catalog.find(item.controlId);
+  const shown = item.resources.slice(0, resourcesPerReply);
+  const more = item.resources.length - shown.length;
+  const doc: Doc[number][] = [];
+  const langs = languagesFor(language);
+  const first = t(langs[0] ?? 'ja');
+  doc.push(
+    text(
+      [
+        bold(
+          `[${langs.map((l) => t(l)(`severity.${control?.severity ?? 'LOW'}`)).join(' / ')}] ${item.controlId}`,
+        ),
+      ],
+      ...langs.map((l) => [control?.title[l] ?? item.controlId]),
+      [
+        `${item.accountId} ${item.region}: `,
+        ...shown.flatMap((id, i) => (i === 0 ? [code(id)] : [', ', code(id)])),
+        more > 0 ? ` ${first('check.more', { count: more })}` : '',
+      ],
+    ),
+  );
+  if (control) {
+    for (const lang of langs) {
+      const tl = t(lang);
+      doc.push(
+        text(
+          [bold(tl('labels.summary')), ` ${control.summary[lang]}`],
+          [bold(tl('labels.remediation'))],
+          ...control.remediation[lang].split('\n').map((line) => [line]),
+        ),
+      );
+    }
+    doc.push(note(...langs.map((lang) => [link(control.links[lang], t(lang)('explain.docs'))])));
+  }
+  doc.push({
+    type: 'button',
+    text: langs.map((l) => t(l)('digest.suppress')).join(' / '),
+    action: 'suppress_open',
+    value: item.key,
+  });
+  return doc;
+}

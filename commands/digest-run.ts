@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { i18n } from 'i18next';
+import type { Catalog } from '../src/catalog/catalog.ts';
+import { severities, severityRank } from '../src/catalog/schema.ts';
+import { channelAccounts } from '../src/config/load.ts';
+import type { ChannelConfig, Config } from '../src/config/schema.ts';
+import { planDigest } from '../src/digest/plan.ts';
+import type { AwsPort, ControlFinding } from '../src/engine/ports.ts';
+import { AppError } from '../src/errors.ts';
+import type { DigestRun, Store } from '../src/store/store.ts';
+import { digestItemDoc, digestParentDoc } from './digest-render.ts';
+import type { Doc } from './doc.ts';
+
+/** Posts one message (a thread reply when `threadTs` is given) and returns its ts. */
+export interface DigestPoster {
+  post(channel: string, doc: Doc, threadTs?: string): Promise<string>;
+}
+
+export interface DigestDeps {
+  config: Config;
+  catalog: Catalog;
+  i18n: i18n;
+  store: Store;
+  aws: AwsPort;
+  poster?: DigestPoster | undefined;
+  now?: () => number;
+}
+
+export interface DigestOutcome {
+  channel: string;
+  status: 'posted' | 'resumed' | 'dry-run' | 'locked';
+  runId: number | null;
+  postedMessages: number;
+  run: (Omit<DigestRun, 'items'> & { items: DigestRun['items'] }) | null;
+}
+
+/** A digest run holds this lease; a crashed holder's lease runs out and the next run resumes. */
+const leaseMs = 15 * 60 * 1000;
+
+function localDate(at: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
+}
+
+/** `arn:aws:securityhub:<region>:<account>:...` -> `<account>|<region>`. */
+function scopeOfFindingId(id: string): string {
+  const parts = id.split(':');
+  return `${parts[4] ?? ''}|${parts[3] ?? ''}`;
+}
+
+async function gatherFailing(deps: DigestDeps, channel: ChannelConfig) {
+  const minimum = severityRank[channel.digest.minSeverity];
+  const wanted = severities.filter((s) => severityRank[s] >= minimum);
+  const failing: ControlFinding[] = [];
+  const unreachable = new Set<string>();
+  const jobs = channelAccounts(deps.config, channel).flatMap((account) =>
+    account.regions.map(async (region) => {
+      try {
+        const access = await deps.aws.region(account, region, 'digest');
+        failing.push(...(await access.findings.failingFindings(wanted)));
+      } catch {
+        // That account and Region are left out; their reported findings are not taken as resolved.
+        unreachable.add(`${account.id}|${region}`);
+      }
+    }),
+  );
+  await Promise.all(jobs);
+  return { failing, unreachable };
+}
+
+/**
+ * One digest for one channel. Idempotent and resumable: the plan and every posted reply are recorded
+ * as they happen, so a run that crashed is completed by the next one without a duplicate, and a lease
+ * keeps two runs for the same channel from both posting.
+ */
+export async function runDigest(
+  deps: DigestDeps,
+  channelId: string,
+  options: { dryRun?: boolean } = {},
+): Promise<DigestOutcome> {
+  const now = deps.now ?? Date.now;
+  const channel = deps.config.channels.find((c) => c.id === channelId);
+  if (!channel) {
+    throw new AppError('channel_not_configured', `no channel ${channelId} in the config`, {
+      params: { channel: channelId },
+    });
+  }
+  if (!options.dryRun && !deps.poster)
+    throw new AppError('invalid_arguments', 'no poster', { params: { detailKey: 'digest.noPoster' } });
+  const holder = randomUUID();
+  const lock = `digest:${channelId}`;
+  if (!options.dryRun && !(await deps.store.acquireLock(lock, holder, leaseMs))) {
+    return { channel: channelId, status: 'locked', runId: null, postedMessages: 0, run: null };
+  }
+  try {
+    let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
+    const resumed = run !== null;
+    if (!run) {
+      const { failing, unreachable } = await gatherFailing(deps, channel);
+      const reported = await deps.store.reportedFindings(channelId);
+      const visible = new Set([...reported].filter((id) => !unreachable.has(scopeOfFindingId(id))));
+      const previous = await deps.store.lastDigest(channelId);
+      const plan = planDigest({
+        channel: channelId,
+        date: localDate(now(), channel.digest.timezone),
+        startedAt: new Date(now()).toISOString(),
+        accounts: channelAccounts(deps.config, channel).map((a) => a.name ?? a.id),
+        failing,
+        reported: visible,
+        previousFailingTotal: previous
+          ? Object.values(previous.summary.failing).reduce((a, b) => a + b, 0)
+          : null,
+        consoleUrl: 'https://console.aws.amazon.com/securityhub/home#/findings',
+      });
+      if (options.dryRun) {
+        const items = plan.items.map((i) => ({ ...i, runId: 0, ts: null }));
+        return {
+          channel: channelId,
+          status: 'dry-run',
+          runId: null,
+          postedMessages: 0,
+          run: {
+            id: 0,
+            channel: channelId,
+            startedAt: plan.startedAt,
+            finishedAt: null,
+            parentTs: null,
+            summary: plan.summary,
+            items,
+          },
+        };
+      }
+      run = await deps.store.createDigest(plan);
+    }
+    const poster = deps.poster as DigestPoster;
+    const t = (lang: 'ja' | 'en') => deps.i18n.getFixedT(lang);
+    const language = channel.digest.language;
+    let posted = 0;
+    let parentTs = run.parentTs;
+    if (!parentTs) {
+      parentTs = await poster.post(channelId, digestParentDoc(run.summary, t, language));
+      await deps.store.setDigestParent(run.id, parentTs);
+      posted += 1;
+    }
+    for (const item of run.items) {
+      if (item.ts) continue;
+      const ts = await poster.post(channelId, digestItemDoc(item, deps.catalog, t, language), parentTs);
+      await deps.store.recordDigestItem(run.id, item.position, ts);
+      posted += 1;
+    }
+    await deps.store.finishDigest(run.id);
+    return {
+      channel: channelId,
+      status: resumed ? 'resumed' : 'posted',
+      runId: run.id,
+      postedMessages: posted,
+      run: await deps.store.lastDigest(channelId),
+    };
+  } finally {
+    if (!options.dryRun) await deps.store.releaseLock(lock, holder);
+  }
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { findChannel } from '../src/config/load.ts';
+import { AppError, invalidArguments } from '../src/errors.ts';
+import { type CommandContext, defineSubcommand, perLanguage } from './define.ts';
+import { runDigest } from './digest-run.ts';
+import { text } from './doc.ts';
+
+const Args = z
+  .object({
+    positionals: z.array(z.string()).max(1, 'args.digestAction'),
+    flags: z.object({ channel: z.string().optional(), 'dry-run': z.boolean().optional() }),
+  })
+  .transform((a) => ({
+    action: (a.positionals[0]?.toLowerCase() ?? 'now') as string,
+    channel: a.flags.channel,
+    dryRun: a.flags['dry-run'] ?? false,
+  }))
+  .refine((a) => ['on', 'off', 'now', 'status'].includes(a.action), 'args.digestAction');
+
+function channelOf(ctx: CommandContext, flag: string | undefined): string {
+  const channel = ctx.surface === 'slack' ? ctx.channelId : flag;
+  if (!channel) throw invalidArguments('args.digestChannel');
+  return channel;
+}
+
+export const digest = defineSubcommand({
+  name: 'digest',
+  flags: { channel: 'string', 'dry-run': 'boolean' },
+  args: Args,
+  async run(args, ctx) {
+    const config = await ctx.services.config();
+    const channelId = channelOf(ctx, args.channel);
+    const channel = findChannel(config, channelId);
+    if (!channel) {
+      throw new AppError('channel_not_configured', `channel ${channelId} has no accounts`, {
+        params: { channel: channelId },
+      });
+    }
+    const services = await ctx.services.digest?.();
+    if (!services) throw invalidArguments('digest.noPoster');
+    if (args.action === 'on' || args.action === 'off') {
+      await services.store.setDigestEnabled(channelId, args.action === 'on');
+      const doc = perLanguage(ctx, (t) => [
+        text([
+          t(`digest.${args.action}`, {
+            schedule: channel.digest.schedule,
+            timezone: channel.digest.timezone,
+          }),
+        ]),
+      ]);
+      return { doc, json: { channel: channelId, enabled: args.action === 'on' }, visibility: 'channel' };
+    }
+    if (args.action === 'status') {
+      const enabled = (await services.store.digestEnabled(channelId)) ?? channel.digest.enabled;
+      const last = await services.store.lastDigest(channelId);
+      const next = enabled ? (services.nextRun?.(channelId) ?? null) : null;
+      const doc = perLanguage(ctx, (t) => [
+        text([
+          t('digest.status', {
+            state: t(enabled ? 'digest.stateOn' : 'digest.stateOff'),
+            next: next ? next.toISOString() : t('digest.never'),
+            last: last?.finishedAt ?? t('digest.never'),
+          }),
+        ]),
+      ]);
+      return {
+        doc,
+        json: { channel: channelId, enabled, next, last: last?.finishedAt ?? null },
+        visibility: 'private',
+      };
+    }
+    const outcome = await runDigest(
+      {
+        config,
+        catalog: ctx.catalog,
+        i18n: ctx.i18n,
+        store: services.store,
+        aws: services.aws,
+        poster: services.poster,
+      },
+      channelId,
+      { dryRun: args.dryRun },
+    );
+    const doc = perLanguage(ctx, (t) => [
+      text([
+        outcome.status === 'locked'
+          ? t('digest.locked')
+          : outcome.status === 'dry-run'
+            ? `${t('digest.dryRun')} ${t('digest.newCount', { count: outcome.run?.summary.newCount ?? 0 })}`
+            : t('digest.done', { count: outcome.postedMessages }),
+      ]),
+    ]);
+    return { doc, json: outcome, visibility: 'private' };
+  },
+});

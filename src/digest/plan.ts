@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { compareControlIds } from '../catalog/catalog.ts';
+import { type Severity, severities, severityRank } from '../catalog/schema.ts';
+import type { ControlFinding } from '../engine/ports.ts';
+import type { DigestPlanRecord, DigestSummary } from '../store/store.ts';
+
+/** Replies one digest thread holds; the rest are counted and linked, not posted. */
+export const maxDigestReplies = 40;
+/** Resources a reply lists by name before "and N more". */
+export const resourcesPerReply = 10;
+
+export interface PlanInput {
+  channel: string;
+  date: string;
+  startedAt: string;
+  accounts: string[];
+  /** Everything failing now (server-side filtered), across the channel's accounts and Regions. */
+  failing: readonly ControlFinding[];
+  /** What this channel was already told about. */
+  reported: ReadonlySet<string>;
+  previousFailingTotal: number | null;
+  consoleUrl: string | null;
+}
+
+/** Severity of a finding as Security Hub labelled it; unknown labels sort last. */
+function severityOf(finding: ControlFinding): Severity {
+  return (severities as readonly string[]).includes(finding.severity ?? '')
+    ? (finding.severity as Severity)
+    : 'LOW';
+}
+
+/** A short, stable key for buttons and records: never the raw finding ARN. */
+export function itemKey(channel: string, startedAt: string, group: string): string {
+  return createHash('sha256').update(`${channel}|${startedAt}|${group}`).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Decides what a digest says: new failures (not told before) grouped per control, account and
+ * Region; findings the channel was told about that are no longer failing ("resolved", forgotten so a
+ * later failure is new again); counts by severity of everything failing now.
+ */
+export function planDigest(input: PlanInput): DigestPlanRecord {
+  const failingIds = new Set(input.failing.map((f) => f.id));
+  const fresh = input.failing.filter((f) => !input.reported.has(f.id));
+  const groups = new Map<string, ControlFinding[]>();
+  for (const finding of fresh) {
+    const key = `${finding.accountId}|${finding.region}|${finding.controlId}`;
+    const list = groups.get(key);
+    if (list) list.push(finding);
+    else groups.set(key, [finding]);
+  }
+  const ordered = [...groups.values()].sort((a, b) => {
+    const [x, y] = [a[0] as ControlFinding, b[0] as ControlFinding];
+    return (
+      severityRank[severityOf(y)] - severityRank[severityOf(x)] ||
+      compareControlIds(x.controlId, y.controlId) ||
+      x.accountId.localeCompare(y.accountId) ||
+      x.region.localeCompare(y.region)
+    );
+  });
+  const posted = ordered.slice(0, maxDigestReplies);
+  const overflow = ordered.slice(maxDigestReplies);
+  const failingBySeverity = Object.fromEntries(severities.map((s) => [s, 0])) as Record<string, number>;
+  for (const finding of input.failing)
+    failingBySeverity[severityOf(finding)] = (failingBySeverity[severityOf(finding)] ?? 0) + 1;
+  const summary: DigestSummary = {
+    date: input.date,
+    accounts: input.accounts,
+    failing: failingBySeverity,
+    newCount: fresh.length,
+    overflow: overflow.reduce((n, g) => n + g.length, 0),
+    resolvedCount: [...input.reported].filter((id) => !failingIds.has(id)).length,
+    previousFailingTotal: input.previousFailingTotal,
+    resolvedIds: [...input.reported].filter((id) => !failingIds.has(id)),
+    overflowIds: overflow.flat().map((f) => f.id),
+    consoleUrl: input.consoleUrl,
+  };
+  return {
+    channel: input.channel,
+    startedAt: input.startedAt,
+    summary,
+    items: posted.map((group, position) => {
+      const first = group[0] as ControlFinding;
+      return {
+        position,
+        key: itemKey(input.channel, input.startedAt, `${first.accountId}|${first.region}|${first.controlId}`),
+        controlId: first.controlId,
+        accountId: first.accountId,
+        region: first.region,
+        findingIds: group.map((f) => f.id),
+        resources: group.map((f) => f.resourceId).sort(),
+      };
+    }),
+  };
+}

@@ -1,0 +1,38 @@
+import { WebClient } from '@slack/web-api';
+import type { DigestPoster } from '../../commands/digest-run.ts';
+import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
+import { type ChannelPacer, createChannelPacer } from './pacer.ts';
+
+/**
+ * Posts documents as channel messages at Slack's pace (one per second per channel; a 429 is
+ * retried by the Web API client after its Retry-After). A document too big for one message
+ * continues in the thread.
+ */
+export function createSlackPoster(client: WebClient, pace: ChannelPacer): DigestPoster {
+  return {
+    async post(channel, doc, threadTs) {
+      const pages = paginateBlocks(docToBlocks(doc));
+      const text = fallbackText(doc);
+      let first: string | undefined;
+      for (const blocks of pages) {
+        const thread = threadTs ?? first;
+        const response = await pace(channel, () =>
+          client.chat.postMessage({ channel, text, blocks, ...(thread ? { thread_ts: thread } : {}) }),
+        );
+        first ??= response.ts;
+      }
+      if (!first) throw new Error('chat.postMessage returned no ts');
+      return first;
+    },
+  };
+}
+
+/** A poster for the CLI (`fsbp digest`): its own Web API client from SLACK_BOT_TOKEN and SLACK_API_URL. */
+export function createCliPoster(env: NodeJS.ProcessEnv): DigestPoster | undefined {
+  if (!env.SLACK_BOT_TOKEN) return undefined;
+  const client = new WebClient(
+    env.SLACK_BOT_TOKEN,
+    env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {},
+  );
+  return createSlackPoster(client, createChannelPacer());
+}

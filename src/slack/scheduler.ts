@@ -1,0 +1,41 @@
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * One croner job per channel with a digest, in the channel's time zone. `/fsbp digest off` is read
+ * at each run, so switching it needs no restart.
+ */
+export function scheduleDigests(options: {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  run: (channel: string) => Promise<unknown>;
+}) {
+  const jobs = new Map<string, Cron>();
+  for (const channel of options.config.channels) {
+    const job = new Cron(
+      channel.digest.schedule,
+      { timezone: channel.digest.timezone, protect: true },
+      async () => {
+        const enabled = (await options.store.digestEnabled(channel.id)) ?? channel.digest.enabled;
+        if (!enabled) return;
+        try {
+          await options.run(channel.id);
+        } catch (error) {
+          options.logger.error({ err: error, channel: channel.id }, 'scheduled digest failed');
+        }
+      },
+    );
+    jobs.set(channel.id, job);
+  }
+  return {
+    nextRun(channel: string): Date | null {
+      return jobs.get(channel)?.nextRun() ?? null;
+    },
+    stop() {
+      for (const job of jobs.values()) job.stop();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { StoredMessage } from '../emulator/slack/server.ts';
+import { buildState } from '../helpers/aws-state.ts';
+import { eventually, type Harness, startHarness } from '../helpers/bot.ts';
+
+const PROD = '111111111111';
+const TOKYO = 'ap-northeast-1';
+const CHANNEL = 'C0123456789';
+
+const config = {
+  defaultLanguage: 'en',
+  accounts: [{ id: PROD, name: 'prod', regions: [TOKYO] }],
+  channels: [
+    {
+      id: CHANNEL,
+      accounts: ['prod'],
+      digest: { schedule: '0 9 * * *', timezone: 'Asia/Tokyo', language: 'both' },
+    },
+  ],
+};
+
+function state() {
+  const built = buildState([
+    {
+      id: PROD,
+      regions: {
+        [TOKYO]: {
+          controls: {
+            'S3.8': [
+              { id: 'prod-assets', compliance: 'NON_COMPLIANT' },
+              { id: 'prod-backup', compliance: 'NON_COMPLIANT' },
+              { id: 'prod-site', compliance: 'NON_COMPLIANT', suppressed: true },
+              { id: 'prod-logs', compliance: 'COMPLIANT' },
+            ],
+            'EC2.19': [{ id: 'sg-0abc', compliance: 'NON_COMPLIANT' }],
+            'IAM.3': [{ id: 'AIDAEXAMPLEKEY', compliance: 'NON_COMPLIANT' }],
+            'KMS.3': [{ id: 'key-1', compliance: 'NON_COMPLIANT' }],
+          },
+        },
+      },
+    },
+  ]);
+  // The bot uses its own credentials here: the caller is the prod account.
+  return { ...built, caller: { ...built.caller, accountId: PROD }, startEvaluationMinIntervalMs: 0 };
+}
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ state: state(), config });
+});
+afterAll(() => h.stop());
+
+/** Thread replies under a parent, in order. */
+function replies(parent: StoredMessage): StoredMessage[] {
+  return h.slack.messages(CHANNEL).filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
+}
+
+function digestParents(): StoredMessage[] {
+  // A parent carries no thread_ts, or its own ts once it has replies (as in Slack).
+  return h.slack
+    .messages(CHANNEL)
+    .filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && JSON.stringify(m.blocks).includes('FSBP'));
+}
+
+async function digestNow(): Promise<StoredMessage> {
+  const before = digestParents().length;
+  const reply = await h.slash('digest now', { user: 'U0EN00001' });
+  expect(reply.status).toBe(200);
+  await eventually(() => h.slack.responses(reply.responseUrl)[0], 30_000);
+  const parents = digestParents();
+  expect(parents.length).toBe(before + 1);
+  return parents.at(-1) as StoredMessage;
+}
+
+describe('the morning digest', () => {
+  beforeEach(() => {
+    h.slack.clearCalls();
+  });
+
+  it('first run: a parent with counts and one reply per new failing control, suppressed findings left out', async () => {
+    const parent = await digestNow();
+    const text = JSON.stringify(parent.blocks);
+    expect(text).toContain('FSBP ダイジェスト');
+    expect(text).toContain('FSBP digest');
+    expect(text).toContain('First digest in this channel.');
+    const threads = replies(parent);
+    expect(threads).toHaveLength(4);
+    const all = JSON.stringify(threads.map((m) => m.blocks));
+    expect(all).toContain('EC2.19');
+    expect(all).toContain('prod-assets');
+    expect(all).toContain('prod-backup');
+    expect(all).not.toContain('prod-site');
+    expect(all).not.toContain('prod-logs');
+    // Both languages, Japanese first, and a Suppress button whose value is a short key, not an ARN.
+    expect(all.indexOf('チェック内容')).toBeLessThan(all.indexOf('What it checks'));
+    const buttons = threads.flatMap((m) => JSON.stringify(m.blocks).match(/"value":"([^"]+)"/g) ?? []);
+    expect(buttons).toHaveLength(4);
+    for (const b of buttons) expect(b).not.toContain('arn:');
+    // The most severe first.
+    expect(JSON.stringify(threads[0]?.blocks)).toContain('EC2.19');
+  });
+
+  it('second run with nothing changed: a short parent and no replies', async () => {
+    const parent = await digestNow();
+    expect(JSON.stringify(parent.blocks)).toContain('No new failures since the last digest.');
+    expect(JSON.stringify(parent.blocks)).toContain('Unchanged since the previous digest');
+    expect(replies(parent)).toHaveLength(0);
+  });
+
+  it('resumes a run that crashed after the third reply: every reply exactly once', async () => {
+    h.aws.setState(state());
+    // A fresh channel state: forget what was reported by giving the emulator new finding IDs.
+    const watch = (async () => {
+      await eventually(
+        () => h.slack.calls('chat.postMessage').filter((c) => c.args.thread_ts).length >= 3,
+        30_000,
+      );
+      h.slack.fail('chat.postMessage', { error: 'fatal_error' }, 1);
+    })();
+    const crashed = await h.slash('digest now', { user: 'U0EN00001' });
+    await watch;
+    const error = await eventually(() => h.slack.responses(crashed.responseUrl)[0], 30_000);
+    expect(JSON.stringify(error.body)).toContain('Something went wrong');
+    const parent = digestParents().at(-1) as StoredMessage;
+    expect(replies(parent)).toHaveLength(3);
+    const again = await h.slash('digest now', { user: 'U0EN00001' });
+    await eventually(() => h.slack.responses(again.responseUrl)[0], 30_000);
+    const all = replies(parent);
+    expect(all).toHaveLength(4);
+    const keys = all.map((m) => /"value":"([^"]+)"/.exec(JSON.stringify(m.blocks))?.[1]);
+    expect(new Set(keys).size).toBe(4);
+    expect(digestParents().at(-1)?.ts).toBe(parent.ts);
+  });
+
+  it('two runs at once post one digest', async () => {
+    h.aws.setState(state());
+    const before = digestParents().length;
+    const [a, b] = await Promise.all([
+      h.slash('digest now', { user: 'U0EN00001' }),
+      h.slash('digest now', { user: 'U0EN00001' }),
+    ]);
+    await eventually(
+      () => h.slack.responses(a.responseUrl)[0] && h.slack.responses(b.responseUrl)[0],
+      30_000,
+    );
+    const answers = [h.slack.responses(a.responseUrl)[0], h.slack.responses(b.responseUrl)[0]].map((r) =>
+      JSON.stringify(r?.body),
+    );
+    expect(answers.filter((x) => x.includes('already being posted'))).toHaveLength(1);
+    expect(digestParents().length).toBe(before + 1);
+    expect(replies(digestParents().at(-1) as StoredMessage)).toHaveLength(4);
+  });
+
+  it('429s from Slack delay replies but lose and duplicate none', async () => {
+    h.aws.setState(state());
+    h.slack.fail('chat.postMessage', { status: 429, retryAfter: 1 }, 2);
+    const parent = await digestNow();
+    const threads = replies(parent);
+    expect(threads).toHaveLength(4);
+    expect(h.slack.calls('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(2);
+  });
+});
