@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import type { Control } from '../../src/catalog/schema.ts';
+import { asffResource } from '../emulator/aws/resources.ts';
 import type { EmulatorState } from '../emulator/aws/state.ts';
 
 /** Builds emulator states from short descriptions, with Security Hub's real rule names and finding shapes. */
@@ -49,21 +50,6 @@ export function ruleName(configRule: string): string {
 
 function resourceType(c: Control): string {
   return c.resourceTypes?.[0] ?? 'AWS::::Account';
-}
-
-function resourceArn(type: string, id: string, account: string, region: string): string {
-  if (type === 'AWS::S3::Bucket') return `arn:aws:s3:::${id}`;
-  if (type === 'AWS::::Account') return `AWS::::Account:${id}`;
-  const [, service = 'x', kind = 'resource'] = type.split('::');
-  return `arn:aws:${service.toLowerCase()}:${region}:${account}:${kind.toLowerCase()}/${id}`;
-}
-
-function asffType(type: string): string {
-  if (type === 'AWS::::Account') return 'AwsAccount';
-  return type
-    .split('::')
-    .map((p) => p.charAt(0) + p.slice(1).toLowerCase())
-    .join('');
 }
 
 function evaluation(rule: string, type: string, id: string, compliance: Compliance) {
@@ -140,14 +126,8 @@ export function finding(
             StandardsArn: 'arn:aws:securityhub:::standards/aws-foundational-security-best-practices/v/1.0.0',
           }),
     },
-    Resources: [
-      {
-        Type: asffType(opts.type),
-        Id: resourceArn(opts.type, opts.id, opts.account, opts.region),
-        Partition: 'aws',
-        Region: opts.region,
-      },
-    ],
+    // Built the way the emulator's Security Hub builds them, so later evaluations update these findings.
+    Resources: [asffResource(opts.type, opts.id, opts.account, opts.region, undefined)],
     Compliance: {
       Status: status,
       SecurityControlId: sid,

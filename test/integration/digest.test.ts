@@ -160,3 +160,82 @@ describe('the morning digest', () => {
     expect(h.slack.calls('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(2);
   });
 });
+
+describe('what counts as new', () => {
+  function stateWithNext() {
+    const base = state();
+    const built = buildState([
+      {
+        id: PROD,
+        regions: {
+          [TOKYO]: {
+            controls: {
+              'S3.8': [
+                { id: 'prod-assets', compliance: 'NON_COMPLIANT' },
+                { id: 'prod-backup', compliance: 'NON_COMPLIANT', next: 'COMPLIANT' },
+              ],
+              'EC2.19': [
+                { id: 'sg-0abc', compliance: 'NON_COMPLIANT' },
+                { id: 'sg-0new', compliance: 'COMPLIANT', next: 'NON_COMPLIANT', noFinding: true },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    return { ...base, accounts: built.accounts };
+  }
+
+  async function checkNow(target: string) {
+    const updates = h.slack.calls('chat.update').length;
+    await h.slash(`check ${target}`, { user: 'U0EN00001' });
+    await eventually(() => h.slack.calls('chat.update').length > updates, 30_000);
+  }
+
+  function itemsOf(parent: StoredMessage): string {
+    return JSON.stringify(replies(parent).map((m) => m.blocks));
+  }
+
+  it('after a re-evaluation, only the newly failing resource is in the next digest', async () => {
+    h.aws.setState(stateWithNext());
+    await digestNow();
+    await checkNow('EC2.19');
+    const parent = await digestNow();
+    expect(replies(parent)).toHaveLength(1);
+    expect(itemsOf(parent)).toContain('sg-0new');
+    expect(itemsOf(parent)).not.toContain('sg-0abc');
+  });
+
+  it('a finding that was resolved and fails again is reported again', async () => {
+    await checkNow('S3.8');
+    const resolved = await digestNow();
+    expect(replies(resolved)).toHaveLength(0);
+    expect(JSON.stringify(resolved.blocks)).toContain('1 resolved.');
+    // The bucket breaks again: Security Hub sets the same finding back to FAILED / NEW.
+    const current = h.aws.getState() as {
+      accounts: Record<
+        string,
+        {
+          regions: Record<
+            string,
+            { nextEvaluations: Record<string, unknown[]>; evaluations: Record<string, unknown[]> }
+          >;
+        }
+      >;
+    };
+    const region = current.accounts[PROD]?.regions[TOKYO];
+    if (!region) throw new Error('no region state');
+    const rule = Object.keys(region.evaluations).find((name) => name.includes('bucket-level-public-access'));
+    if (!rule) throw new Error('no S3.8 rule');
+    region.nextEvaluations[rule] = (region.evaluations[rule] ?? []).map((e) => ({
+      ...(e as object),
+      ComplianceType: 'NON_COMPLIANT',
+    }));
+    h.aws.setState(current as never);
+    await checkNow('S3.8');
+    const again = await digestNow();
+    expect(replies(again)).toHaveLength(1);
+    expect(itemsOf(again)).toContain('prod-backup');
+    expect(itemsOf(again)).not.toContain('prod-assets');
+  });
+});
