@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 /** `npm run bench [name...]`: runs the benchmarks and prints their figures as JSON. */
 import { benchAck } from './ack.ts';
 import { benchCheck } from './check.ts';
+import { benchDigest } from './digest.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
   check: () => benchCheck(),
+  digest: () => benchDigest(),
   ack: async () => {
     // Three full runs; the figures are the medians, with every run shown.
     const runs = [];

@@ -1,0 +1,65 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { describe, expect, it } from 'vitest';
+import { digestItemDoc, digestParentDoc } from '../../commands/digest-render.ts';
+import { toControlFinding } from '../../src/aws/findings.ts';
+import { loadCatalog } from '../../src/catalog/load.ts';
+import { planDigest } from '../../src/digest/plan.ts';
+import type { ControlFinding } from '../../src/engine/ports.ts';
+import { createI18n, type LanguagePreference } from '../../src/i18n/index.ts';
+import { docToBlocks, paginateBlocks } from '../../src/slack/blocks/doc-to-blocks.ts';
+import { blocksTextLength, validateMessageBlocks } from '../emulator/slack/block-kit.ts';
+
+const fixtures = fileURLToPath(new URL('../../../shared/fixtures/real/securityhub/', import.meta.url));
+const present = existsSync(fixtures);
+if (!present)
+  console.warn(
+    `[digest-render] ${fixtures} not found (a plain clone): skipping the real-finding digest tests`,
+  );
+
+const catalog = loadCatalog();
+const i18n = createI18n();
+const t = (lang: 'ja' | 'en') => i18n.getFixedT(lang);
+
+function realFindings(): ControlFinding[] {
+  return readdirSync(fixtures)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => JSON.parse(readFileSync(`${fixtures}${f}`, 'utf8')) as AwsSecurityFinding[])
+    .map(toControlFinding)
+    .filter((f): f is ControlFinding => f !== null);
+}
+
+function expectValid(doc: Parameters<typeof docToBlocks>[0]) {
+  const pages = paginateBlocks(docToBlocks(doc));
+  expect(pages).toHaveLength(1);
+  for (const page of pages) {
+    expect(validateMessageBlocks(page)).toEqual([]);
+    expect(blocksTextLength(page)).toBeLessThanOrEqual(13_000);
+  }
+}
+
+describe.skipIf(!present)('digest messages for the real Security Hub findings', () => {
+  it.each(['ja', 'en', 'both'] satisfies LanguagePreference[])(
+    'render within Block Kit limits (%s)',
+    (language) => {
+      const failing = realFindings().filter((f) => f.complianceStatus === 'FAILED');
+      expect(failing.length).toBeGreaterThan(10);
+      const plan = planDigest({
+        channel: 'C0123456789',
+        date: '2026-11-30',
+        startedAt: '2026-11-30T00:00:00.000Z',
+        accounts: ['prod'],
+        failing,
+        reported: new Set(),
+        previousFailingTotal: 3,
+        consoleUrl: 'https://console.aws.amazon.com/securityhub/home#/findings',
+      });
+      expect(plan.items.length).toBeGreaterThan(5);
+      expectValid(digestParentDoc(plan.summary, t, language));
+      for (const item of plan.items) {
+        expectValid(digestItemDoc({ ...item, runId: 1, ts: null }, catalog, t, language));
+      }
+    },
+  );
+});
