@@ -239,3 +239,43 @@ describe('what counts as new', () => {
     expect(itemsOf(again)).not.toContain('prod-assets');
   });
 });
+
+describe('digest controls', () => {
+  it('switches off and on, and says when it runs next', async () => {
+    const off = await h.slash('digest off', { user: 'U0EN00001' });
+    const offReply = await eventually(() => h.slack.responses(off.responseUrl)[0]);
+    expect(JSON.stringify(offReply.body)).toContain('digest is off');
+    const status = await h.slash('digest status', { user: 'U0EN00001' });
+    const offStatus = JSON.stringify((await eventually(() => h.slack.responses(status.responseUrl)[0])).body);
+    expect(offStatus).toContain('Digest: off');
+    expect(off.status).toBe(200);
+    const on = await h.slash('digest on', { user: 'U0EN00001' });
+    const onReply = await eventually(() => h.slack.responses(on.responseUrl)[0]);
+    expect(JSON.stringify(onReply.body)).toContain('digest is on');
+    const again = await h.slash('digest status', { user: 'U0EN00001' });
+    const onStatus = JSON.stringify((await eventually(() => h.slack.responses(again.responseUrl)[0])).body);
+    expect(onStatus).toContain('Digest: on');
+    // 09:00 in Tokyo is 00:00 UTC.
+    expect(onStatus).toMatch(/Next run: \d{4}-\d{2}-\d{2}T00:00:00\.000Z/);
+  });
+
+  it('runs from the CLI as a dry run with JSON, posting nothing', async () => {
+    const { runWithConfig } = await import('../helpers/cli.ts');
+    h.aws.setState(state());
+    const posts = h.slack.calls('chat.postMessage').length;
+    const dir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/fsbp-dry-`);
+    const run = await runWithConfig(config, ['digest', '--channel', CHANNEL, '--dry-run', '--json'], {
+      FSBP_STORE: `${dir}/fsbp.db`,
+    });
+    expect(run.code).toBe(0);
+    const outcome = JSON.parse(run.stdout);
+    expect(outcome).toMatchObject({ status: 'dry-run', channel: CHANNEL, run: { summary: { newCount: 5 } } });
+    expect(outcome.run.items.map((i: { controlId: string }) => i.controlId)).toEqual([
+      'EC2.19',
+      'KMS.3',
+      'S3.8',
+      'IAM.3',
+    ]);
+    expect(h.slack.calls('chat.postMessage').length).toBe(posts);
+  });
+});
