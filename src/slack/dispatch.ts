@@ -63,11 +63,13 @@ async function respondSafely(deps: DispatchDeps, respond: RespondFn, message: Pa
   }
 }
 
+/** Answers through response_url: to the asker only, or to the channel for a reply meant for everyone. */
 async function replyPrivately(
   deps: DispatchDeps,
   respond: RespondFn,
   doc: Doc,
   language: LanguagePreference,
+  visibility: Reply['visibility'] = 'private',
 ) {
   const pages = paginateBlocks(docToBlocks(doc));
   const shown = pages.slice(0, maxPrivatePages);
@@ -84,7 +86,11 @@ async function replyPrivately(
     });
   }
   for (const blocks of shown) {
-    await respondSafely(deps, respond, { response_type: 'ephemeral', text: fallbackText(doc), blocks });
+    await respondSafely(deps, respond, {
+      response_type: visibility === 'channel' ? 'in_channel' : 'ephemeral',
+      text: fallbackText(doc),
+      blocks,
+    });
   }
 }
 
@@ -205,7 +211,7 @@ export async function handleSlashCommand(deps: DispatchDeps, invocation: SlashIn
       return;
     }
     const reply = await subcommand.run(args, ctx);
-    await replyPrivately(deps, respond, reply.doc, language);
+    await replyPrivately(deps, respond, reply.doc, language, reply.visibility);
   } catch (error) {
     logCommandError(deps, error, command);
     await replyPrivately(deps, respond, errorDoc(asAppError(error), deps.i18n), language);

@@ -96,7 +96,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   const purgeEveryMs = 60_000;
   let lastPurge = 0;
 
-  const digest = digestStatements(db);
+  const digest = digestStatements(db, now);
   const acquire = db.prepare(
     `INSERT INTO lease (name, holder, expires_at) VALUES (@name, @holder, @expires)
      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
@@ -114,9 +114,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
     async releaseLock(name, holder) {
       release.run(name, holder);
     },
-    async finishDigest(runId) {
-      digest.finish(runId, new Date(now()).toISOString());
-    },
+
     async getUserLanguage(userId) {
       return getLanguage.get(userId)?.language ?? null;
     },
@@ -173,7 +171,7 @@ function toItem(row: ItemRow): DigestItem {
 }
 
 /** The digest's tables: every write that must not be half-done is one transaction. */
-function digestStatements(db: Database.Database) {
+function digestStatements(db: Database.Database, now: () => number) {
   const items = db.prepare<[number], ItemRow>('SELECT * FROM digest_item WHERE run_id = ? ORDER BY position');
   const toRun = (row: RunRow | undefined): DigestRun | null =>
     row
@@ -259,7 +257,8 @@ function digestStatements(db: Database.Database) {
         for (const id of JSON.parse(row.finding_ids) as string[]) markReported.run(run.channel, id, runId);
       })();
     },
-    finish(runId: number, at: string) {
+    async finishDigest(runId: number) {
+      const at = new Date(now()).toISOString();
       db.transaction(() => {
         const run = toRun(runById.get(runId));
         if (!run) return;
