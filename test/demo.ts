@@ -27,12 +27,14 @@ process.stderr.write(
   `AWS emulator on ${emulator.url}; running: fsbp check ${args.length ? args.join(' ') : 'all'}\n\n`,
 );
 try {
-  process.exitCode = await runCli(['check', ...(args.length ? args : ['all'])], {
+  const code = await runCli(['check', ...(args.length ? args : ['all'])], {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     isTTY: Boolean(process.stdout.isTTY),
     env,
   });
+  // Failing controls (exit 1) are what the demo is there to show; only a real error fails it.
+  process.exitCode = code === 1 ? 0 : code;
 } finally {
   await emulator.close();
 }
