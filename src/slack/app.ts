@@ -7,6 +7,7 @@ import { boltLogger } from './bolt-logger.ts';
 import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
 import type { SlackEnv } from './env.ts';
 import { createLanguageResolver } from './language.ts';
+import { escapeMrkdwn } from './mrkdwn.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
 
 export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace'>;
@@ -78,6 +79,18 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
       }
       await handleSlashCommand(dispatchDeps, { command, respond, client });
     });
+  });
+
+  // The digest's Suppress button. Suppressing from Slack (modal, justification, expiry) is the next
+  // feature; until then a click is acknowledged and says so, in both languages, to the clicker only.
+  app.action('suppress_open', async ({ ack, body, client }) => {
+    await ack();
+    const channel = 'channel' in body ? body.channel?.id : undefined;
+    if (!channel) return;
+    const text = ['ja', 'en'].map((lang) => deps.i18n.getFixedT(lang)('digest.suppressNotYet')).join('\n');
+    await client.chat
+      .postEphemeral({ channel, user: body.user.id, text: escapeMrkdwn(text) })
+      .catch((error: unknown) => logger.warn({ err: error }, 'suppress notice failed'));
   });
 
   app.error(async (error) => {
