@@ -11,6 +11,7 @@ import { awsCall, createAwsCaller } from './errors.ts';
 import { createFindingsAdapter } from './findings.ts';
 import { createInflight } from './inflight.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { createWorkflowAdapter } from './workflow.ts';
 
 export interface AwsAdapterOptions {
   /** SDK attempts per call (throttling and 5xx are retried with backoff and jitter). */
@@ -108,6 +109,7 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
           share,
           identity: key,
         }),
+        workflow: createWorkflowAdapter({ client: securityHub, accountId: account.id, region, call, rateLimit }),
       };
       regions.set(key, { access, clients: [config, startClient, securityHub] });
       return access;

@@ -70,11 +70,34 @@ export interface FindingsPort {
   failingFindings(severities: readonly string[]): Promise<ControlFinding[]>;
 }
 
+export interface FindingRef {
+  id: string;
+  productArn: string;
+}
+
+export interface WorkflowUpdate {
+  status: 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
+  /** At most 512 characters (Security Hub's limit). */
+  note: string;
+  updatedBy: string;
+}
+
+export interface WorkflowUpdateResult {
+  processed: string[];
+  /** Still refused after one retry, with AWS's reason. */
+  unprocessed: (FindingRef & { code: string; message: string })[];
+}
+
+export interface WorkflowPort {
+  updateWorkflow(findings: readonly FindingRef[], change: WorkflowUpdate): Promise<WorkflowUpdateResult>;
+}
+
 export interface RegionAccess {
   accountId: string;
   region: string;
   config: ConfigRulesPort;
   findings: FindingsPort;
+  workflow: WorkflowPort;
 }
 
 export interface AccountRef {
