@@ -109,7 +109,13 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
           share,
           identity: key,
         }),
-        workflow: createWorkflowAdapter({ client: securityHub, accountId: account.id, region, call, rateLimit }),
+        workflow: createWorkflowAdapter({
+          client: securityHub,
+          accountId: account.id,
+          region,
+          call,
+          rateLimit,
+        }),
       };
       regions.set(key, { access, clients: [config, startClient, securityHub] });
       return access;

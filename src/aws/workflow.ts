@@ -52,7 +52,10 @@ export function createWorkflowAdapter(options: WorkflowAdapterOptions) {
   }
 
   return {
-    async updateWorkflow(findings: readonly FindingRef[], change: WorkflowUpdate): Promise<WorkflowUpdateResult> {
+    async updateWorkflow(
+      findings: readonly FindingRef[],
+      change: WorkflowUpdate,
+    ): Promise<WorkflowUpdateResult> {
       const first = await update(findings, change);
       if (first.unprocessed.length === 0) return { processed: first.processed, unprocessed: [] };
       const retry = await update(first.unprocessed, change);
