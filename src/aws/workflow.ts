@@ -23,31 +23,48 @@ export interface WorkflowAdapterOptions {
 export function createWorkflowAdapter(options: WorkflowAdapterOptions) {
   const { client, accountId, region } = options;
 
-  async function update(findings: readonly FindingRef[], change: WorkflowUpdate) {
-    const results = await Promise.all(
-      chunk(findings, findingsPerUpdate).map((batch) =>
-        options.rateLimit('BatchUpdateFindings', accountId, region, () =>
-          options.call({ operation: 'BatchUpdateFindings', accountId, region }, () =>
-            client.send(
-              new BatchUpdateFindingsCommand({
-                FindingIdentifiers: batch.map((f) => ({ Id: f.id, ProductArn: f.productArn })),
-                Workflow: { Status: change.status },
-                Note: { Text: change.note, UpdatedBy: change.updatedBy },
-              }),
-            ),
-          ),
+  function send(batch: readonly FindingRef[], change: WorkflowUpdate) {
+    return options.rateLimit('BatchUpdateFindings', accountId, region, () =>
+      options.call({ operation: 'BatchUpdateFindings', accountId, region }, () =>
+        client.send(
+          new BatchUpdateFindingsCommand({
+            FindingIdentifiers: batch.map((f) => ({ Id: f.id, ProductArn: f.productArn })),
+            Workflow: { Status: change.status },
+            Note: { Text: change.note, UpdatedBy: change.updatedBy },
+          }),
         ),
       ),
     );
-    const processed = results.flatMap((r) => (r.ProcessedFindings ?? []).map((f) => f.Id ?? ''));
-    const unprocessed = results.flatMap((r) =>
-      (r.UnprocessedFindings ?? []).map((u) => ({
-        id: u.FindingIdentifier?.Id ?? '',
-        productArn: u.FindingIdentifier?.ProductArn ?? '',
-        code: u.ErrorCode ?? 'Unknown',
-        message: u.ErrorMessage ?? '',
-      })),
-    );
+  }
+
+  /** Every batch is sent; a batch AWS refused as a whole comes back with its findings unprocessed. */
+  async function update(findings: readonly FindingRef[], change: WorkflowUpdate) {
+    const batches = chunk(findings, findingsPerUpdate);
+    const settled = await Promise.allSettled(batches.map((batch) => send(batch, change)));
+    const processed: string[] = [];
+    const unprocessed: WorkflowUpdateResult['unprocessed'] = [];
+    settled.forEach((outcome, i) => {
+      if (outcome.status === 'rejected') {
+        const error = outcome.reason as { code?: string; message?: string };
+        for (const f of batches[i] ?? []) {
+          unprocessed.push({
+            ...f,
+            code: error.code ?? 'aws_error',
+            message: error.message ?? String(outcome.reason),
+          });
+        }
+        return;
+      }
+      processed.push(...(outcome.value.ProcessedFindings ?? []).map((f) => f.Id ?? ''));
+      for (const u of outcome.value.UnprocessedFindings ?? []) {
+        unprocessed.push({
+          id: u.FindingIdentifier?.Id ?? '',
+          productArn: u.FindingIdentifier?.ProductArn ?? '',
+          code: u.ErrorCode ?? 'Unknown',
+          message: u.ErrorMessage ?? '',
+        });
+      }
+    });
     return { processed, unprocessed };
   }
 

@@ -51,6 +51,35 @@ export const migrations: readonly string[] = [
      run_id INTEGER NOT NULL,
      PRIMARY KEY (channel, finding_id)
    );`,
+  `CREATE TABLE suppression (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     request_key TEXT NOT NULL UNIQUE,
+     control_id TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     scope TEXT NOT NULL CHECK (scope IN ('resource', 'control')),
+     reason TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     user_name TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'partial', 'expired', 'lifted')),
+     findings TEXT NOT NULL,
+     updated TEXT NOT NULL DEFAULT '[]',
+     failed TEXT NOT NULL DEFAULT '[]'
+   );
+   CREATE TABLE suppression_event (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     suppression_id INTEGER NOT NULL REFERENCES suppression (id),
+     at TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     detail TEXT NOT NULL
+   );
+   CREATE TRIGGER suppression_event_no_update BEFORE UPDATE ON suppression_event
+     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+   CREATE TRIGGER suppression_event_no_delete BEFORE DELETE ON suppression_event
+     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`,
 ];
 
 export function migrate(db: Database.Database): void {

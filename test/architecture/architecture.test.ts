@@ -36,6 +36,8 @@ describe('layer boundaries', () => {
       ...sources('src/engine'),
       ...sources('src/catalog'),
       ...sources('src/config'),
+      ...sources('src/digest'),
+      ...sources('src/suppression'),
     ];
     expect(offenders(domain, slack)).toEqual([]);
     expect(offenders(domain, aws)).toEqual([]);
@@ -63,6 +65,8 @@ describe('layer boundaries', () => {
       ...sources('src/catalog'),
       ...sources('src/aws'),
       ...sources('src/store'),
+      ...sources('src/digest'),
+      ...sources('src/suppression'),
     ];
     expect(offenders(domain, /commands\/|\/slack\/|\/cli\//)).toEqual([]);
   });

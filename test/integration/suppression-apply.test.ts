@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAwsPort } from '../../src/aws/index.ts';
+import type { FindingRef, RegionAccess } from '../../src/engine/ports.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import {
+  applySuppression,
+  maxReasonLength,
+  noteLimit,
+  suppressionNote,
+} from '../../src/suppression/apply.ts';
+import { createSuppressionStore, type NewSuppression } from '../../src/suppression/store.ts';
+import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
+import { buildState } from '../helpers/aws-state.ts';
+import { useAwsEndpoint } from '../helpers/cli.ts';
+
+const PROD = '111111111111';
+const TOKYO = 'ap-northeast-1';
+
+function state() {
+  const built = buildState([
+    {
+      id: PROD,
+      regions: {
+        [TOKYO]: {
+          controls: {
+            'S3.8': Array.from({ length: 250 }, (_, i) => ({
+              id: `bucket-${i}`,
+              compliance: 'NON_COMPLIANT' as const,
+            })),
+          },
+        },
+      },
+    },
+  ]);
+  return { ...built, caller: { ...built.caller, accountId: PROD } };
+}
+
+let emulator: AwsEmulator;
+let access: RegionAccess;
+let aws: ReturnType<typeof createAwsPort>;
+beforeAll(async () => {
+  emulator = await startAwsEmulator({ state: state() });
+  useAwsEndpoint(emulator.url);
+  aws = createAwsPort({ maxAttempts: 1 });
+  access = await aws.region({ id: PROD }, TOKYO, 'U0TEST0001');
+});
+afterAll(async () => {
+  aws.close();
+  await emulator.close();
+});
+beforeEach(() => {
+  emulator.setState(state());
+  emulator.setFaults({});
+});
+
+async function request(key: string, extra: FindingRef[] = []): Promise<NewSuppression> {
+  const findings = (await access.findings.failingFindings(['HIGH'])).map(({ id, productArn }) => ({
+    id,
+    productArn,
+  }));
+  emulator.resetCalls();
+  return {
+    requestKey: key,
+    controlId: 'S3.8',
+    accountId: PROD,
+    region: TOKYO,
+    scope: 'control',
+    reason: 'Static website buckets, reviewed by the platform team',
+    userId: 'U0TEST0001',
+    userName: 'taro',
+    createdAt: '2026-11-30T00:00:00.000Z',
+    expiresAt: '2026-12-30T00:00:00.000Z',
+    findings: [...findings, ...extra],
+  };
+}
+
+const updates = () => emulator.calls().filter((c) => c.operation === 'BatchUpdateFindings');
+
+describe('applying a suppression', () => {
+  it('records it first, then suppresses 250 findings in 3 calls with the note, and keeps the history', async () => {
+    const store = createSuppressionStore(openSqliteStore({ path: ':memory:' }).db);
+    const input = await request('view-1');
+    const { suppression, created } = await applySuppression(store, access.workflow, input);
+    expect(created).toBe(true);
+    expect(suppression.state).toBe('active');
+    expect(suppression.updated).toHaveLength(250);
+    expect(updates()).toHaveLength(3);
+    expect(await access.findings.failingFindings(['HIGH'])).toEqual([]);
+    expect(store.history(suppression.id).map((e) => e.action)).toEqual(['requested', 'active']);
+    const stored = (
+      emulator.getState() as {
+        accounts: Record<string, { regions: Record<string, { findings: { Note?: { Text: string } }[] }> }>;
+      }
+    ).accounts[PROD]?.regions[TOKYO]?.findings[0];
+    expect(stored?.Note?.Text).toBe(
+      'Static website buckets, reviewed by the platform team — taro until 2026-12-30 (fsbp-bot)',
+    );
+  });
+
+  it('makes no second suppression for a repeated submit', async () => {
+    const store = createSuppressionStore(openSqliteStore({ path: ':memory:' }).db);
+    const input = await request('view-2');
+    await applySuppression(store, access.workflow, input);
+    emulator.resetCalls();
+    const again = await applySuppression(store, access.workflow, input);
+    expect(again.created).toBe(false);
+    expect(again.suppression.state).toBe('active');
+    expect(updates()).toHaveLength(0);
+  });
+
+  it('says which findings were not updated when AWS fails, and a re-run completes it without resending', async () => {
+    const store = createSuppressionStore(openSqliteStore({ path: ':memory:' }).db);
+    const ghost = {
+      id: `arn:aws:securityhub:${TOKYO}:${PROD}:security-control/S3.8/finding/gone`,
+      productArn: `arn:aws:securityhub:${TOKYO}::product/aws/securityhub`,
+    };
+    const input = await request('view-3', [ghost]);
+    emulator.setFaults({ operations: ['BatchUpdateFindings'], errorRate: 1 });
+    const failed = await applySuppression(store, access.workflow, input);
+    expect(failed.suppression.state).toBe('partial');
+    expect(failed.suppression.updated).toEqual([]);
+    expect(failed.suppression.failed).toHaveLength(251);
+    emulator.setFaults({});
+    emulator.resetCalls();
+    const completed = await applySuppression(store, access.workflow, input);
+    expect(completed.suppression.updated).toHaveLength(250);
+    // Only the unknown finding is left, named with AWS's reason.
+    expect(completed.suppression.failed).toEqual([
+      { id: ghost.id, code: 'FindingNotFound', message: expect.any(String) },
+    ]);
+    emulator.resetCalls();
+    const third = await applySuppression(store, access.workflow, input);
+    // Only the one finding not yet updated is sent again (and retried once).
+    expect(updates()).toHaveLength(2);
+    expect(third.suppression.updated).toHaveLength(250);
+    expect(store.history(third.suppression.id).map((e) => e.action)).toEqual([
+      'requested',
+      'partial',
+      'partial',
+      'partial',
+    ]);
+  });
+
+  it('keeps the audit trail append-only', async () => {
+    const sqlite = openSqliteStore({ path: ':memory:' });
+    const store = createSuppressionStore(sqlite.db);
+    const { suppression } = store.create({ ...(await request('view-4')), findings: [] });
+    expect(() => sqlite.db.prepare('UPDATE suppression_event SET actor = ?').run('someone')).toThrow(
+      /append-only/,
+    );
+    expect(() => sqlite.db.prepare('DELETE FROM suppression_event').run()).toThrow(/append-only/);
+    expect(store.history(suppression.id)).toHaveLength(1);
+  });
+});
+
+describe('the note', () => {
+  it('always fits Security Hub’s 512 characters', () => {
+    const base = { userName: 'たろう', expiresAt: '2026-12-30T00:00:00.000Z' };
+    const room = maxReasonLength(base.userName, base.expiresAt);
+    expect(room).toBe(noteLimit - ' — たろう until 2026-12-30 (fsbp-bot)'.length);
+    expect([...suppressionNote({ ...base, reason: 'x'.repeat(room) })]).toHaveLength(512);
+    expect([...suppressionNote({ ...base, reason: 'y'.repeat(2000) })]).toHaveLength(512);
+  });
+});
