@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { compareControlIds } from '../catalog/catalog.ts';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
+import { groupBy } from '../engine/group.ts';
 import type { ControlFinding } from '../engine/ports.ts';
 import type { DigestPlanRecord, DigestSummary } from '../store/store.ts';
 
@@ -42,13 +43,7 @@ export function itemKey(channel: string, startedAt: string, group: string): stri
 export function planDigest(input: PlanInput): DigestPlanRecord {
   const failingIds = new Set(input.failing.map((f) => f.id));
   const fresh = input.failing.filter((f) => !input.reported.has(f.id));
-  const groups = new Map<string, ControlFinding[]>();
-  for (const finding of fresh) {
-    const key = `${finding.accountId}|${finding.region}|${finding.controlId}`;
-    const list = groups.get(key);
-    if (list) list.push(finding);
-    else groups.set(key, [finding]);
-  }
+  const groups = groupBy(fresh, (f) => `${f.accountId}|${f.region}|${f.controlId}`);
   const ordered = [...groups.values()].sort((a, b) => {
     const [x, y] = [a[0] as ControlFinding, b[0] as ControlFinding];
     return (

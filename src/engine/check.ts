@@ -1,6 +1,7 @@
 import type { Control } from '../catalog/schema.ts';
 import { errorResult, fromFindingsOnly, fromRules, type RuleData } from './assemble.ts';
 import { errorInfo } from './errors.ts';
+import { groupBy } from './group.ts';
 import type { AccountRef, AwsPort, ControlFinding, RegionAccess, RuleInfo } from './ports.ts';
 import { type RuleOutcome, reevaluateRules } from './reevaluate.ts';
 import {
@@ -105,12 +106,7 @@ export function createCheckEngine(options: CheckEngineOptions) {
     const ruleData = new Map((await Promise.all(details.values())).map((d) => [d.name, d]));
     const { found: findings, error: findingsError } = await findingsRead;
     if (findingsError) return request.controls.map((c) => errorResult(c, findingsError));
-    const findingsOf = new Map<string, ControlFinding[]>();
-    for (const finding of findings) {
-      const list = findingsOf.get(finding.controlId);
-      if (list) list.push(finding);
-      else findingsOf.set(finding.controlId, [finding]);
-    }
+    const findingsOf = groupBy(findings, (f) => f.controlId);
 
     return request.controls.map((control) => {
       const controlFindings = findingsOf.get(control.securityControlId) ?? [];

@@ -1,3 +1,5 @@
+import { groupBy } from './group.ts';
+
 /**
  * AWS Config names a resource `AWS::S3::Bucket` + `my-bucket`; Security Hub names the same one
  * `AwsS3Bucket` + `arn:aws:s3:::my-bucket`. Within one control the resource types agree, so the
@@ -10,12 +12,5 @@ export function resourceKey(id: string): string {
 
 /** Indexes items by resource key, so evaluations find their findings without a scan. */
 export function indexByResource<T>(items: readonly T[], id: (item: T) => string): Map<string, T[]> {
-  const index = new Map<string, T[]>();
-  for (const item of items) {
-    const key = resourceKey(id(item));
-    const list = index.get(key);
-    if (list) list.push(item);
-    else index.set(key, [item]);
-  }
-  return index;
+  return groupBy(items, (item) => resourceKey(id(item)));
 }
