@@ -4,8 +4,8 @@ import { severities } from '../src/catalog/schema.ts';
 import { resourcesPerReply } from '../src/digest/plan.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
-import type { DigestItem, DigestSummary } from '../src/store/store.ts';
-import { bold, code, type Doc, heading, link, note, text } from './doc.ts';
+import type { DigestItem, DigestSummary, Suppression } from '../src/store/store.ts';
+import { bold, code, type Doc, heading, type Line, link, note, text } from './doc.ts';
 
 /** The parent message: date, accounts, counts by severity, the trend, what resolved. */
 export function digestParentDoc(
@@ -40,8 +40,33 @@ export function digestParentDoc(
         ]),
       );
     }
+    const expiring = summary.expiringSoon ?? [];
+    if (expiring.length > 0 || (summary.resuppressed ?? 0) > 0) {
+      doc.push(note(...suppressionLines(tl, summary)));
+    }
   }
   return doc;
+}
+
+/** Suppressions ending within 7 days (each linked to where it was made) and re-suppressed findings. */
+function suppressionLines(t: TFunction, summary: DigestSummary): Line[] {
+  const lines: Line[] = [];
+  const expiring = summary.expiringSoon ?? [];
+  if (expiring.length > 0) {
+    lines.push([bold(t('digest.expiringSoon', { count: expiring.length }))]);
+    for (const s of expiring.slice(0, 10)) {
+      const label = `#${s.id} ${s.controlId} ${s.accountId} ${s.region}`;
+      lines.push([
+        s.permalink ? link(s.permalink, label) : label,
+        ` ${t('digest.until', { date: s.expiresAt.slice(0, 10) })}`,
+      ]);
+    }
+    if (expiring.length > 10) lines.push([t('check.more', { count: expiring.length - 10 })]);
+  }
+  if ((summary.resuppressed ?? 0) > 0) {
+    lines.push([t('digest.resuppressed', { count: summary.resuppressed })]);
+  }
+  return lines;
 }
 
 function trend(t: TFunction, total: number, previous: number | null): string {
@@ -60,6 +85,7 @@ export function digestItemDoc(
   catalog: Catalog,
   t: (lang: Language) => TFunction,
   language: LanguagePreference,
+  suppression?: Pick<Suppression, 'userName' | 'reason' | 'expiresAt' | 'updated'> | null,
 ): Doc {
   const control = catalog.find(item.controlId);
   const shown = item.resources.slice(0, resourcesPerReply);
@@ -67,6 +93,9 @@ export function digestItemDoc(
   const doc: Doc[number][] = [];
   const langs = languagesFor(language);
   const first = t(langs[0] ?? 'ja');
+  if (item.label) {
+    doc.push(note([bold(langs.map((l) => t(l)(`digest.label.${item.label}`)).join(' / '))]));
+  }
   doc.push(
     text(
       [
@@ -94,6 +123,24 @@ export function digestItemDoc(
       );
     }
     doc.push(note(...langs.map((lang) => [link(control.links[lang], t(lang)('explain.docs'))])));
+  }
+  if (suppression) {
+    // Once suppressed, the button is gone and the reply says who, why and until when.
+    doc.push(
+      note(
+        ...langs.map((l) => [
+          bold(
+            t(l)('digest.suppressedBy', {
+              user: suppression.userName,
+              date: suppression.expiresAt.slice(0, 10),
+              count: suppression.updated.length,
+            }),
+          ),
+          ` ${suppression.reason}`,
+        ]),
+      ),
+    );
+    return doc;
   }
   doc.push({
     type: 'button',

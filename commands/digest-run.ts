@@ -5,9 +5,10 @@ import { severities, severityRank } from '../src/catalog/schema.ts';
 import { channelAccounts } from '../src/config/load.ts';
 import type { ChannelConfig, Config } from '../src/config/schema.ts';
 import { planDigest } from '../src/digest/plan.ts';
-import type { AwsPort, ControlFinding } from '../src/engine/ports.ts';
+import type { AwsPort, ControlFinding, WorkflowPort } from '../src/engine/ports.ts';
 import { AppError } from '../src/errors.ts';
-import type { DigestRun, Store } from '../src/store/store.ts';
+import type { DigestItemLabel, DigestRun, ExpiringSuppression, Store } from '../src/store/store.ts';
+import { resuppressReset } from '../src/suppression/maintain.ts';
 import { digestItemDoc, digestParentDoc } from './digest-render.ts';
 import type { Doc } from './doc.ts';
 
@@ -57,10 +58,12 @@ async function gatherFailing(deps: DigestDeps, channel: ChannelConfig) {
   const wanted = severities.filter((s) => severityRank[s] >= minimum);
   const failing: ControlFinding[] = [];
   const unreachable = new Set<string>();
+  const workflows = new Map<string, WorkflowPort>();
   const jobs = channelAccounts(deps.config, channel).flatMap((account) =>
     account.regions.map(async (region) => {
       try {
         const access = await deps.aws.region(account, region, 'digest');
+        workflows.set(`${account.id}|${region}`, access.workflow);
         failing.push(...(await access.findings.failingFindings(wanted)));
       } catch {
         // That account and Region are left out; their reported findings are not taken as resolved.
@@ -69,7 +72,50 @@ async function gatherFailing(deps: DigestDeps, channel: ChannelConfig) {
     }),
   );
   await Promise.all(jobs);
-  return { failing, unreachable };
+  const workflowOf = async (accountId: string, region: string) => {
+    const workflow = workflows.get(`${accountId}|${region}`);
+    if (!workflow) throw new Error(`no access to ${accountId} ${region}`);
+    return workflow;
+  };
+  return { failing, unreachable, workflowOf };
+}
+
+const dayMs = 24 * 60 * 60 * 1000;
+/** The digest lists suppressions that end within this many days. */
+export const expiringWithinDays = 7;
+
+/** What suppressions add to a digest: labels for findings back from one, and those ending soon. */
+async function suppressionContext(
+  deps: DigestDeps,
+  accountIds: string[],
+  since: string,
+): Promise<{ labels: Map<string, DigestItemLabel>; expiringSoon: ExpiringSuppression[] }> {
+  const labels = new Map<string, DigestItemLabel>();
+  const ended = await deps.store.listSuppressions({
+    states: ['expired', 'lifted'],
+    accountIds,
+    endedSince: since,
+  });
+  for (const s of ended) {
+    for (const f of s.findings) {
+      labels.set(f.id, s.state === 'expired' ? 'suppression_expired' : 'suppression_lifted');
+    }
+  }
+  const now = (deps.now ?? Date.now)();
+  const horizon = new Date(now + expiringWithinDays * dayMs).toISOString();
+  const expiringSoon = (await deps.store.listSuppressions({ states: ['active', 'partial'], accountIds }))
+    .filter((s) => s.expiresAt <= horizon)
+    .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))
+    .map((s) => ({
+      id: s.id,
+      controlId: s.controlId,
+      accountId: s.accountId,
+      region: s.region,
+      expiresAt: s.expiresAt,
+      findings: s.updated.length,
+      permalink: s.permalink,
+    }));
+  return { labels, expiringSoon };
 }
 
 /**
@@ -100,11 +146,28 @@ export async function runDigest(
     let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
     const resumed = run !== null;
     if (!run) {
-      const { failing, unreachable } = await gatherFailing(deps, channel);
+      const gathered = await gatherFailing(deps, channel);
+      const { unreachable } = gathered;
+      // Findings an active suppression covers (Security Hub reset them) are suppressed again, not reported.
+      const {
+        uncovered: failing,
+        resuppressed,
+        suppressed,
+      } = await resuppressReset(deps, gathered.failing, gathered.workflowOf, {
+        dryRun: options.dryRun ?? false,
+      });
       const reported = await deps.store.reportedFindings(channelId);
-      const visible = new Set([...reported].filter((id) => !unreachable.has(scopeOfFindingId(id))));
+      // Suppressed findings are neither failing nor resolved: they stay reported until the suppression ends.
+      const visible = new Set(
+        [...reported].filter((id) => !unreachable.has(scopeOfFindingId(id)) && !suppressed.has(id)),
+      );
       const previous = await deps.store.lastDigest(channelId);
+      const accountIds = channelAccounts(deps.config, channel).map((a) => a.id);
+      const since = previous?.startedAt ?? new Date(now() - expiringWithinDays * dayMs).toISOString();
+      const context = await suppressionContext(deps, accountIds, since);
       const plan = planDigest({
+        ...context,
+        resuppressed,
         channel: channelId,
         date: localDate(now(), channel.digest.timezone),
         startedAt: new Date(now()).toISOString(),

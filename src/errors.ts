@@ -20,6 +20,8 @@ export const errorCodes = [
   'aws_credentials',
   'aws_unavailable',
   'not_allowed',
+  'unknown_suppression',
+  'suppression_target_gone',
   'internal',
 ] as const;
 

@@ -16,6 +16,9 @@ const inputErrors: readonly ErrorCode[] = [
   'unknown_control',
   'unknown_target',
   'unknown_account',
+  'unknown_suppression',
+  'suppression_target_gone',
+  'not_allowed',
   'config_invalid',
 ];
 

@@ -3,7 +3,12 @@ import { compareControlIds } from '../catalog/catalog.ts';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
 import { groupBy } from '../engine/group.ts';
 import type { ControlFinding } from '../engine/ports.ts';
-import type { DigestPlanRecord, DigestSummary } from '../store/store.ts';
+import type {
+  DigestItemLabel,
+  DigestPlanRecord,
+  DigestSummary,
+  ExpiringSuppression,
+} from '../store/store.ts';
 
 /** Replies one digest thread holds; the rest are counted and linked, not posted. */
 export const maxDigestReplies = 40;
@@ -21,6 +26,10 @@ export interface PlanInput {
   reported: ReadonlySet<string>;
   previousFailingTotal: number | null;
   consoleUrl: string | null;
+  /** Findings back from a suppression that ended since the last digest, and how it ended. */
+  labels?: ReadonlyMap<string, DigestItemLabel>;
+  expiringSoon?: ExpiringSuppression[];
+  resuppressed?: number;
 }
 
 /** Severity of a finding as Security Hub labelled it; unknown labels sort last. */
@@ -43,7 +52,8 @@ export function itemKey(channel: string, startedAt: string, group: string): stri
 export function planDigest(input: PlanInput): DigestPlanRecord {
   const failingIds = new Set(input.failing.map((f) => f.id));
   const fresh = input.failing.filter((f) => !input.reported.has(f.id));
-  const groups = groupBy(fresh, (f) => `${f.accountId}|${f.region}|${f.controlId}`);
+  const labelOf = (f: ControlFinding) => input.labels?.get(f.id) ?? '';
+  const groups = groupBy(fresh, (f) => `${f.accountId}|${f.region}|${f.controlId}|${labelOf(f)}`);
   const ordered = [...groups.values()].sort((a, b) => {
     const [x, y] = [a[0] as ControlFinding, b[0] as ControlFinding];
     return (
@@ -69,6 +79,8 @@ export function planDigest(input: PlanInput): DigestPlanRecord {
     resolvedIds: [...input.reported].filter((id) => !failingIds.has(id)),
     overflowIds: overflow.flat().map((f) => f.id),
     consoleUrl: input.consoleUrl,
+    expiringSoon: input.expiringSoon ?? [],
+    resuppressed: input.resuppressed ?? 0,
   };
   return {
     channel: input.channel,
@@ -76,9 +88,15 @@ export function planDigest(input: PlanInput): DigestPlanRecord {
     summary,
     items: posted.map((group, position) => {
       const first = group[0] as ControlFinding;
+      const label = labelOf(first) || undefined;
       return {
         position,
-        key: itemKey(input.channel, input.startedAt, `${first.accountId}|${first.region}|${first.controlId}`),
+        key: itemKey(
+          input.channel,
+          input.startedAt,
+          `${first.accountId}|${first.region}|${first.controlId}${label ? `|${label}` : ''}`,
+        ),
+        label,
         controlId: first.controlId,
         accountId: first.accountId,
         region: first.region,

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LanguagePreference } from '../i18n/index.ts';
-import type { DigestItem, DigestRun, Store } from './store.ts';
+import { suppressionStatements } from './sqlite-suppressions.ts';
+import type { DigestItem, DigestItemLabel, DigestRun, Store } from './store.ts';
 
 /** Versioned schema changes; `PRAGMA user_version` records how many have run. Only ever append. */
 export const migrations: readonly string[] = [
@@ -80,6 +81,13 @@ export const migrations: readonly string[] = [
      BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
    CREATE TRIGGER suppression_event_no_delete BEFORE DELETE ON suppression_event
      BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`,
+  `ALTER TABLE suppression ADD COLUMN channel TEXT;
+   ALTER TABLE suppression ADD COLUMN message_ts TEXT;
+   ALTER TABLE suppression ADD COLUMN permalink TEXT;
+   ALTER TABLE suppression ADD COLUMN ended_at TEXT;
+   CREATE INDEX suppression_state ON suppression (state);
+   ALTER TABLE digest_item ADD COLUMN label TEXT;
+   CREATE INDEX digest_reported_finding ON digest_reported (finding_id);`,
 ];
 
 export function migrate(db: Database.Database): void {
@@ -136,6 +144,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   return {
     db,
     ...digest,
+    ...suppressionStatements(db, now),
     async acquireLock(name, holder, ttlMs) {
       const at = now();
       return acquire.run({ name, holder, expires: at + ttlMs, now: at }).changes === 1;
@@ -173,6 +182,7 @@ interface ItemRow {
   region: string;
   finding_ids: string;
   resources: string;
+  label: DigestItemLabel | null;
   ts: string | null;
 }
 
@@ -195,6 +205,7 @@ function toItem(row: ItemRow): DigestItem {
     region: row.region,
     findingIds: JSON.parse(row.finding_ids),
     resources: JSON.parse(row.resources),
+    label: row.label ?? undefined,
     ts: row.ts,
   };
 }
@@ -225,8 +236,8 @@ function digestStatements(db: Database.Database, now: () => number) {
   );
   const insertRun = db.prepare('INSERT INTO digest_run (channel, started_at, summary) VALUES (?, ?, ?)');
   const insertItem = db.prepare(
-    `INSERT INTO digest_item (run_id, position, key, control_id, account_id, region, finding_ids, resources)
-     VALUES (@runId, @position, @key, @controlId, @accountId, @region, @findingIds, @resources)`,
+    `INSERT INTO digest_item (run_id, position, key, control_id, account_id, region, finding_ids, resources, label)
+     VALUES (@runId, @position, @key, @controlId, @accountId, @region, @findingIds, @resources, @label)`,
   );
   const setParent = db.prepare('UPDATE digest_run SET parent_ts = ? WHERE id = ?');
   const setItemTs = db.prepare('UPDATE digest_item SET ts = ? WHERE run_id = ? AND position = ?');
@@ -238,6 +249,7 @@ function digestStatements(db: Database.Database, now: () => number) {
     'INSERT OR REPLACE INTO digest_reported (channel, finding_id, run_id) VALUES (?, ?, ?)',
   );
   const forget = db.prepare('DELETE FROM digest_reported WHERE channel = ? AND finding_id = ?');
+  const forgetEverywhere = db.prepare('DELETE FROM digest_reported WHERE finding_id = ?');
   const finishRun = db.prepare('UPDATE digest_run SET finished_at = ? WHERE id = ?');
   const itemByKey = db.prepare<[string], ItemRow>('SELECT * FROM digest_item WHERE key = ?');
   const setEnabled = db.prepare(
@@ -268,6 +280,7 @@ function digestStatements(db: Database.Database, now: () => number) {
             runId,
             findingIds: JSON.stringify(item.findingIds),
             resources: JSON.stringify(item.resources),
+            label: item.label ?? null,
           });
         }
         return runId;
@@ -295,6 +308,14 @@ function digestStatements(db: Database.Database, now: () => number) {
         for (const id of run.summary.overflowIds) markReported.run(run.channel, id, runId);
         finishRun.run(at, runId);
       })();
+    },
+    async forgetReported(findingIds: readonly string[]) {
+      db.transaction(() => {
+        for (const id of findingIds) forgetEverywhere.run(id);
+      })();
+    },
+    async digestRun(id: number) {
+      return toRun(runById.get(id));
     },
     async digestItem(key: string) {
       const row = itemByKey.get(key);

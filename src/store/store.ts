@@ -31,8 +31,94 @@ export interface Store {
   /** Ends the run: forgets the findings seen resolved, so a later failure is new again. */
   finishDigest(runId: number): Promise<void>;
   digestItem(key: string): Promise<DigestItem | null>;
+  digestRun(id: number): Promise<DigestRun | null>;
   setDigestEnabled(channel: string, enabled: boolean): Promise<void>;
   digestEnabled(channel: string): Promise<boolean | null>;
+  /** Forgets that any channel was told about these findings: their next failure is new again. */
+  forgetReported(findingIds: readonly string[]): Promise<void>;
+
+  /**
+   * Suppression records and their audit trail. Every change writes an event in the same
+   * transaction, and events are never changed or deleted.
+   */
+  /** Writes the pending record and its first event; returns the existing one for a repeated request. */
+  createSuppression(input: NewSuppression): Promise<{ suppression: Suppression; created: boolean }>;
+  /** Records which findings are updated and which AWS refused, with the resulting state. */
+  suppressionProgress(
+    id: number,
+    actor: string,
+    state: SuppressionState,
+    updated: string[],
+    failed: Suppression['failed'],
+  ): Promise<Suppression>;
+  /** Ends a suppression (expired or lifted early): the state, when, by whom and why. */
+  endSuppression(
+    id: number,
+    actor: string,
+    state: 'expired' | 'lifted',
+    detail: Record<string, unknown>,
+  ): Promise<Suppression>;
+  /** An event that changes no state (re-suppressed after a reset, a lift that AWS refused...). */
+  recordSuppressionEvent(
+    id: number,
+    actor: string,
+    action: string,
+    detail: Record<string, unknown>,
+  ): Promise<void>;
+  getSuppression(id: number): Promise<Suppression | null>;
+  suppressionForRequest(requestKey: string): Promise<Suppression | null>;
+  listSuppressions(filter?: SuppressionFilter): Promise<Suppression[]>;
+  suppressionHistory(id: number): Promise<SuppressionEvent[]>;
+}
+
+export type SuppressionState = 'pending' | 'active' | 'partial' | 'expired' | 'lifted';
+
+/** A finding a suppression covers, with its resource so a refusal can be reported by name. */
+export interface SuppressedFinding {
+  id: string;
+  productArn: string;
+  resourceId: string;
+}
+
+export interface Suppression {
+  id: number;
+  /** One request (a digest reply's button) makes at most one suppression: a double submit finds this. */
+  requestKey: string;
+  controlId: string;
+  accountId: string;
+  region: string;
+  scope: 'resource' | 'control';
+  reason: string;
+  userId: string;
+  userName: string;
+  createdAt: string;
+  expiresAt: string;
+  state: SuppressionState;
+  findings: SuppressedFinding[];
+  /** IDs of the findings Security Hub has accepted as SUPPRESSED. */
+  updated: string[];
+  failed: { id: string; code: string; message: string }[];
+  /** Where it was made: the digest reply, updated in place and linked from later digests. */
+  channel: string | null;
+  messageTs: string | null;
+  permalink: string | null;
+  endedAt: string | null;
+}
+
+export interface SuppressionEvent {
+  at: string;
+  actor: string;
+  action: string;
+  detail: Record<string, unknown>;
+}
+
+export type NewSuppression = Omit<Suppression, 'id' | 'state' | 'updated' | 'failed' | 'endedAt'>;
+
+export interface SuppressionFilter {
+  states?: readonly SuppressionState[];
+  accountIds?: readonly string[];
+  /** Only those ended at or after this instant (ISO). */
+  endedSince?: string;
 }
 
 export interface DigestItem {
@@ -45,8 +131,12 @@ export interface DigestItem {
   region: string;
   findingIds: string[];
   resources: string[];
+  /** Why these findings are in the digest again, when it is not a plain new failure. */
+  label?: DigestItemLabel | undefined;
   ts: string | null;
 }
+
+export type DigestItemLabel = 'suppression_expired' | 'suppression_lifted';
 
 export interface DigestRun {
   id: number;
@@ -73,6 +163,20 @@ export interface DigestSummary {
   /** New failures counted but not given a reply; reported when the run finishes. */
   overflowIds: string[];
   consoleUrl: string | null;
+  /** Active suppressions of the channel's accounts that end within 7 days. */
+  expiringSoon?: ExpiringSuppression[];
+  /** Findings found reset to NEW under an active suppression and suppressed again by this run. */
+  resuppressed?: number;
+}
+
+export interface ExpiringSuppression {
+  id: number;
+  controlId: string;
+  accountId: string;
+  region: string;
+  expiresAt: string;
+  findings: number;
+  permalink: string | null;
 }
 
 export interface DigestPlanRecord {

@@ -1,17 +1,17 @@
 import type { WorkflowPort } from '../engine/ports.ts';
-import type { NewSuppression, Suppression, SuppressionStore } from './store.ts';
+import type { NewSuppression, Store, Suppression } from '../store/store.ts';
 
 /** Security Hub keeps at most 512 characters of a note. */
 export const noteLimit = 512;
+/** A user name longer than this is cut in the note, so the room left for the reason is fixed. */
+const userNameRoom = 40;
 
 function noteSuffix(userName: string, expiresAt: string): string {
-  return ` — ${userName} until ${expiresAt.slice(0, 10)} (fsbp-bot)`;
+  return ` — ${[...userName].slice(0, userNameRoom).join('')} until ${expiresAt.slice(0, 10)} (fsbp-bot)`;
 }
 
-/** The longest reason that still fits the note with its suffix; the modal's max_length uses it. */
-export function maxReasonLength(userName: string, expiresAt: string): number {
-  return noteLimit - [...noteSuffix(userName, expiresAt)].length;
-}
+/** The longest reason that fits the note whatever the user's name: the modal's max_length. */
+export const maxReasonLength = noteLimit - [...noteSuffix('x'.repeat(userNameRoom), '2026-01-01')].length;
 
 /** `<reason> — <user name> until <date> (fsbp-bot)`, as it goes into the finding's note. */
 export function suppressionNote(s: Pick<Suppression, 'reason' | 'userName' | 'expiresAt'>): string {
@@ -20,27 +20,62 @@ export function suppressionNote(s: Pick<Suppression, 'reason' | 'userName' | 'ex
   return `${[...s.reason].slice(0, room).join('')}${suffix}`;
 }
 
+export interface ApplyOutcome {
+  suppression: Suppression;
+  /** False when the request had been made before (a double submit, a second click, a re-run). */
+  created: boolean;
+  /** Another submit of the same request is applying it right now; nothing was sent by this one. */
+  busy: boolean;
+}
+
+/** Applying one suppression holds this lease; a crashed holder's lease runs out. */
+const applyLeaseMs = 5 * 60 * 1000;
+
 /**
  * Records the suppression first (pending), then sets the findings SUPPRESSED. A repeated request
- * changes nothing; a run that AWS interrupted is completed by calling this again: only the findings
- * not yet updated are sent.
+ * sends nothing for findings already updated; one that AWS interrupted is completed by calling this
+ * again. Two submits at once: one applies, the other finds it busy.
  */
 export async function applySuppression(
-  store: SuppressionStore,
+  store: Store,
   workflow: WorkflowPort,
   input: NewSuppression,
-): Promise<{ suppression: Suppression; created: boolean }> {
-  const { suppression, created } = store.create(input);
-  if (suppression.state === 'active') return { suppression, created };
-  const done = new Set(suppression.updated);
-  const todo = suppression.findings.filter((f) => !done.has(f.id));
-  const result = await workflow.updateWorkflow(todo, {
-    status: 'SUPPRESSED',
-    note: suppressionNote(suppression),
-    updatedBy: `fsbp-bot/${suppression.userId}`,
-  });
-  const updated = [...done, ...result.processed];
-  const failed = result.unprocessed.map(({ id, code, message }) => ({ id, code, message }));
-  const state = failed.length === 0 ? 'active' : 'partial';
-  return { suppression: store.progress(suppression.id, suppression.userId, state, updated, failed), created };
+  holder: string,
+): Promise<ApplyOutcome> {
+  const { suppression, created } = await store.createSuppression(input);
+  return { ...(await completeSuppression(store, workflow, suppression, holder)), created };
+}
+
+/** Sends the findings of a pending or partial suppression that are not SUPPRESSED yet. */
+export async function completeSuppression(
+  store: Store,
+  workflow: WorkflowPort,
+  suppression: Suppression,
+  holder: string,
+): Promise<Omit<ApplyOutcome, 'created'>> {
+  if (suppression.state !== 'pending' && suppression.state !== 'partial') return { suppression, busy: false };
+  const lock = `suppression:${suppression.id}`;
+  if (!(await store.acquireLock(lock, holder, applyLeaseMs))) return { suppression, busy: true };
+  try {
+    // Read again under the lock: another holder may have finished it in between.
+    const current = (await store.getSuppression(suppression.id)) as Suppression;
+    if (current.state !== 'pending' && current.state !== 'partial')
+      return { suppression: current, busy: false };
+    const done = new Set(current.updated);
+    const todo = current.findings.filter((f) => !done.has(f.id));
+    const result = await workflow.updateWorkflow(todo, {
+      status: 'SUPPRESSED',
+      note: suppressionNote(current),
+      updatedBy: `fsbp-bot/${current.userId}`,
+    });
+    const updated = [...done, ...result.processed];
+    const failed = result.unprocessed.map(({ id, code, message }) => ({ id, code, message }));
+    const state = failed.length === 0 ? 'active' : 'partial';
+    return {
+      suppression: await store.suppressionProgress(current.id, current.userId, state, updated, failed),
+      busy: false,
+    };
+  } finally {
+    await store.releaseLock(lock, holder);
+  }
 }

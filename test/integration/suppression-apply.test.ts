@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsPort } from '../../src/aws/index.ts';
-import type { FindingRef, RegionAccess } from '../../src/engine/ports.ts';
+import type { RegionAccess } from '../../src/engine/ports.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
+import type { NewSuppression } from '../../src/store/store.ts';
 import {
   applySuppression,
   maxReasonLength,
   noteLimit,
   suppressionNote,
 } from '../../src/suppression/apply.ts';
-import { createSuppressionStore, type NewSuppression } from '../../src/suppression/store.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { buildState } from '../helpers/aws-state.ts';
 import { useAwsEndpoint } from '../helpers/cli.ts';
@@ -53,11 +53,14 @@ beforeEach(() => {
   emulator.setFaults({});
 });
 
-async function request(key: string, extra: FindingRef[] = []): Promise<NewSuppression> {
-  const findings = (await access.findings.failingFindings(['HIGH'])).map(({ id, productArn }) => ({
-    id,
-    productArn,
-  }));
+async function request(key: string, extra: NewSuppression['findings'] = []): Promise<NewSuppression> {
+  const findings = (await access.findings.failingFindings(['HIGH'])).map(
+    ({ id, productArn, resourceId }) => ({
+      id,
+      productArn,
+      resourceId,
+    }),
+  );
   emulator.resetCalls();
   return {
     requestKey: key,
@@ -71,6 +74,9 @@ async function request(key: string, extra: FindingRef[] = []): Promise<NewSuppre
     createdAt: '2026-11-30T00:00:00.000Z',
     expiresAt: '2026-12-30T00:00:00.000Z',
     findings: [...findings, ...extra],
+    channel: null,
+    messageTs: null,
+    permalink: null,
   };
 }
 
@@ -78,15 +84,18 @@ const updates = () => emulator.calls().filter((c) => c.operation === 'BatchUpdat
 
 describe('applying a suppression', () => {
   it('records it first, then suppresses 250 findings in 3 calls with the note, and keeps the history', async () => {
-    const store = createSuppressionStore(openSqliteStore({ path: ':memory:' }).db);
+    const store = openSqliteStore({ path: ':memory:' });
     const input = await request('view-1');
-    const { suppression, created } = await applySuppression(store, access.workflow, input);
+    const { suppression, created } = await applySuppression(store, access.workflow, input, 'test');
     expect(created).toBe(true);
     expect(suppression.state).toBe('active');
     expect(suppression.updated).toHaveLength(250);
     expect(updates()).toHaveLength(3);
     expect(await access.findings.failingFindings(['HIGH'])).toEqual([]);
-    expect(store.history(suppression.id).map((e) => e.action)).toEqual(['requested', 'active']);
+    expect((await store.suppressionHistory(suppression.id)).map((e) => e.action)).toEqual([
+      'requested',
+      'active',
+    ]);
     const stored = (
       emulator.getState() as {
         accounts: Record<string, { regions: Record<string, { findings: { Note?: { Text: string } }[] }> }>;
@@ -98,42 +107,43 @@ describe('applying a suppression', () => {
   });
 
   it('makes no second suppression for a repeated submit', async () => {
-    const store = createSuppressionStore(openSqliteStore({ path: ':memory:' }).db);
+    const store = openSqliteStore({ path: ':memory:' });
     const input = await request('view-2');
-    await applySuppression(store, access.workflow, input);
+    await applySuppression(store, access.workflow, input, 'test');
     emulator.resetCalls();
-    const again = await applySuppression(store, access.workflow, input);
+    const again = await applySuppression(store, access.workflow, input, 'test');
     expect(again.created).toBe(false);
     expect(again.suppression.state).toBe('active');
     expect(updates()).toHaveLength(0);
   });
 
   it('says which findings were not updated when AWS fails, and a re-run completes it without resending', async () => {
-    const store = createSuppressionStore(openSqliteStore({ path: ':memory:' }).db);
+    const store = openSqliteStore({ path: ':memory:' });
     const ghost = {
       id: `arn:aws:securityhub:${TOKYO}:${PROD}:security-control/S3.8/finding/gone`,
       productArn: `arn:aws:securityhub:${TOKYO}::product/aws/securityhub`,
+      resourceId: 'gone',
     };
     const input = await request('view-3', [ghost]);
     emulator.setFaults({ operations: ['BatchUpdateFindings'], errorRate: 1 });
-    const failed = await applySuppression(store, access.workflow, input);
+    const failed = await applySuppression(store, access.workflow, input, 'test');
     expect(failed.suppression.state).toBe('partial');
     expect(failed.suppression.updated).toEqual([]);
     expect(failed.suppression.failed).toHaveLength(251);
     emulator.setFaults({});
     emulator.resetCalls();
-    const completed = await applySuppression(store, access.workflow, input);
+    const completed = await applySuppression(store, access.workflow, input, 'test');
     expect(completed.suppression.updated).toHaveLength(250);
     // Only the unknown finding is left, named with AWS's reason.
     expect(completed.suppression.failed).toEqual([
       { id: ghost.id, code: 'FindingNotFound', message: expect.any(String) },
     ]);
     emulator.resetCalls();
-    const third = await applySuppression(store, access.workflow, input);
+    const third = await applySuppression(store, access.workflow, input, 'test');
     // Only the one finding not yet updated is sent again (and retried once).
     expect(updates()).toHaveLength(2);
     expect(third.suppression.updated).toHaveLength(250);
-    expect(store.history(third.suppression.id).map((e) => e.action)).toEqual([
+    expect((await store.suppressionHistory(third.suppression.id)).map((e) => e.action)).toEqual([
       'requested',
       'partial',
       'partial',
@@ -143,22 +153,28 @@ describe('applying a suppression', () => {
 
   it('keeps the audit trail append-only', async () => {
     const sqlite = openSqliteStore({ path: ':memory:' });
-    const store = createSuppressionStore(sqlite.db);
-    const { suppression } = store.create({ ...(await request('view-4')), findings: [] });
+    const { suppression } = await sqlite.createSuppression({ ...(await request('view-4')), findings: [] });
     expect(() => sqlite.db.prepare('UPDATE suppression_event SET actor = ?').run('someone')).toThrow(
       /append-only/,
     );
     expect(() => sqlite.db.prepare('DELETE FROM suppression_event').run()).toThrow(/append-only/);
-    expect(store.history(suppression.id)).toHaveLength(1);
+    expect(await sqlite.suppressionHistory(suppression.id)).toHaveLength(1);
   });
 });
 
 describe('the note', () => {
-  it('always fits Security Hub’s 512 characters', () => {
-    const base = { userName: 'たろう', expiresAt: '2026-12-30T00:00:00.000Z' };
-    const room = maxReasonLength(base.userName, base.expiresAt);
-    expect(room).toBe(noteLimit - ' — たろう until 2026-12-30 (fsbp-bot)'.length);
-    expect([...suppressionNote({ ...base, reason: 'x'.repeat(room) })]).toHaveLength(512);
-    expect([...suppressionNote({ ...base, reason: 'y'.repeat(2000) })]).toHaveLength(512);
+  it('always fits Security Hub’s 512 characters, whatever the reason and the user name', () => {
+    const expiresAt = '2026-12-30T00:00:00.000Z';
+    // The modal allows maxReasonLength characters: with the longest name kept, that is exactly 512.
+    const longName = 'n'.repeat(60);
+    expect([
+      ...suppressionNote({ userName: longName, expiresAt, reason: 'x'.repeat(maxReasonLength) }),
+    ]).toHaveLength(noteLimit);
+    const short = suppressionNote({ userName: 'たろう', expiresAt, reason: 'x'.repeat(maxReasonLength) });
+    expect(short.endsWith(' — たろう until 2026-12-30 (fsbp-bot)')).toBe(true);
+    expect([...short].length).toBeLessThan(noteLimit);
+    expect([...suppressionNote({ userName: 'たろう', expiresAt, reason: 'y'.repeat(2000) })]).toHaveLength(
+      noteLimit,
+    );
   });
 });

@@ -1,35 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { FindingRef } from '../engine/ports.ts';
-
-export type SuppressionState = 'pending' | 'active' | 'partial' | 'expired' | 'lifted';
-
-export interface Suppression {
-  id: number;
-  /** One request (a modal submission) makes at most one suppression: a double submit finds this. */
-  requestKey: string;
-  controlId: string;
-  accountId: string;
-  region: string;
-  scope: 'resource' | 'control';
-  reason: string;
-  userId: string;
-  userName: string;
-  createdAt: string;
-  expiresAt: string;
-  state: SuppressionState;
-  findings: FindingRef[];
-  updated: string[];
-  failed: { id: string; code: string; message: string }[];
-}
-
-export interface SuppressionEvent {
-  at: string;
-  actor: string;
-  action: string;
-  detail: Record<string, unknown>;
-}
-
-export type NewSuppression = Omit<Suppression, 'id' | 'state' | 'updated' | 'failed'>;
+import type { NewSuppression, Store, Suppression, SuppressionFilter, SuppressionState } from './store.ts';
 
 interface Row {
   id: number;
@@ -47,6 +17,10 @@ interface Row {
   findings: string;
   updated: string;
   failed: string;
+  channel: string | null;
+  message_ts: string | null;
+  permalink: string | null;
+  ended_at: string | null;
 }
 
 function toSuppression(row: Row): Suppression {
@@ -66,36 +40,55 @@ function toSuppression(row: Row): Suppression {
     findings: JSON.parse(row.findings),
     updated: JSON.parse(row.updated),
     failed: JSON.parse(row.failed),
+    channel: row.channel,
+    messageTs: row.message_ts,
+    permalink: row.permalink,
+    endedAt: row.ended_at,
   };
 }
 
+type SuppressionMethods = Pick<
+  Store,
+  | 'createSuppression'
+  | 'suppressionProgress'
+  | 'endSuppression'
+  | 'recordSuppressionEvent'
+  | 'getSuppression'
+  | 'suppressionForRequest'
+  | 'listSuppressions'
+  | 'suppressionHistory'
+>;
+
 /**
- * Suppression records and their audit trail. Every change to a record writes an event in the same
- * transaction; the event table refuses updates and deletes (database triggers), so history is kept.
+ * Suppression records and their audit trail in SQLite. Every change to a record writes an event in
+ * the same transaction; the event table refuses updates and deletes (database triggers).
  */
-export function createSuppressionStore(db: Database.Database, now: () => number = Date.now) {
+export function suppressionStatements(db: Database.Database, now: () => number): SuppressionMethods {
   const insert = db.prepare(
     `INSERT INTO suppression (request_key, control_id, account_id, region, scope, reason, user_id, user_name,
-       created_at, expires_at, state, findings)
+       created_at, expires_at, state, findings, channel, message_ts, permalink)
      VALUES (@requestKey, @controlId, @accountId, @region, @scope, @reason, @userId, @userName,
-       @createdAt, @expiresAt, 'pending', @findings)
+       @createdAt, @expiresAt, 'pending', @findings, @channel, @messageTs, @permalink)
      ON CONFLICT (request_key) DO NOTHING`,
   );
   const byKey = db.prepare<[string], Row>('SELECT * FROM suppression WHERE request_key = ?');
   const byId = db.prepare<[number], Row>('SELECT * FROM suppression WHERE id = ?');
+  const all = db.prepare<[], Row>('SELECT * FROM suppression ORDER BY id');
   const setProgress = db.prepare('UPDATE suppression SET state = ?, updated = ?, failed = ? WHERE id = ?');
+  const setEnded = db.prepare('UPDATE suppression SET state = ?, ended_at = ? WHERE id = ?');
   const event = db.prepare(
     'INSERT INTO suppression_event (suppression_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)',
   );
   const events = db.prepare<[number], { at: string; actor: string; action: string; detail: string }>(
     'SELECT at, actor, action, detail FROM suppression_event WHERE suppression_id = ? ORDER BY id',
   );
+  const iso = () => new Date(now()).toISOString();
   const record = (id: number, actor: string, action: string, detail: Record<string, unknown>) =>
-    event.run(id, new Date(now()).toISOString(), actor, action, JSON.stringify(detail));
+    event.run(id, iso(), actor, action, JSON.stringify(detail));
+  const get = (id: number) => toSuppression(byId.get(id) as Row);
 
   return {
-    /** Writes the pending record and its first event; returns the existing one for a repeated request. */
-    create(input: NewSuppression): { suppression: Suppression; created: boolean } {
+    async createSuppression(input: NewSuppression) {
       return db.transaction(() => {
         const inserted = insert.run({ ...input, findings: JSON.stringify(input.findings) }).changes === 1;
         const row = byKey.get(input.requestKey) as Row;
@@ -110,27 +103,45 @@ export function createSuppressionStore(db: Database.Database, now: () => number 
         return { suppression: toSuppression(row), created: inserted };
       })();
     },
-    progress(
-      id: number,
-      actor: string,
-      state: SuppressionState,
-      updated: string[],
-      failed: Suppression['failed'],
-    ) {
+    async suppressionProgress(id, actor, state, updated, failed) {
       db.transaction(() => {
         setProgress.run(state, JSON.stringify(updated), JSON.stringify(failed), id);
         record(id, actor, state, { updated: updated.length, failed });
       })();
-      return toSuppression(byId.get(id) as Row);
+      return get(id);
     },
-    get(id: number): Suppression | null {
+    async endSuppression(id, actor, state, detail) {
+      db.transaction(() => {
+        setEnded.run(state, iso(), id);
+        record(id, actor, state, detail);
+      })();
+      return get(id);
+    },
+    async recordSuppressionEvent(id, actor, action, detail) {
+      record(id, actor, action, detail);
+    },
+    async getSuppression(id) {
       const row = byId.get(id);
       return row ? toSuppression(row) : null;
     },
-    history(id: number): SuppressionEvent[] {
+    async suppressionForRequest(requestKey) {
+      const row = byKey.get(requestKey);
+      return row ? toSuppression(row) : null;
+    },
+    async listSuppressions(filter: SuppressionFilter = {}) {
+      // A handful of rows per team; filtering here keeps one simple statement.
+      return all
+        .all()
+        .map(toSuppression)
+        .filter(
+          (s) =>
+            (!filter.states || filter.states.includes(s.state)) &&
+            (!filter.accountIds || filter.accountIds.includes(s.accountId)) &&
+            (!filter.endedSince || (s.endedAt !== null && s.endedAt >= filter.endedSince)),
+        );
+    },
+    async suppressionHistory(id) {
       return events.all(id).map((e) => ({ ...e, detail: JSON.parse(e.detail) }));
     },
   };
 }
-
-export type SuppressionStore = ReturnType<typeof createSuppressionStore>;

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import type { Config } from '../src/config/schema.ts';
+import type { AwsPort } from '../src/engine/ports.ts';
+import { AppError } from '../src/errors.ts';
+import type { DigestItem, Store, SuppressedFinding } from '../src/store/store.ts';
+import { type ApplyOutcome, applySuppression, maxReasonLength } from '../src/suppression/apply.ts';
+
+/**
+ * Suppressing the findings of a digest reply: the form's rules (shared by the Slack modal) and the
+ * request itself. The Slack surface only collects the form and shows the outcome.
+ */
+
+export interface SuppressionPolicy {
+  maxDays: number;
+  minReasonLength: number;
+}
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+/** The expiry choices offered: 7, 30 and 90 days, never beyond the policy (its maximum offered instead). */
+export function expiryChoices(policy: Pick<SuppressionPolicy, 'maxDays'>): number[] {
+  const offered = [7, 30, 90].filter((days) => days <= policy.maxDays);
+  if (policy.maxDays < 90 && !offered.includes(policy.maxDays)) offered.push(policy.maxDays);
+  return offered;
+}
+
+export type SuppressScope = 'resource' | 'control';
+
+/** What the form holds, as the surface read it; every field may be missing. */
+export interface SuppressForm {
+  reason?: string | null | undefined;
+  days?: string | null | undefined;
+  date?: string | null | undefined;
+  scope?: string | null | undefined;
+}
+
+export type FormField = 'reason' | 'expiry' | 'date' | 'scope';
+export type FormErrors = Partial<
+  Record<FormField, { key: string; params?: Record<string, string | number> }>
+>;
+
+export interface SuppressChoice {
+  reason: string;
+  expiresAt: string;
+  scope: SuppressScope;
+}
+
+/** Validates the form: each problem as a locale key on its field, for inline errors. */
+export function parseSuppressForm(
+  form: SuppressForm,
+  policy: SuppressionPolicy,
+  now: number,
+): { ok: true; value: SuppressChoice } | { ok: false; errors: FormErrors } {
+  const errors: FormErrors = {};
+  const Form = z.object({
+    reason: z.string().nullish(),
+    days: z.string().nullish(),
+    date: z.string().nullish(),
+    scope: z.enum(['resource', 'control']).nullish(),
+  });
+  const parsed = Form.safeParse(form);
+  if (!parsed.success) return { ok: false, errors: { scope: { key: 'suppress.errors.scope' } } };
+  const reason = (parsed.data.reason ?? '').trim();
+  const length = [...reason].length;
+  if (length < policy.minReasonLength) {
+    errors.reason = { key: 'suppress.errors.reasonShort', params: { min: policy.minReasonLength } };
+  } else if (length > maxReasonLength) {
+    errors.reason = { key: 'suppress.errors.reasonLong', params: { max: maxReasonLength } };
+  }
+  let expiresAt: string | null = null;
+  const latest = now + policy.maxDays * dayMs;
+  if (parsed.data.date) {
+    // A date suppresses through the end of that day (UTC).
+    const end = Date.parse(`${parsed.data.date}T23:59:59.999Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(parsed.data.date) || Number.isNaN(end) || end <= now) {
+      errors.date = { key: 'suppress.errors.datePast' };
+    } else if (end > latest + dayMs) {
+      errors.date = { key: 'suppress.errors.dateFar', params: { max: policy.maxDays } };
+    } else {
+      expiresAt = new Date(Math.min(end, latest)).toISOString();
+    }
+  } else {
+    const days = Number(parsed.data.days);
+    if (!expiryChoices(policy).includes(days)) errors.expiry = { key: 'suppress.errors.expiry' };
+    else expiresAt = new Date(now + days * dayMs).toISOString();
+  }
+  if (Object.keys(errors).length > 0 || expiresAt === null) return { ok: false, errors };
+  return { ok: true, value: { reason, expiresAt, scope: parsed.data.scope ?? 'resource' } };
+}
+
+export interface SuppressDeps {
+  config: Config;
+  store: Store;
+  aws: AwsPort;
+  now?: () => number;
+}
+
+export interface SuppressRequest extends SuppressChoice {
+  itemKey: string;
+  userId: string;
+  userName: string;
+  /** Where the digest reply is, so it can be updated and linked. */
+  permalink?: string | null;
+}
+
+export interface SuppressOutcome extends ApplyOutcome {
+  item: DigestItem;
+  /** Resource of each finding, to name the ones AWS refused. */
+  resourceOf: Map<string, string>;
+}
+
+/** The digest reply behind a button, or a typed error when it is unknown (an old or foreign key). */
+export async function digestItemFor(store: Store, key: string): Promise<DigestItem> {
+  const item = await store.digestItem(key);
+  if (!item) {
+    throw new AppError('suppression_target_gone', `no digest item ${key}`, { params: { key } });
+  }
+  return item;
+}
+
+/**
+ * Suppresses the findings of one digest reply (scope `resource`) or every failing finding of its
+ * control in that account and Region (scope `control`). One reply makes one suppression: a second
+ * submit returns the first.
+ */
+export async function suppressDigestItem(
+  deps: SuppressDeps,
+  request: SuppressRequest,
+  holder: string,
+): Promise<SuppressOutcome> {
+  const item = await digestItemFor(deps.store, request.itemKey);
+  const requestKey = `digest-item:${item.key}`;
+  const existing = await deps.store.suppressionForRequest(requestKey);
+  const account = deps.config.accounts.find((a) => a.id === item.accountId);
+  if (!account) {
+    throw new AppError('unknown_account', `account ${item.accountId} is no longer in the config`, {
+      params: { account: item.accountId, known: deps.config.accounts.map((a) => a.id).join(', ') },
+    });
+  }
+  const access = await deps.aws.region(account, item.region, request.userId);
+  let findings: SuppressedFinding[] = existing?.findings ?? [];
+  if (!existing) {
+    // Read now: the product ARN is needed, and a finding may have been resolved since the digest.
+    const wanted = new Set(item.findingIds);
+    findings = (await access.findings.controlFindings([item.controlId]))
+      .filter((f) =>
+        request.scope === 'resource'
+          ? wanted.has(f.id)
+          : f.complianceStatus === 'FAILED' &&
+            f.workflowStatus !== 'SUPPRESSED' &&
+            f.workflowStatus !== 'RESOLVED',
+      )
+      .map((f) => ({ id: f.id, productArn: f.productArn, resourceId: f.resourceId }));
+  }
+  const now = (deps.now ?? Date.now)();
+  const run = await deps.store.digestRun(item.runId);
+  const outcome = await applySuppression(
+    deps.store,
+    access.workflow,
+    {
+      requestKey,
+      controlId: item.controlId,
+      accountId: item.accountId,
+      region: item.region,
+      scope: request.scope,
+      reason: request.reason,
+      userId: request.userId,
+      userName: request.userName,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: request.expiresAt,
+      findings,
+      channel: run?.channel ?? null,
+      messageTs: item.ts,
+      permalink: request.permalink ?? null,
+    },
+    holder,
+  );
+  return {
+    ...outcome,
+    item,
+    resourceOf: new Map(outcome.suppression.findings.map((f) => [f.id, f.resourceId])),
+  };
+}

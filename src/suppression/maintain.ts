@@ -1,0 +1,121 @@
+import type { Config } from '../config/schema.ts';
+import type { AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
+import { AppError } from '../errors.ts';
+import type { Store, Suppression } from '../store/store.ts';
+import { completeSuppression, suppressionNote } from './apply.ts';
+import { liftSuppression } from './lift.ts';
+
+export interface SuppressionDeps {
+  store: Store;
+  aws: AwsPort;
+  config: Config;
+  now?: () => number;
+}
+
+/** Workflow access to one account and Region of the config, with the bot's own session name. */
+export async function workflowFor(
+  deps: Pick<SuppressionDeps, 'aws' | 'config'>,
+  accountId: string,
+  region: string,
+): Promise<WorkflowPort> {
+  const account = deps.config.accounts.find((a) => a.id === accountId);
+  if (!account) {
+    throw new AppError('unknown_account', `account ${accountId} is no longer in the config`, {
+      params: { account: accountId },
+    });
+  }
+  return (await deps.aws.region(account, region, 'fsbp-bot')).workflow;
+}
+
+export interface MaintenanceReport {
+  completed: number[];
+  expired: number[];
+  /** Records that could not be completed or lifted this time; the next run tries again. */
+  failed: { id: number; code: string; message: string }[];
+}
+
+/** Only one replica maintains suppressions at a time. */
+const maintenanceLeaseMs = 10 * 60 * 1000;
+
+/**
+ * The scheduled job: completes suppressions AWS interrupted (pending or partial), and lifts those
+ * whose time is up. Safe to run often and from several replicas.
+ */
+export async function maintainSuppressions(
+  deps: SuppressionDeps,
+  holder: string,
+): Promise<MaintenanceReport> {
+  const report: MaintenanceReport = { completed: [], expired: [], failed: [] };
+  if (!(await deps.store.acquireLock('suppression-maintenance', holder, maintenanceLeaseMs))) return report;
+  try {
+    const now = new Date((deps.now ?? Date.now)()).toISOString();
+    const open = await deps.store.listSuppressions({ states: ['pending', 'partial', 'active'] });
+    for (const suppression of open) {
+      try {
+        const workflow = await workflowFor(deps, suppression.accountId, suppression.region);
+        if (suppression.expiresAt <= now) {
+          const lifted = await liftSuppression(deps.store, workflow, suppression, {
+            state: 'expired',
+            actor: 'fsbp-bot',
+          });
+          if (lifted.failed.length === 0) report.expired.push(suppression.id);
+          else
+            report.failed.push({ id: suppression.id, code: 'unprocessed', message: 'lift refused by AWS' });
+        } else if (suppression.state !== 'active') {
+          const done = await completeSuppression(deps.store, workflow, suppression, holder);
+          if (done.suppression.state === 'active') report.completed.push(suppression.id);
+        }
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        report.failed.push({
+          id: suppression.id,
+          code: e.code ?? 'internal',
+          message: e.message ?? String(error),
+        });
+      }
+    }
+    return report;
+  } finally {
+    await deps.store.releaseLock('suppression-maintenance', holder);
+  }
+}
+
+/**
+ * Security Hub sets a SUPPRESSED finding back to NEW when its resource passed and then failed again.
+ * Findings failing now that an active suppression covers are suppressed again (and left out of the
+ * digest); the record notes it. Returns the findings no suppression covers.
+ */
+export async function resuppressReset(
+  deps: Pick<SuppressionDeps, 'store'>,
+  failing: readonly ControlFinding[],
+  workflowOf: (accountId: string, region: string) => Promise<WorkflowPort>,
+  options: { dryRun?: boolean } = {},
+): Promise<{ uncovered: ControlFinding[]; resuppressed: number; suppressed: ReadonlySet<string> }> {
+  const active = await deps.store.listSuppressions({ states: ['active', 'partial'] });
+  const coveredBy = new Map<string, Suppression>();
+  for (const s of active) for (const f of s.updated) coveredBy.set(f, s);
+  const again = new Map<Suppression, ControlFinding[]>();
+  const uncovered: ControlFinding[] = [];
+  for (const finding of failing) {
+    const suppression = coveredBy.get(finding.id);
+    if (!suppression) uncovered.push(finding);
+    else again.set(suppression, [...(again.get(suppression) ?? []), finding]);
+  }
+  let resuppressed = 0;
+  const suppressed = new Set(coveredBy.keys());
+  if (options.dryRun) return { uncovered, resuppressed, suppressed };
+  for (const [suppression, findings] of again) {
+    const workflow = await workflowOf(suppression.accountId, suppression.region);
+    const result = await workflow.updateWorkflow(findings, {
+      status: 'SUPPRESSED',
+      note: suppressionNote(suppression),
+      updatedBy: `fsbp-bot/${suppression.userId}`,
+    });
+    resuppressed += result.processed.length;
+    await deps.store.recordSuppressionEvent(suppression.id, 'fsbp-bot', 'resuppressed', {
+      findings: result.processed,
+      failed: result.unprocessed.map(({ id, code }) => ({ id, code })),
+    });
+  }
+  return { uncovered, resuppressed, suppressed };
+}
