@@ -1,12 +1,11 @@
-import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { severityRank } from '../src/catalog/schema.ts';
-import { channelAccounts, findAccount } from '../src/config/load.ts';
-import type { AccountConfig, Config } from '../src/config/schema.ts';
-import { Region } from '../src/config/schema.ts';
-import { AppError, invalidArguments } from '../src/errors.ts';
+import { findAccount } from '../src/config/load.ts';
+import { type Config, Region } from '../src/config/schema.ts';
+import { invalidArguments } from '../src/errors.ts';
+import { chooseAccounts, requesterOf } from './accounts.ts';
 import { renderCheckReport } from './check-render.ts';
-import { type CommandContext, defineSubcommand, perLanguage } from './define.ts';
+import { defineSubcommand, perLanguage } from './define.ts';
 import { parseTarget, selectControls } from './resolve.ts';
 
 const Args = z
@@ -47,48 +46,6 @@ function classify(words: readonly string[], config: Config) {
     else targets.push(word);
   }
   return { targets, accounts, regions };
-}
-
-function allowedAccounts(ctx: CommandContext, config: Config): AccountConfig[] {
-  if (ctx.surface !== 'slack') return [...config.accounts];
-  if (!ctx.channel) {
-    throw new AppError('channel_not_configured', `channel ${ctx.channelId} has no accounts`, {
-      params: { channel: ctx.channelId ?? '?' },
-    });
-  }
-  return channelAccounts(config, ctx.channel);
-}
-
-function chooseAccounts(ctx: CommandContext, config: Config, named: readonly string[]): AccountConfig[] {
-  const allowed = allowedAccounts(ctx, config);
-  if (named.length === 0) return allowed;
-  return named.map((ref) => {
-    const account = findAccount(config, ref);
-    if (!account) {
-      throw new AppError('unknown_account', `unknown account ${ref}`, {
-        params: { account: ref.slice(0, 64), known: config.accounts.map((a) => a.name ?? a.id).join(', ') },
-      });
-    }
-    if (!allowed.includes(account)) {
-      throw new AppError(
-        'account_not_in_channel',
-        `account ${ref} is not linked to channel ${ctx.channelId}`,
-        {
-          params: { account: ref.slice(0, 64), allowed: allowed.map((a) => a.name ?? a.id).join(', ') },
-        },
-      );
-    }
-    return account;
-  });
-}
-
-function requesterOf(ctx: CommandContext): string {
-  if (ctx.userId) return ctx.userId;
-  try {
-    return `cli-${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
 }
 
 export const check = defineSubcommand({

@@ -28,6 +28,8 @@ export interface Reply {
   json?: unknown;
   /** CLI exit code: 0 fine, 1 something failed, 2 bad input, 3 an account could not be checked. */
   exitCode?: number;
+  /** What the CLI prints as is instead of the document (the CSV export). */
+  raw?: string;
   /** Slack: who sees it. Results go to the channel, help and errors to the asker only. */
   visibility?: 'channel' | 'private';
 }
@@ -40,6 +42,20 @@ export interface CommandServices {
   setUserLanguage?(userId: string, language: LanguagePreference): Promise<void>;
   /** What the digest needs: AWS access, the store, and (where Slack is set up) a poster. */
   digest?(): Promise<DigestServices>;
+  /** What suppression commands need; undefined where there is no store. */
+  suppression?(): Promise<SuppressionServices | undefined>;
+}
+
+export interface SuppressionServices {
+  aws: AwsPort;
+  store: Store;
+  now?: () => number;
+  /**
+   * Slack: whether the user may suppress or lift (the policy's users and user groups). Left out in
+   * the terminal, where the operator's own AWS permissions decide.
+   */
+  mayModify?(userId: string): Promise<boolean>;
+  userName?(userId: string): Promise<string>;
 }
 
 export interface DigestServices {
@@ -48,6 +64,7 @@ export interface DigestServices {
   poster?: DigestPoster | undefined;
   /** When the channel's scheduled digest runs next, if one is scheduled in this process. */
   nextRun?(channel: string): Date | null;
+  now?: () => number;
 }
 
 export interface CommandContext {

@@ -77,6 +77,7 @@ export const digest = defineSubcommand({
         store: services.store,
         aws: services.aws,
         poster: services.poster,
+        now: services.now,
       },
       channelId,
       { dryRun: args.dryRun },

@@ -6,6 +6,8 @@ import { digest } from './digest.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
+import { suppressions } from './suppressions.ts';
+import { unsuppress } from './unsuppress.ts';
 
 export const help = createHelp(() => subcommands);
 
@@ -17,6 +19,8 @@ export const subcommands: readonly Subcommand<never>[] = [
   explain,
   help,
   lang,
+  suppressions,
+  unsuppress,
 ] as unknown as Subcommand<never>[];
 
 export function findSubcommand(name: string): Subcommand<never> | undefined {

@@ -5,6 +5,8 @@ import { AppError } from '../src/errors.ts';
 import type { DigestItem, Store, SuppressedFinding } from '../src/store/store.ts';
 import { type ApplyOutcome, applySuppression, maxReasonLength } from '../src/suppression/apply.ts';
 
+export { maxReasonLength };
+
 /**
  * Suppressing the findings of a digest reply: the form's rules (shared by the Slack modal) and the
  * request itself. The Slack surface only collects the form and shows the outcome.

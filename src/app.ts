@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { type DigestPoster, runDigest } from '../commands/digest-run.ts';
 import { subcommands } from '../commands/index.ts';
@@ -12,11 +13,14 @@ import { parseSlackEnv } from './slack/env.ts';
 import { createSlackPoster } from './slack/poster.ts';
 import { scheduleDigests } from './slack/scheduler.ts';
 import { openSqliteStore } from './store/sqlite.ts';
+import { type MaintenanceReport, maintainSuppressions } from './suppression/maintain.ts';
 
 export interface RunningBot {
   slack: SlackAppHandle;
   /** The HTTP port in HTTP mode (useful with PORT=0), null in Socket Mode. */
   port: number | null;
+  /** Runs the suppression job now (it also runs on its schedule). */
+  maintainSuppressions(): Promise<MaintenanceReport>;
   stop(): Promise<void>;
 }
 
@@ -27,6 +31,8 @@ export interface RunningBot {
 export interface StartOptions {
   /** Where log lines go (stdout when left out); tests read them to prove no secret is logged. */
   logDestination?: DestinationStream;
+  /** The clock (tests move it forward to let suppressions expire). */
+  now?: () => number;
 }
 
 export async function startBot(
@@ -42,7 +48,8 @@ export async function startBot(
   });
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const { config, source } = await loadConfig({ env, whoAmI: () => aws.whoAmI(region) });
-  const store = openSqliteStore({ path: slackEnv.FSBP_STORE });
+  const now = options.now ?? Date.now;
+  const store = openSqliteStore({ path: slackEnv.FSBP_STORE, now });
   const engine = createCheckEngine({ aws });
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
@@ -51,6 +58,7 @@ export async function startBot(
     store,
     poster,
     nextRun: (channel: string) => scheduler?.nextRun(channel) ?? null,
+    now,
   });
   let poster: DigestPoster | undefined;
   const slack = createSlackApp(
@@ -60,6 +68,8 @@ export async function startBot(
       catalog,
       i18n,
       store,
+      aws,
+      now,
       commands: subcommands,
       logger,
       services: {
@@ -67,16 +77,20 @@ export async function startBot(
         checkEngine: async () => engine,
         setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
         digest: async () => digestServices(poster as DigestPoster),
+        suppression: async () => ({ aws, store, now }),
       },
     },
     logger,
   );
   poster = createSlackPoster(slack.app.client, slack.pace);
+  const holder = randomUUID();
+  const maintain = () => maintainSuppressions({ store, aws, config, now }, holder);
   scheduler = scheduleDigests({
     config,
     store,
     logger,
-    run: (channel) => runDigest({ config, catalog, i18n, store, aws, poster }, channel),
+    run: (channel) => runDigest({ config, catalog, i18n, store, aws, poster, now }, channel),
+    maintain,
   });
   const port = await slack.start();
   logger.info(
@@ -91,6 +105,7 @@ export async function startBot(
   return {
     slack,
     port,
+    maintainSuppressions: maintain,
     async stop() {
       scheduler?.stop();
       await slack.stop();

@@ -100,6 +100,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     const reply = await command.run(args, ctx);
     if (ctx.progress) io.stderr('\r\x1b[K');
     if (parsed.flags.json) io.stdout(`${JSON.stringify(reply.json ?? null, null, 2)}\n`);
+    else if (reply.raw !== undefined) io.stdout(reply.raw);
     else io.stdout(renderText(reply.doc, { color: io.isTTY }));
     return reply.exitCode ?? 0;
   } catch (error) {

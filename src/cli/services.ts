@@ -35,6 +35,10 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
       engine ??= createCheckEngine({ aws: awsPort() });
       return engine;
     },
+    async suppression() {
+      store ??= openSqliteStore({ path: env.FSBP_STORE ?? './data/fsbp.db' });
+      return { aws: awsPort(), store };
+    },
     async digest() {
       store ??= openSqliteStore({ path: env.FSBP_STORE ?? './data/fsbp.db' });
       // Loaded only here, so commands that never post do not load the Slack client.

@@ -3,14 +3,19 @@ import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { App } from '@slack/bolt';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
+import type { AwsPort } from '../engine/ports.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
 import type { SlackEnv } from './env.ts';
 import { createLanguageResolver } from './language.ts';
-import { escapeMrkdwn } from './mrkdwn.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
+import { registerSuppression } from './suppress.ts';
+import { createUserDirectory } from './users.ts';
 
-export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace'>;
+export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace'> & {
+  aws: AwsPort;
+  now?: () => number;
+};
 
 export interface SlackAppHandle {
   app: App;
@@ -55,14 +60,29 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
 
   const work = pLimit(env.FSBP_COMMAND_CONCURRENCY);
   const pace = createChannelPacer();
+  const users = createUserDirectory({ client: app.client, logger, now: deps.now });
+  const resolveLanguage = createLanguageResolver({
+    store: deps.store,
+    client: app.client,
+    defaultLanguage: deps.config.defaultLanguage,
+    logger,
+  });
   const dispatchDeps: DispatchDeps = {
     ...deps,
-    resolveLanguage: createLanguageResolver({
-      store: deps.store,
-      client: app.client,
-      defaultLanguage: deps.config.defaultLanguage,
-      logger,
-    }),
+    services: {
+      ...deps.services,
+      // In Slack, who may suppress or lift is the policy's users and user groups.
+      async suppression() {
+        const base = await deps.services.suppression?.();
+        if (!base) return undefined;
+        return {
+          ...base,
+          mayModify: (userId: string) => users.mayModify(userId, deps.config.suppression),
+          userName: (userId: string) => users.name(userId),
+        };
+      },
+    },
+    resolveLanguage,
     pace,
   };
 
@@ -81,17 +101,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     });
   });
 
-  // The digest's Suppress button. Suppressing from Slack (modal, justification, expiry) is the next
-  // feature; until then a click is acknowledged and says so, in both languages, to the clicker only.
-  app.action('suppress_open', async ({ ack, body, client }) => {
-    await ack();
-    const channel = 'channel' in body ? body.channel?.id : undefined;
-    if (!channel) return;
-    const text = ['ja', 'en'].map((lang) => deps.i18n.getFixedT(lang)('digest.suppressNotYet')).join('\n');
-    await client.chat
-      .postEphemeral({ channel, user: body.user.id, text: escapeMrkdwn(text) })
-      .catch((error: unknown) => logger.warn({ err: error }, 'suppress notice failed'));
-  });
+  registerSuppression(app, { ...deps, logger, resolveLanguage, users });
 
   app.error(async (error) => {
     logger.error(

@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/store.ts';
+import type { MaintenanceReport } from '../suppression/maintain.ts';
 
 /**
  * One croner job per channel with a digest, in the channel's time zone. `/fsbp digest off` is read
@@ -12,6 +13,8 @@ export function scheduleDigests(options: {
   store: Store;
   logger: Logger;
   run: (channel: string) => Promise<unknown>;
+  /** The suppression job: lifts expired suppressions and completes interrupted ones. */
+  maintain: () => Promise<MaintenanceReport>;
 }) {
   const jobs = new Map<string, Cron>();
   for (const channel of options.config.channels) {
@@ -30,12 +33,26 @@ export function scheduleDigests(options: {
     );
     jobs.set(channel.id, job);
   }
+  const maintenance = new Cron(maintenanceSchedule, { protect: true }, async () => {
+    try {
+      const report = await options.maintain();
+      if (report.expired.length + report.completed.length + report.failed.length > 0) {
+        options.logger.info(report, 'suppressions maintained');
+      }
+    } catch (error) {
+      options.logger.error({ err: error }, 'suppression maintenance failed');
+    }
+  });
   return {
     nextRun(channel: string): Date | null {
       return jobs.get(channel)?.nextRun() ?? null;
     },
     stop() {
       for (const job of jobs.values()) job.stop();
+      maintenance.stop();
     },
   };
 }
+
+/** Expired suppressions are lifted, and interrupted ones completed, within this cron's period. */
+export const maintenanceSchedule = '*/10 * * * *';

@@ -13,6 +13,8 @@ export const botToken = 'xoxb-1234567890-test-token';
 export const signingSecret = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 export interface Harness {
+  /** The bot's store file, for the CLI to read as an auditor would. */
+  storePath: string;
   aws: AwsEmulator;
   slack: SlackEmulator;
   bot: RunningBot;
@@ -41,6 +43,10 @@ export async function startHarness(options: {
   config: unknown;
   users?: Record<string, { name: string; locale?: string }>;
   channels?: Record<string, { name: string; member?: boolean }>;
+  usergroups?: Record<string, string[]>;
+  /** The bot's clock; tests move it forward to let suppressions expire. */
+  now?: () => number;
+  env?: Record<string, string>;
 }): Promise<Harness> {
   const aws = await startAwsEmulator({ state: options.state });
   const slack = await startSlackEmulator({
@@ -53,6 +59,7 @@ export async function startHarness(options: {
       C0123456789: { name: 'security', member: true },
       C0NOACCOUNT: { name: 'random', member: true },
     },
+    ...(options.usergroups ? { usergroups: options.usergroups } : {}),
   });
   const dir = mkdtempSync(join(tmpdir(), 'fsbp-bot-'));
   writeFileSync(join(dir, 'fsbp.config.yaml'), stringify(options.config));
@@ -77,11 +84,13 @@ export async function startHarness(options: {
       FSBP_STORE: join(dir, 'fsbp.db'),
       FSBP_CONFIG: join(dir, 'fsbp.config.yaml'),
       LOG_LEVEL: 'debug',
+      ...options.env,
     },
-    { logDestination },
+    { logDestination, ...(options.now ? { now: options.now } : {}) },
   );
   const url = `http://127.0.0.1:${bot.port}/slack/events`;
   return {
+    storePath: join(dir, 'fsbp.db'),
     aws,
     slack,
     bot,

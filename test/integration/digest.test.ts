@@ -279,31 +279,3 @@ describe('digest controls', () => {
     expect(h.slack.calls('chat.postMessage').length).toBe(posts);
   });
 });
-
-describe('the Suppress button', () => {
-  it('is acknowledged at once and tells the clicker, in both languages, that suppression comes next', async () => {
-    const { blockActionPayload, blockActionsBody, postToBot } = await import('../emulator/slack/signing.ts');
-    const { signingSecret } = await import('../helpers/bot.ts');
-    const parent = digestParents().at(-1) as StoredMessage;
-    const reply = replies(parent)[0] ?? parent;
-    const value = /"value":"([^"]+)"/.exec(JSON.stringify(reply.blocks))?.[1] ?? 'none';
-    const body = blockActionsBody(
-      blockActionPayload({
-        user: 'U0EN00001',
-        channel: CHANNEL,
-        message_ts: reply.ts,
-        action_id: 'suppress_open',
-        value,
-        trigger_id: h.slack.mintTriggerId(),
-        response_url: h.slack.responseUrl({ channel: CHANNEL }),
-      }),
-    );
-    const click = await postToBot(h.url, body, { secret: signingSecret });
-    expect(click.status).toBe(200);
-    expect(click.ms).toBeLessThan(3000);
-    const notice = await eventually(() =>
-      h.slack.ephemerals(CHANNEL).find((e) => JSON.stringify(e).includes('Suppressing from Slack')),
-    );
-    expect(JSON.stringify(notice)).toContain('Slack からの抑制はまだ利用できません');
-  });
-});

@@ -9,6 +9,10 @@ export const FaultConfigSchema = z.object({
   services: z.array(z.enum(['sts', 'config', 'securityhub'])).optional(),
   operations: z.array(z.string()).optional(),
   seed: z.number().int().optional(),
+  /** Faults start only after this many matching calls went through (an outage half-way). */
+  afterCalls: z.number().int().min(0).optional(),
+  /** BatchUpdateFindings answers 200 but leaves these finding IDs unprocessed (InternalFailure). */
+  unprocessedIds: z.array(z.string()).optional(),
 });
 export type FaultConfig = z.infer<typeof FaultConfigSchema>;
 
@@ -32,9 +36,11 @@ export interface FaultDecision {
 export class Faults {
   private config: FaultConfig = {};
   private random: () => number = Math.random;
+  private matched = 0;
 
   set(config: FaultConfig): void {
     this.config = FaultConfigSchema.parse(config);
+    this.matched = 0;
     this.random = this.config.seed === undefined ? Math.random : mulberry32(this.config.seed);
   }
 
@@ -47,6 +53,9 @@ export class Faults {
     const applies =
       (!c.services || c.services.includes(service)) && (!c.operations || c.operations.includes(operation));
     if (!applies) return { latencyMs: 0, fault: null };
+    this.matched += 1;
+    if (c.afterCalls !== undefined && this.matched <= c.afterCalls)
+      return { latencyMs: c.latencyMs ?? 0, fault: null };
     let fault: FaultDecision['fault'] = null;
     if (c.throttleRate && this.random() < c.throttleRate) fault = 'throttle';
     else if (c.errorRate && this.random() < c.errorRate) fault = 'error';

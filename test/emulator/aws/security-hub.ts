@@ -14,6 +14,8 @@ import type { Finding, NormalizedState, RegionState } from './state.ts';
 import { FSBP_STANDARDS_ID } from './workflow.ts';
 
 export interface ShContext {
+  /** Fault injection: finding IDs BatchUpdateFindings leaves unprocessed. */
+  unprocessedIds?: ReadonlySet<string>;
   state: NormalizedState;
   accountId: string;
   region: string;
@@ -205,6 +207,14 @@ function batchUpdateFindings(ctx: ShContext, rs: RegionState, input: Json): Json
         FindingIdentifier: identifier,
         ErrorCode: 'FindingNotFound',
         ErrorMessage: 'Finding Not Found',
+      });
+      continue;
+    }
+    if (ctx.unprocessedIds?.has(ident.Id)) {
+      unprocessed.push({
+        FindingIdentifier: identifier,
+        ErrorCode: 'InternalFailure',
+        ErrorMessage: 'Internal Failure',
       });
       continue;
     }

@@ -219,7 +219,14 @@ export async function startAwsEmulator(opts: { state: EmulatorState; port?: numb
       };
     }
     const out = handleSecurityHub(
-      { state, accountId: principal.accountId, region, now, snapshots },
+      {
+        state,
+        accountId: principal.accountId,
+        region,
+        now,
+        snapshots,
+        unprocessedIds: new Set(faults.get().unprocessedIds ?? []),
+      },
       r.operation,
       body,
       query,

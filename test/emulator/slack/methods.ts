@@ -165,6 +165,19 @@ const postMessage: Handler = (ctx, args) => {
   return body;
 };
 
+/** chat.getPermalink: `https://<team>.slack.com/archives/<channel>/p<ts without the dot>`; no scope needed. */
+const getPermalink: Handler = (ctx, args) => {
+  const channel = ctx.ws.resolveChannel(args.channel);
+  if (!channel) return fail('channel_not_found');
+  const ts = str(args.message_ts);
+  if (!ts || !ctx.ws.findMessage(channel.id, ts)) return fail('message_not_found');
+  return {
+    ok: true,
+    channel: channel.id,
+    permalink: `https://${EMULATOR_IDS.teamDomain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}`,
+  };
+};
+
 const update: Handler = (ctx, args) => {
   const channel = ctx.ws.resolveChannel(args.channel);
   if (!channel) return fail('channel_not_found');
@@ -429,6 +442,7 @@ export const METHODS: Record<string, MethodSpec> = {
   'auth.test': { handler: authTest, scopes: [] },
   'chat.postMessage': { handler: postMessage, scopes: ['chat:write'] },
   'chat.update': { handler: update, scopes: ['chat:write'] },
+  'chat.getPermalink': { handler: getPermalink, scopes: [] },
   'chat.postEphemeral': { handler: postEphemeral, scopes: ['chat:write'] },
   'views.open': { handler: viewsOpen, scopes: [] },
   'views.update': { handler: viewsUpdate, scopes: [] },

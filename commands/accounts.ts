@@ -1,0 +1,53 @@
+import { userInfo } from 'node:os';
+import { channelAccounts, findAccount } from '../src/config/load.ts';
+import type { AccountConfig, Config } from '../src/config/schema.ts';
+import { AppError } from '../src/errors.ts';
+import type { CommandContext } from './define.ts';
+
+function allowedAccounts(ctx: CommandContext, config: Config): AccountConfig[] {
+  if (ctx.surface !== 'slack') return [...config.accounts];
+  if (!ctx.channel) {
+    throw new AppError('channel_not_configured', `channel ${ctx.channelId} has no accounts`, {
+      params: { channel: ctx.channelId ?? '?' },
+    });
+  }
+  return channelAccounts(config, ctx.channel);
+}
+
+/** The accounts a request may touch: named ones must be linked to the Slack channel asking. */
+export function chooseAccounts(
+  ctx: CommandContext,
+  config: Config,
+  named: readonly string[],
+): AccountConfig[] {
+  const allowed = allowedAccounts(ctx, config);
+  if (named.length === 0) return allowed;
+  return named.map((ref) => {
+    const account = findAccount(config, ref);
+    if (!account) {
+      throw new AppError('unknown_account', `unknown account ${ref}`, {
+        params: { account: ref.slice(0, 64), known: config.accounts.map((a) => a.name ?? a.id).join(', ') },
+      });
+    }
+    if (!allowed.includes(account)) {
+      throw new AppError(
+        'account_not_in_channel',
+        `account ${ref} is not linked to channel ${ctx.channelId}`,
+        {
+          params: { account: ref.slice(0, 64), allowed: allowed.map((a) => a.name ?? a.id).join(', ') },
+        },
+      );
+    }
+    return account;
+  });
+}
+
+/** Who asks: the Slack user, or the terminal's user (the AWS session name carries it). */
+export function requesterOf(ctx: CommandContext): string {
+  if (ctx.userId) return ctx.userId;
+  try {
+    return `cli-${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}

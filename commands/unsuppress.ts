@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { AppError, invalidArguments } from '../src/errors.ts';
+import { liftSuppression } from '../src/suppression/lift.ts';
+import { workflowFor } from '../src/suppression/maintain.ts';
+import { chooseAccounts, requesterOf } from './accounts.ts';
+import { defineSubcommand, perLanguage } from './define.ts';
+import { text } from './doc.ts';
+import { suppressionServices } from './suppressions.ts';
+
+const Args = z.object({
+  positionals: z
+    .array(z.string())
+    .length(1, 'args.unsuppressId')
+    .transform((p) => Number((p[0] ?? '').replace(/^#/, '')))
+    .pipe(z.number({ error: 'args.unsuppressId' }).int('args.unsuppressId').positive('args.unsuppressId')),
+  flags: z.object({ reason: z.string().optional() }),
+});
+
+export const unsuppress = defineSubcommand({
+  name: 'unsuppress',
+  flags: { reason: 'string' },
+  args: Args,
+  async run(args, ctx) {
+    const config = await ctx.services.config();
+    const services = await suppressionServices(ctx);
+    const reason = (args.flags.reason ?? '').trim();
+    if ([...reason].length < config.suppression.minReasonLength) {
+      throw invalidArguments('args.unsuppressReason', { min: config.suppression.minReasonLength });
+    }
+    const actor = requesterOf(ctx);
+    if (services.mayModify && !(await services.mayModify(actor))) {
+      throw new AppError('not_allowed', `${actor} may not lift suppressions`, {
+        params: { reason: 'suppression.allowedUsers / allowedUserGroups' },
+      });
+    }
+    const id = args.positionals;
+    const suppression = await services.store.getSuppression(id);
+    // In Slack, only suppressions of the channel's accounts are visible: others look unknown.
+    const visible = chooseAccounts(ctx, config, []).map((a) => a.id);
+    if (!suppression || !visible.includes(suppression.accountId)) {
+      throw new AppError('unknown_suppression', `no suppression ${id}`, { params: { id } });
+    }
+    if (suppression.state === 'expired' || suppression.state === 'lifted') {
+      throw invalidArguments('args.suppressionEnded', { id, state: suppression.state });
+    }
+    const workflow = await workflowFor(
+      { aws: services.aws, config },
+      suppression.accountId,
+      suppression.region,
+    );
+    const outcome = await liftSuppression(services.store, workflow, suppression, {
+      state: 'lifted',
+      actor,
+      actorName: (await services.userName?.(actor)) ?? actor,
+      reason,
+    });
+    const lifted = outcome.failed.length === 0;
+    const doc = perLanguage(ctx, (t) => [
+      text([
+        lifted
+          ? t('unsuppress.done', { id, count: suppression.updated.length })
+          : t('unsuppress.refused', { id, count: outcome.failed.length }),
+      ]),
+    ]);
+    return {
+      doc,
+      json: { suppression: outcome.suppression, failed: outcome.failed },
+      exitCode: lifted ? 0 : 1,
+      visibility: 'channel',
+    };
+  },
+});

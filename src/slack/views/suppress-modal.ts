@@ -1,0 +1,161 @@
+import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { TFunction } from 'i18next';
+import { expiryChoices, maxReasonLength, type SuppressionPolicy } from '../../../commands/suppress.ts';
+import type { Control } from '../../catalog/schema.ts';
+import type { Language } from '../../i18n/index.ts';
+import type { DigestItem } from '../../store/store.ts';
+import { limits } from '../limits.ts';
+import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+
+export const suppressCallbackId = 'suppress_submit';
+/** Block IDs of the form's inputs; inline errors name them. */
+export const formBlocks = { reason: 'reason', expiry: 'expiry', date: 'date', scope: 'scope' } as const;
+const inputAction = 'value';
+
+/** Texts of a modal in the user's languages: one, or Japanese and English side by side. */
+export interface ModalLanguage {
+  langs: Language[];
+  t(lang: Language): TFunction;
+}
+
+function say(l: ModalLanguage, key: string, params: Record<string, unknown> = {}, separator = ' / '): string {
+  return l.langs.map((lang) => l.t(lang)(key, params)).join(separator);
+}
+
+function plain(text: string, max: number) {
+  return { type: 'plain_text' as const, text: truncate(text, max), emoji: true };
+}
+
+function frame(l: ModalLanguage): Pick<ModalView, 'type' | 'title' | 'close'> {
+  return {
+    type: 'modal',
+    title: plain(say(l, 'suppress.title'), limits.modalTitle),
+    close: plain(say(l, 'suppress.close'), limits.modalButton),
+  };
+}
+
+/** What is being suppressed: control, account and Region, and the resources (escaped). */
+function targetBlock(l: ModalLanguage, item: DigestItem, control: Control | undefined): KnownBlock {
+  const shown = item.resources
+    .slice(0, 10)
+    .map((r) => `\`${escapeMrkdwn(truncate(r, 200)).replaceAll('`', 'ˋ')}\``);
+  const more = item.resources.length - shown.length;
+  const title = control ? l.langs.map((lang) => escapeMrkdwn(control.title[lang])).join('\n') : '';
+  const lines = [
+    `*${item.controlId}* ${title}`,
+    `${say(l, 'suppress.where')}: ${item.accountId} ${item.region}`,
+    `${say(l, 'suppress.resources', { count: item.resources.length })}: ${shown.join(', ')}${more > 0 ? ` (+${more})` : ''}`,
+  ];
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), limits.sectionText) } };
+}
+
+function option(text: string, value: string): PlainTextOption {
+  return { text: plain(text, 75), value };
+}
+
+/** A radio option in one language, or Japanese with the English as its description (75 characters each). */
+function radioOption(l: ModalLanguage, key: string, params: Record<string, unknown>, value: string) {
+  const [first, second] = l.langs.map((lang) => l.t(lang)(key, params));
+  return {
+    text: plain(first ?? '', 75),
+    ...(second ? { description: plain(second, 75) } : {}),
+    value,
+  };
+}
+
+/**
+ * The Suppress form: reason (long enough to mean something, short enough for Security Hub's note),
+ * expiry (7/30/90 days or a date, within the policy), scope. Only the item key rides along.
+ */
+export function suppressModal(
+  l: ModalLanguage,
+  item: DigestItem,
+  control: Control | undefined,
+  policy: SuppressionPolicy,
+): ModalView {
+  const days = expiryChoices(policy);
+  const dayOptions = days.map((d) => option(say(l, 'suppress.days', { count: d }), String(d)));
+  const initialDays = dayOptions.find((o) => o.value === '30') ?? dayOptions[0];
+  const scopes = [
+    radioOption(l, 'suppress.scopeResource', { count: item.resources.length }, 'resource'),
+    radioOption(l, 'suppress.scopeControl', { control: item.controlId }, 'control'),
+  ];
+  return {
+    ...frame(l),
+    callback_id: suppressCallbackId,
+    private_metadata: item.key,
+    submit: plain(say(l, 'suppress.submit'), limits.modalButton),
+    blocks: [
+      targetBlock(l, item, control),
+      {
+        type: 'input',
+        block_id: formBlocks.reason,
+        label: plain(say(l, 'suppress.reason'), 2000),
+        hint: plain(say(l, 'suppress.reasonHint', { min: policy.minReasonLength }, '\n'), 2000),
+        element: {
+          type: 'plain_text_input',
+          action_id: inputAction,
+          multiline: true,
+          min_length: policy.minReasonLength,
+          max_length: maxReasonLength,
+        },
+      },
+      {
+        type: 'input',
+        block_id: formBlocks.expiry,
+        label: plain(say(l, 'suppress.expiry'), 2000),
+        element: {
+          type: 'static_select',
+          action_id: inputAction,
+          options: dayOptions,
+          ...(initialDays ? { initial_option: initialDays } : {}),
+        },
+      },
+      {
+        type: 'input',
+        block_id: formBlocks.date,
+        optional: true,
+        label: plain(say(l, 'suppress.date'), 2000),
+        hint: plain(say(l, 'suppress.dateHint', { max: policy.maxDays }, '\n'), 2000),
+        element: { type: 'datepicker', action_id: inputAction },
+      },
+      {
+        type: 'input',
+        block_id: formBlocks.scope,
+        label: plain(say(l, 'suppress.scope'), 2000),
+        element: {
+          type: 'radio_buttons',
+          action_id: inputAction,
+          options: scopes,
+          initial_option: scopes[0],
+        },
+      },
+    ],
+  };
+}
+
+/** A modal that only says something (refusal, progress, outcome): no submit button. */
+export function messageModal(l: ModalLanguage, lines: readonly string[]): ModalView {
+  return {
+    ...frame(l),
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: truncate(lines.map(escapeMrkdwn).join('\n'), limits.sectionText) },
+      },
+    ],
+  };
+}
+
+/** The form's values as submitted, read leniently: validation happens in the command layer. */
+export function readSuppressForm(values: Record<string, Record<string, unknown>>) {
+  const field = (block: string) => values[block]?.[inputAction] as Record<string, unknown> | undefined;
+  const selected = (block: string) =>
+    (field(block)?.selected_option as { value?: string } | null | undefined)?.value ?? null;
+  return {
+    reason: (field(formBlocks.reason)?.value as string | null | undefined) ?? null,
+    days: selected(formBlocks.expiry),
+    date: (field(formBlocks.date)?.selected_date as string | null | undefined) ?? null,
+    scope: selected(formBlocks.scope),
+  };
+}
