@@ -63,3 +63,68 @@ describe.skipIf(!present)('digest messages for the real Security Hub findings', 
     },
   );
 });
+
+describe('digest messages with suppressions (repo data only)', () => {
+  const summary = {
+    date: '2026-11-30',
+    accounts: ['prod'],
+    failing: { CRITICAL: 0, HIGH: 2, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0 },
+    newCount: 1,
+    overflow: 0,
+    resolvedCount: 0,
+    previousFailingTotal: 2,
+    resolvedIds: [],
+    overflowIds: [],
+    consoleUrl: null,
+    expiringSoon: Array.from({ length: 12 }, (_, i) => ({
+      id: i + 1,
+      controlId: 'S3.8',
+      accountId: '111111111111',
+      region: 'ap-northeast-1',
+      expiresAt: '2026-12-03T00:00:00.000Z',
+      findings: 3,
+      permalink: i === 0 ? 'https://example.slack.com/archives/C0123456789/p1700000000000100' : null,
+    })),
+    resuppressed: 2,
+  };
+  const item = {
+    runId: 1,
+    position: 0,
+    key: 'AbCdEfGhIjKlMnOp',
+    controlId: 'EC2.19',
+    accountId: '111111111111',
+    region: 'ap-northeast-1',
+    findingIds: ['f1'],
+    resources: ['sg-0abc'],
+    label: 'suppression_expired' as const,
+    ts: '1.2',
+  };
+
+  it.each(['ja', 'en', 'both'] satisfies LanguagePreference[])(
+    'render within Block Kit limits (%s)',
+    (language) => {
+      const parent = digestParentDoc(summary, t, language);
+      expectValid(parent);
+      const text = JSON.stringify(docToBlocks(parent));
+      expect(text).toContain('<https://example.slack.com/archives/C0123456789/p1700000000000100|#1 S3.8');
+      expect(text).not.toContain('#11 S3.8'); // ten listed, the rest counted
+      expectValid(digestItemDoc(item, catalog, t, language));
+      const suppressed = digestItemDoc(item, catalog, t, language, {
+        userName: 'alice <!here>',
+        reason: 'accepted <https://evil.example|click>',
+        expiresAt: '2026-12-30T00:00:00.000Z',
+        updated: ['f1'],
+      });
+      expectValid(suppressed);
+      const blocks = JSON.stringify(docToBlocks(suppressed));
+      expect(blocks).not.toContain('suppress_open');
+      expect(blocks).toContain('&lt;https://evil.example|click&gt;');
+      expect(blocks).toContain('alice &lt;!here&gt;');
+    },
+  );
+
+  it('labels findings back from an expired suppression in both languages', () => {
+    const text = JSON.stringify(docToBlocks(digestItemDoc(item, catalog, t, 'both')));
+    expect(text).toContain('抑制の期限切れ・再び失敗 / Suppression expired, failing again');
+  });
+});

@@ -292,3 +292,54 @@ describe('the sample state demo', () => {
     expect(view(byBucket(after, 'prod-db-backups-111111111111'))).toEqual(['FAILED', 'SUPPRESSED', 'ACTIVE']);
   });
 });
+
+describe('fault knobs for half-done updates', () => {
+  it('unprocessedIds: a 200 answer that leaves the named findings unprocessed', async () => {
+    em.setState(baseState());
+    const findings = await evaluate(
+      PROD,
+      SSL_RULE,
+      [
+        ['knob-a', 'NON_COMPLIANT'],
+        ['knob-b', 'NON_COMPLIANT'],
+      ],
+      prod,
+    );
+    const [a, b] = [byBucket(findings, 'knob-a'), byBucket(findings, 'knob-b')];
+    if (!a || !b) throw new Error('need two findings');
+    em.setFaults({ unprocessedIds: [b.Id as string] });
+    const out = await clients(em, prod).sh.send(
+      new BatchUpdateFindingsCommand({
+        FindingIdentifiers: [a, b].map((f) => ({ Id: f.Id, ProductArn: f.ProductArn })),
+        Workflow: { Status: 'SUPPRESSED' },
+        Note: { Text: 'accepted', UpdatedBy: 'test' },
+      }),
+    );
+    em.setFaults({});
+    expect(out.ProcessedFindings?.map((f) => f.Id)).toEqual([a.Id]);
+    expect(out.UnprocessedFindings).toEqual([
+      {
+        FindingIdentifier: { Id: b.Id, ProductArn: b.ProductArn },
+        ErrorCode: 'InternalFailure',
+        ErrorMessage: 'Internal Failure',
+      },
+    ]);
+  });
+
+  it('afterCalls: the first matching calls go through, the rest fail', async () => {
+    em.setState(baseState());
+    em.setFaults({ operations: ['GetFindings'], errorRate: 1, afterCalls: 2 });
+    const sh = clients(em, prod).sh;
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) {
+      outcomes.push(
+        await sh.send(new GetFindingsCommand({ MaxResults: 1 })).then(
+          () => 'ok',
+          (e: { name: string }) => e.name,
+        ),
+      );
+    }
+    em.setFaults({});
+    expect(outcomes).toEqual(['ok', 'ok', 'InternalException']);
+  });
+});

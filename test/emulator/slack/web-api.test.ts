@@ -199,6 +199,21 @@ describe('chat.update and chat.postEphemeral', () => {
     );
   });
 
+  it('gives a permalink for a message, and message_not_found for an unknown ts', async () => {
+    const web = client(em);
+    const posted = await web.chat.postMessage({ channel: GENERAL, text: 'link me' });
+    const link = await web.chat.getPermalink({ channel: GENERAL, message_ts: posted.ts ?? '' });
+    expect(link).toMatchObject({
+      ok: true,
+      channel: GENERAL,
+      permalink: `https://${EMULATOR_IDS.teamDomain}.slack.com/archives/${GENERAL}/p${(posted.ts ?? '').replace('.', '')}`,
+    });
+    await expectSlackError(
+      web.chat.getPermalink({ channel: GENERAL, message_ts: '1000000000.000100' }),
+      'message_not_found',
+    );
+  });
+
   it('posts an ephemeral message that stays out of the channel history', async () => {
     // Act
     const res = await client(em).chat.postEphemeral({ channel: GENERAL, user: ALICE, text: 'only you' });

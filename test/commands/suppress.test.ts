@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { expiryChoices, maxReasonLength, parseSuppressForm } from '../../commands/suppress.ts';
+import { suppressionsCsv } from '../../commands/suppressions.ts';
+import type { Suppression } from '../../src/store/store.ts';
+
+const policy = { maxDays: 90, minReasonLength: 10 };
+const now = Date.parse('2026-11-30T03:00:00.000Z');
+const dayMs = 24 * 60 * 60 * 1000;
+
+describe('the suppress form', () => {
+  it('offers 7, 30 and 90 days, never beyond the policy', () => {
+    expect(expiryChoices({ maxDays: 90 })).toEqual([7, 30, 90]);
+    expect(expiryChoices({ maxDays: 365 })).toEqual([7, 30, 90]);
+    expect(expiryChoices({ maxDays: 60 })).toEqual([7, 30, 60]);
+    expect(expiryChoices({ maxDays: 3 })).toEqual([3]);
+  });
+
+  it('accepts a reason and a number of days, trimming the reason', () => {
+    const parsed = parseSuppressForm(
+      { reason: '  Accepted by the CISO  ', days: '30', scope: 'control' },
+      policy,
+      now,
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        reason: 'Accepted by the CISO',
+        expiresAt: new Date(now + 30 * dayMs).toISOString(),
+        scope: 'control',
+      },
+    });
+  });
+
+  it('defaults the scope to this resource', () => {
+    const parsed = parseSuppressForm({ reason: 'Accepted by the CISO', days: '7' }, policy, now);
+    expect(parsed.ok && parsed.value.scope).toBe('resource');
+  });
+
+  it('counts characters, not bytes: ten Japanese characters are enough', () => {
+    expect(parseSuppressForm({ reason: '移行期間中のため許容する', days: '7' }, policy, now).ok).toBe(true);
+    expect(parseSuppressForm({ reason: '移行期間中のため', days: '7' }, policy, now)).toEqual({
+      ok: false,
+      errors: { reason: { key: 'suppress.errors.reasonShort', params: { min: 10 } } },
+    });
+  });
+
+  it('refuses a reason that would not fit Security Hub’s note', () => {
+    const long = parseSuppressForm({ reason: 'x'.repeat(maxReasonLength + 1), days: '7' }, policy, now);
+    expect(long).toEqual({
+      ok: false,
+      errors: { reason: { key: 'suppress.errors.reasonLong', params: { max: maxReasonLength } } },
+    });
+    expect(parseSuppressForm({ reason: 'x'.repeat(maxReasonLength), days: '7' }, policy, now).ok).toBe(true);
+  });
+
+  it('takes a date through the end of that day, refuses past dates and dates beyond maxDays', () => {
+    const ok = parseSuppressForm(
+      { reason: 'Accepted by the CISO', days: '30', date: '2026-12-24' },
+      policy,
+      now,
+    );
+    expect(ok.ok && ok.value.expiresAt).toBe('2026-12-24T23:59:59.999Z');
+    const past = parseSuppressForm({ reason: 'Accepted by the CISO', date: '2026-11-29' }, policy, now);
+    expect(past).toEqual({ ok: false, errors: { date: { key: 'suppress.errors.datePast' } } });
+    const far = parseSuppressForm({ reason: 'Accepted by the CISO', date: '2027-06-01' }, policy, now);
+    expect(far).toEqual({
+      ok: false,
+      errors: { date: { key: 'suppress.errors.dateFar', params: { max: 90 } } },
+    });
+    // The last allowed day is capped at exactly maxDays from now.
+    const last = parseSuppressForm({ reason: 'Accepted by the CISO', date: '2027-02-28' }, policy, now);
+    expect(last.ok && last.value.expiresAt).toBe(new Date(now + 90 * dayMs).toISOString());
+  });
+
+  it('refuses an expiry the policy does not offer, and reports every field at once', () => {
+    expect(parseSuppressForm({ reason: 'short', days: '365' }, policy, now)).toEqual({
+      ok: false,
+      errors: {
+        reason: { key: 'suppress.errors.reasonShort', params: { min: 10 } },
+        expiry: { key: 'suppress.errors.expiry' },
+      },
+    });
+  });
+
+  it('refuses an unknown scope', () => {
+    expect(
+      parseSuppressForm({ reason: 'Accepted by the CISO', days: '7', scope: 'account' }, policy, now).ok,
+    ).toBe(false);
+  });
+});
+
+describe('the CSV audit export', () => {
+  const base: Suppression = {
+    id: 7,
+    requestKey: 'digest-item:abc',
+    controlId: 'S3.8',
+    accountId: '111111111111',
+    region: 'ap-northeast-1',
+    scope: 'resource',
+    reason: 'Line one, "quoted"\nline two',
+    userId: 'U0JA00001',
+    userName: 'taro',
+    createdAt: '2026-11-30T00:00:00.000Z',
+    expiresAt: '2026-12-30T00:00:00.000Z',
+    state: 'active',
+    findings: [
+      { id: 'f1', productArn: 'p', resourceId: 'bucket-a' },
+      { id: 'f2', productArn: 'p', resourceId: 'bucket-b' },
+    ],
+    updated: ['f1', 'f2'],
+    failed: [],
+    channel: 'C0123456789',
+    messageTs: '1.2',
+    permalink: null,
+    endedAt: null,
+  };
+
+  it('quotes commas, quotes and line breaks (RFC 4180) and ends rows with CRLF', () => {
+    const csv = suppressionsCsv([base]);
+    expect(csv).toBe(
+      'id,state,control,account,region,scope,findings_suppressed,resources,user_id,user_name,reason,created_at,expires_at,ended_at,link\r\n' +
+        '7,active,S3.8,111111111111,ap-northeast-1,resource,2,bucket-a bucket-b,U0JA00001,taro,"Line one, ""quoted""\nline two",2026-11-30T00:00:00.000Z,2026-12-30T00:00:00.000Z,,\r\n',
+    );
+  });
+
+  it('makes spreadsheet formulas inert', () => {
+    const csv = suppressionsCsv([{ ...base, reason: '=HYPERLINK("http://x","click")', userName: '@admin' }]);
+    expect(csv).toContain(`'@admin`);
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"",""click"")"`);
+  });
+});
