@@ -12,11 +12,12 @@ export interface SuppressionDeps {
   now?: () => number;
 }
 
-/** Workflow access to one account and Region of the config, with the bot's own session name. */
+/** Workflow access to one account and Region of the config; the requester names the AWS session. */
 export async function workflowFor(
   deps: Pick<SuppressionDeps, 'aws' | 'config'>,
   accountId: string,
   region: string,
+  requester = 'suppression-job',
 ): Promise<WorkflowPort> {
   const account = deps.config.accounts.find((a) => a.id === accountId);
   if (!account) {
@@ -24,7 +25,7 @@ export async function workflowFor(
       params: { account: accountId },
     });
   }
-  return (await deps.aws.region(account, region, 'fsbp-bot')).workflow;
+  return (await deps.aws.region(account, region, requester)).workflow;
 }
 
 export interface MaintenanceReport {
