@@ -137,7 +137,6 @@ async function permalinkOf(
 export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
   const policy = deps.config.suppression;
   const now = deps.now ?? Date.now;
-  const holder = randomUUID();
 
   app.action('suppress_open', async ({ ack, body, client, action }) => {
     await ack();
@@ -195,7 +194,8 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
           userName: await deps.users.name(userId),
           permalink: await permalinkOf(client, run?.channel ?? null, item?.ts ?? null),
         },
-        holder,
+        // One holder per submit: two submits of the same request, even in one process, never both apply.
+        randomUUID(),
       );
       lines = outcomeLines(l, outcome);
       if (outcome.created && outcome.suppression.updated.length > 0) {

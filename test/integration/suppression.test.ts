@@ -326,13 +326,17 @@ describe('suppressing from a digest reply', () => {
     const { message, key } = replyFor(first, 'S3.8');
     const { view } = await click(ALICE, message, key);
     h.aws.resetCalls();
-    await submit(ALICE, view, {
+    // Submitted twice at once (a double click): one suppression, one set of calls.
+    const form = {
       reason: 'Public website buckets, reviewed by the web team',
       scope: 'control',
       days: '90',
-    });
+    } as const;
+    await Promise.all([submit(ALICE, view, form), submit(ALICE, view, form)]);
     await outcomeOf(String(view.id), 'Suppressed 250 finding');
+    await new Promise((r) => setTimeout(r, 500));
     expect(updateCalls()).toHaveLength(3);
+    expect((await recordsJson()).filter((r) => r.controlId === 'S3.8')).toHaveLength(1);
     expect(
       findings().filter((f) => f.Resources[0]?.Id.includes('site-') && f.Workflow?.Status === 'SUPPRESSED'),
     ).toHaveLength(250);
