@@ -83,8 +83,8 @@ export async function startBot(
     logger,
   );
   poster = createSlackPoster(slack.app.client, slack.pace);
-  const holder = randomUUID();
-  const maintain = () => maintainSuppressions({ store, aws, config, now }, holder);
+  // A holder per run: the store's lease then keeps any two runs (here or in a replica) apart.
+  const maintain = () => maintainSuppressions({ store, aws, config, now }, randomUUID());
   scheduler = scheduleDigests({
     config,
     store,
