@@ -10,6 +10,13 @@ export interface RenderOptions {
   lang: Language;
   catalog: Catalog;
   reevaluate: boolean;
+  /** Slack: the Suppress button's key per `account|region|control`, and its label. */
+  suppress?: { keys: ReadonlyMap<string, string>; label: string } | undefined;
+}
+
+/** The key a failing control's Suppress button is looked up by. */
+export function suppressGroup(accountId: string, region: string, controlId: string): string {
+  return `${accountId}|${region}|${controlId}`;
 }
 
 /** How many failing resources a control lists before "and N more". */
@@ -65,23 +72,30 @@ function byWorst(a: Placed, b: Placed): number {
   );
 }
 
-function failingBlock(t: TFunction, lang: Language, catalog: Catalog, { region, control }: Placed) {
+function failingBlock(options: RenderOptions, { region, control }: Placed) {
+  const { t, lang, catalog } = options;
   const failing = control.resources.filter((r) => r.status === 'FAILED' && !r.suppressed);
   const shown = failing.slice(0, resourcesShown).map((r) => r.resourceId);
   const more = failing.length - shown.length;
   const title = catalog.find(control.controlId)?.title[lang] ?? '';
-  return text(
-    [bold(`[${t(`severity.${control.severity}`)}] ${control.controlId}`), ` ${title}`],
-    [
-      `${where(region)}: `,
-      ...shown.flatMap((id, i) => (i === 0 ? [code(id)] : [', ', code(id)])),
-      more > 0 ? ` ${t('check.more', { count: more })}` : '',
-    ],
-  );
+  const key = options.suppress?.keys.get(suppressGroup(region.accountId, region.region, control.controlId));
+  return {
+    ...text(
+      [bold(`[${t(`severity.${control.severity}`)}] ${control.controlId}`), ` ${title}`],
+      [
+        `${where(region)}: `,
+        ...shown.flatMap((id, i) => (i === 0 ? [code(id)] : [', ', code(id)])),
+        more > 0 ? ` ${t('check.more', { count: more })}` : '',
+      ],
+    ),
+    ...(key && options.suppress
+      ? { button: { text: options.suppress.label, action: 'suppress_open', value: key } }
+      : {}),
+  } as const;
 }
 
 export function renderCheckReport(report: CheckReport, options: RenderOptions): Doc {
-  const { t, lang, catalog } = options;
+  const { t } = options;
   const placed = report.results.flatMap((region) => region.controls.map((control) => ({ region, control })));
   const failed = placed.filter((p) => p.control.status === 'FAILED').sort(byWorst);
   const errored = placed.filter((p) => p.control.status === 'ERROR').sort(byWorst);
@@ -97,7 +111,7 @@ export function renderCheckReport(report: CheckReport, options: RenderOptions): 
   if (failed.length === 0 && errored.length === 0) doc.push(text([t('check.noFailures')]));
   if (failed.length > 0) {
     doc.push(heading(t('check.failingHeading', { count: failed.length })));
-    for (const p of failed) doc.push(failingBlock(t, lang, catalog, p));
+    for (const p of failed) doc.push(failingBlock(options, p));
   }
   if (errored.length > 0) {
     doc.push(heading(t('check.errorsHeading', { count: errored.length })));

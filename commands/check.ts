@@ -2,10 +2,14 @@ import { z } from 'zod';
 import { severityRank } from '../src/catalog/schema.ts';
 import { findAccount } from '../src/config/load.ts';
 import { type Config, Region } from '../src/config/schema.ts';
+import { itemKey } from '../src/digest/plan.ts';
+import type { CheckReport } from '../src/engine/types.ts';
 import { invalidArguments } from '../src/errors.ts';
+import { languagesFor } from '../src/i18n/index.ts';
+import type { CheckTargetRecord } from '../src/store/store.ts';
 import { chooseAccounts, requesterOf } from './accounts.ts';
-import { renderCheckReport } from './check-render.ts';
-import { defineSubcommand, perLanguage } from './define.ts';
+import { renderCheckReport, suppressGroup } from './check-render.ts';
+import { type CommandContext, defineSubcommand, perLanguage } from './define.ts';
 import { parseTarget, selectControls } from './resolve.ts';
 
 const Args = z
@@ -48,6 +52,40 @@ function classify(words: readonly string[], config: Config) {
   return { targets, accounts, regions };
 }
 
+/**
+ * Slack: remembers each failing control of the result (its unsuppressed failing findings) under a
+ * short key, for the Suppress buttons beside them. The terminal shows no buttons and records nothing.
+ */
+async function recordSuppressTargets(ctx: CommandContext, report: CheckReport): Promise<Map<string, string>> {
+  const keys = new Map<string, string>();
+  if (ctx.surface !== 'slack' || !ctx.channelId) return keys;
+  const services = await ctx.services.suppression?.();
+  if (!services) return keys;
+  const records: CheckTargetRecord[] = [];
+  for (const region of report.results) {
+    for (const control of region.controls) {
+      if (control.status !== 'FAILED') continue;
+      const failing = control.resources.filter((r) => r.status === 'FAILED' && !r.suppressed && r.findingId);
+      if (failing.length === 0) continue;
+      const group = suppressGroup(region.accountId, region.region, control.controlId);
+      const key = itemKey(ctx.channelId, report.startedAt, `check|${group}`);
+      keys.set(group, key);
+      records.push({
+        key,
+        controlId: control.controlId,
+        accountId: region.accountId,
+        region: region.region,
+        findingIds: failing.map((r) => r.findingId as string),
+        resources: failing.map((r) => r.resourceId),
+        channel: ctx.channelId,
+        createdAt: report.finishedAt,
+      });
+    }
+  }
+  await services.store.recordCheckTargets(records);
+  return keys;
+}
+
 export const check = defineSubcommand({
   name: 'check',
   longRunning: true,
@@ -82,8 +120,20 @@ export const check = defineSubcommand({
     });
     const unreachable = report.results.some((r) => r.error);
     const exitCode = unreachable ? 3 : report.summary.FAILED > 0 ? 1 : 0;
+    const keys = await recordSuppressTargets(ctx, report);
+    const label = languagesFor(ctx.language)
+      .map((l) => ctx.i18n.getFixedT(l)('digest.suppress'))
+      .join(' / ');
+    const first = languagesFor(ctx.language)[0];
     const doc = perLanguage(ctx, (t, lang) =>
-      renderCheckReport(report, { t, lang, catalog: ctx.catalog, reevaluate: args.reevaluate }),
+      renderCheckReport(report, {
+        t,
+        lang,
+        catalog: ctx.catalog,
+        reevaluate: args.reevaluate,
+        // Buttons once, beside the first language's list.
+        suppress: keys.size > 0 && lang === first ? { keys, label } : undefined,
+      }),
     );
     return { doc, json: report, exitCode, visibility: 'channel' };
   },

@@ -11,15 +11,22 @@ export type Inline =
 
 export type Line = readonly Inline[];
 
+/** A button; `value` is a short key the surface resolves, never raw AWS data. */
+export interface Button {
+  readonly text: string;
+  readonly action: string;
+  readonly value: string;
+}
+
 export type Block =
   | { readonly type: 'heading'; readonly text: string }
-  | { readonly type: 'text'; readonly lines: readonly Line[] }
+  /** `button` sits beside the text (Slack: a section accessory); terminals leave it out. */
+  | { readonly type: 'text'; readonly lines: readonly Line[]; readonly button?: Button }
   | { readonly type: 'fields'; readonly fields: readonly { label: string; value: Line }[] }
   | { readonly type: 'list'; readonly items: readonly Line[] }
   | { readonly type: 'note'; readonly lines: readonly Line[] }
   | { readonly type: 'divider' }
-  /** A button; `value` is a short key the surface resolves, never raw AWS data. */
-  | { readonly type: 'button'; readonly text: string; readonly action: string; readonly value: string };
+  | ({ readonly type: 'button' } & Button);
 
 export type Doc = readonly Block[];
 

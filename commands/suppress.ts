@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../src/config/schema.ts';
 import type { AwsPort } from '../src/engine/ports.ts';
 import { AppError } from '../src/errors.ts';
-import type { DigestItem, Store, SuppressedFinding } from '../src/store/store.ts';
+import type { Store, SuppressedFinding, SuppressTarget } from '../src/store/store.ts';
 import { type ApplyOutcome, applySuppression, maxReasonLength } from '../src/suppression/apply.ts';
 
 export { maxReasonLength };
@@ -98,40 +98,45 @@ export interface SuppressDeps {
 }
 
 export interface SuppressRequest extends SuppressChoice {
-  itemKey: string;
+  /** The button's key: a digest reply or a failing control of a check result. */
+  key: string;
   userId: string;
   userName: string;
-  /** Where the digest reply is, so it can be updated and linked. */
+  /** Where the button's message is, so later digests can link to it. */
   permalink?: string | null;
 }
 
 export interface SuppressOutcome extends ApplyOutcome {
-  item: DigestItem;
+  target: SuppressTarget;
   /** Resource of each finding, to name the ones AWS refused. */
   resourceOf: Map<string, string>;
 }
 
-/** The digest reply behind a button, or a typed error when it is unknown (an old or foreign key). */
-export async function digestItemFor(store: Store, key: string): Promise<DigestItem> {
-  const item = await store.digestItem(key);
-  if (!item) {
-    throw new AppError('suppression_target_gone', `no digest item ${key}`, { params: { key } });
+/** What a button points at, or a typed error when it is unknown (an old or foreign key). */
+export async function suppressTargetFor(store: Store, key: string): Promise<SuppressTarget> {
+  const target = await store.suppressTarget(key);
+  if (!target) {
+    throw new AppError('suppression_target_gone', `no suppress target ${key}`, { params: { key } });
   }
-  return item;
+  return target;
+}
+
+/** One button makes at most one suppression: its request key. */
+export function requestKeyOf(target: Pick<SuppressTarget, 'kind' | 'key'>): string {
+  return `${target.kind === 'digest' ? 'digest-item' : 'check'}:${target.key}`;
 }
 
 /**
- * Suppresses the findings of one digest reply (scope `resource`) or every failing finding of its
- * control in that account and Region (scope `control`). One reply makes one suppression: a second
- * submit returns the first.
+ * Suppresses the findings behind one button (scope `resource`) or every failing finding of its
+ * control in that account and Region (scope `control`). A second submit returns the first.
  */
-export async function suppressDigestItem(
+export async function suppressTarget(
   deps: SuppressDeps,
   request: SuppressRequest,
   holder: string,
 ): Promise<SuppressOutcome> {
-  const item = await digestItemFor(deps.store, request.itemKey);
-  const requestKey = `digest-item:${item.key}`;
+  const item = await suppressTargetFor(deps.store, request.key);
+  const requestKey = requestKeyOf(item);
   const existing = await deps.store.suppressionForRequest(requestKey);
   const account = deps.config.accounts.find((a) => a.id === item.accountId);
   if (!account) {
@@ -155,7 +160,6 @@ export async function suppressDigestItem(
       .map((f) => ({ id: f.id, productArn: f.productArn, resourceId: f.resourceId }));
   }
   const now = (deps.now ?? Date.now)();
-  const run = await deps.store.digestRun(item.runId);
   const outcome = await applySuppression(
     deps.store,
     access.workflow,
@@ -171,7 +175,7 @@ export async function suppressDigestItem(
       createdAt: new Date(now).toISOString(),
       expiresAt: request.expiresAt,
       findings,
-      channel: run?.channel ?? null,
+      channel: item.channel,
       messageTs: item.ts,
       permalink: request.permalink ?? null,
     },
@@ -179,7 +183,7 @@ export async function suppressDigestItem(
   );
   return {
     ...outcome,
-    item,
+    target: item,
     resourceOf: new Map(outcome.suppression.findings.map((f) => [f.id, f.resourceId])),
   };
 }

@@ -5,19 +5,21 @@ import type { i18n } from 'i18next';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { digestItemDoc } from '../../commands/digest-render.ts';
+import { note as noteBlock, bold as strong } from '../../commands/doc.ts';
 import { errorMessage } from '../../commands/errors.ts';
 import {
   type FormErrors,
   parseSuppressForm,
+  requestKeyOf,
   type SuppressOutcome,
-  suppressDigestItem,
+  suppressTarget,
 } from '../../commands/suppress.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/schema.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import { asAppError } from '../errors.ts';
 import { type Language, languagesFor } from '../i18n/index.ts';
-import type { DigestItem, Store, Suppression } from '../store/store.ts';
+import type { Store, Suppression, SuppressTarget } from '../store/store.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
 import type { LanguageResolver } from './language.ts';
 import type { UserDirectory } from './users.ts';
@@ -101,21 +103,49 @@ function formErrors(deps: SuppressSurfaceDeps, l: ModalLanguage, errors: FormErr
   );
 }
 
-/** The digest reply, re-rendered with who suppressed it and why; its button is gone. */
-async function markReplySuppressed(
+/**
+ * Tells the channel: a digest reply is re-rendered in place with who suppressed it and why (its button
+ * gone); a check result, which cannot be re-rendered, gets the same line in its thread.
+ */
+async function announceSuppression(
   deps: SuppressSurfaceDeps,
   client: WebClient,
-  item: DigestItem,
+  target: SuppressTarget,
   suppression: Suppression,
 ) {
-  if (!item.ts || !suppression.channel) return;
-  const language = deps.config.channels.find((c) => c.id === suppression.channel)?.digest.language ?? 'both';
-  const doc = digestItemDoc(item, deps.catalog, (lang) => deps.i18n.getFixedT(lang), language, suppression);
-  await client.chat.update({
-    channel: suppression.channel,
-    ts: item.ts,
+  if (!target.ts || !target.channel) return;
+  const language = deps.config.channels.find((c) => c.id === target.channel)?.digest.language ?? 'both';
+  const t = (lang: Language) => deps.i18n.getFixedT(lang);
+  const item = target.kind === 'digest' ? await deps.store.digestItem(target.key) : null;
+  if (item) {
+    const doc = digestItemDoc(item, deps.catalog, t, language, suppression);
+    await client.chat.update({
+      channel: target.channel,
+      ts: target.ts,
+      text: fallbackText(doc),
+      blocks: paginateBlocks(docToBlocks(doc))[0] ?? [],
+    });
+    return;
+  }
+  const doc = [
+    noteBlock(
+      ...languagesFor(language).map((lang) => [
+        strong(
+          `${target.controlId} ${target.accountId} ${target.region}: ${t(lang)('digest.suppressedBy', {
+            user: suppression.userName,
+            date: suppression.expiresAt.slice(0, 10),
+            count: suppression.updated.length,
+          })}`,
+        ),
+        ` ${suppression.reason}`,
+      ]),
+    ),
+  ];
+  await client.chat.postMessage({
+    channel: target.channel,
+    thread_ts: target.ts,
     text: fallbackText(doc),
-    blocks: paginateBlocks(docToBlocks(doc))[0] ?? [],
+    blocks: docToBlocks(doc),
   });
 }
 
@@ -147,8 +177,14 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
     if (!key.success) {
       view = messageModal(bilingual(deps), say(bilingual(deps), 'errors.suppression_target_gone'));
     } else {
-      const item = await deps.store.digestItem(key.data);
-      const existing = item ? await deps.store.suppressionForRequest(`digest-item:${item.key}`) : null;
+      const item = await deps.store.suppressTarget(key.data);
+      const existing = item ? await deps.store.suppressionForRequest(requestKeyOf(item)) : null;
+      if (item?.kind === 'check' && !item.ts) {
+        // A check result's button: its thread is where the outcome will be told.
+        const message = (body as { message?: { ts?: string; thread_ts?: string } }).message;
+        const ts = message?.thread_ts ?? message?.ts ?? body.container?.message_ts;
+        if (ts) await deps.store.setCheckTargetMessage(item.key, ts);
+      }
       view = !item
         ? messageModal(l, say(l, 'errors.suppression_target_gone'))
         : existing
@@ -183,24 +219,23 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
     let lines: string[];
     try {
       const key = ItemKey.parse(view.private_metadata);
-      const item = await deps.store.digestItem(key);
-      const run = item ? await deps.store.digestRun(item.runId) : null;
-      const outcome = await suppressDigestItem(
+      const target = await deps.store.suppressTarget(key);
+      const outcome = await suppressTarget(
         { config: deps.config, store: deps.store, aws: deps.aws, now },
         {
           ...form.value,
-          itemKey: key,
+          key,
           userId,
           userName: await deps.users.name(userId),
-          permalink: await permalinkOf(client, run?.channel ?? null, item?.ts ?? null),
+          permalink: await permalinkOf(client, target?.channel ?? null, target?.ts ?? null),
         },
         // One holder per submit: two submits of the same request, even in one process, never both apply.
         randomUUID(),
       );
       lines = outcomeLines(l, outcome);
       if (outcome.created && outcome.suppression.updated.length > 0) {
-        await markReplySuppressed(deps, client, outcome.item, outcome.suppression).catch((error: unknown) =>
-          deps.logger.warn({ err: error }, 'could not update the digest reply'),
+        await announceSuppression(deps, client, outcome.target, outcome.suppression).catch((error: unknown) =>
+          deps.logger.warn({ err: error }, 'could not tell the channel about the suppression'),
         );
       }
     } catch (error) {

@@ -3,7 +3,14 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LanguagePreference } from '../i18n/index.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
-import type { DigestItem, DigestItemLabel, DigestRun, Store } from './store.ts';
+import type {
+  CheckTargetRecord,
+  DigestItem,
+  DigestItemLabel,
+  DigestRun,
+  Store,
+  SuppressTarget,
+} from './store.ts';
 
 /** Versioned schema changes; `PRAGMA user_version` records how many have run. Only ever append. */
 export const migrations: readonly string[] = [
@@ -88,6 +95,17 @@ export const migrations: readonly string[] = [
    CREATE INDEX suppression_state ON suppression (state);
    ALTER TABLE digest_item ADD COLUMN label TEXT;
    CREATE INDEX digest_reported_finding ON digest_reported (finding_id);`,
+  `CREATE TABLE check_target (
+     key TEXT PRIMARY KEY,
+     control_id TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     finding_ids TEXT NOT NULL,
+     resources TEXT NOT NULL,
+     channel TEXT,
+     ts TEXT,
+     created_at TEXT NOT NULL
+   );`,
 ];
 
 export function migrate(db: Database.Database): void {
@@ -195,6 +213,11 @@ interface RunRow {
   summary: string;
 }
 
+function pickTarget(item: DigestItem) {
+  const { key, controlId, accountId, region, findingIds, resources } = item;
+  return { key, controlId, accountId, region, findingIds, resources };
+}
+
 function toItem(row: ItemRow): DigestItem {
   return {
     runId: row.run_id,
@@ -252,6 +275,16 @@ function digestStatements(db: Database.Database, now: () => number) {
   const forgetEverywhere = db.prepare('DELETE FROM digest_reported WHERE finding_id = ?');
   const finishRun = db.prepare('UPDATE digest_run SET finished_at = ? WHERE id = ?');
   const itemByKey = db.prepare<[string], ItemRow>('SELECT * FROM digest_item WHERE key = ?');
+  const insertTarget = db.prepare(
+    `INSERT OR IGNORE INTO check_target (key, control_id, account_id, region, finding_ids, resources, channel, created_at)
+     VALUES (@key, @controlId, @accountId, @region, @findingIds, @resources, @channel, @createdAt)`,
+  );
+  const targetByKey = db.prepare<
+    [string],
+    Omit<ItemRow, 'run_id' | 'position' | 'label'> & { channel: string | null }
+  >('SELECT * FROM check_target WHERE key = ?');
+  const purgeTargets = db.prepare('DELETE FROM check_target WHERE created_at < ?');
+  const setTargetTs = db.prepare('UPDATE check_target SET ts = ? WHERE key = ? AND ts IS NULL');
   const setEnabled = db.prepare(
     'INSERT INTO digest_channel (channel, enabled) VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET enabled = excluded.enabled',
   );
@@ -320,6 +353,47 @@ function digestStatements(db: Database.Database, now: () => number) {
     async digestItem(key: string) {
       const row = itemByKey.get(key);
       return row ? toItem(row) : null;
+    },
+    async recordCheckTargets(targets: readonly CheckTargetRecord[]) {
+      db.transaction(() => {
+        for (const t of targets) {
+          insertTarget.run({
+            ...t,
+            findingIds: JSON.stringify(t.findingIds),
+            resources: JSON.stringify(t.resources),
+          });
+        }
+      })();
+    },
+    async purgeCheckTargets(before: string) {
+      return purgeTargets.run(before).changes;
+    },
+    async setCheckTargetMessage(key: string, ts: string) {
+      setTargetTs.run(ts, key);
+    },
+    async suppressTarget(key: string): Promise<SuppressTarget | null> {
+      const item = itemByKey.get(key);
+      if (item) {
+        return {
+          kind: 'digest',
+          ...pickTarget(toItem(item)),
+          channel: runById.get(item.run_id)?.channel ?? null,
+          ts: item.ts,
+        };
+      }
+      const row = targetByKey.get(key);
+      if (!row) return null;
+      return {
+        kind: 'check',
+        key: row.key,
+        controlId: row.control_id,
+        accountId: row.account_id,
+        region: row.region,
+        findingIds: JSON.parse(row.finding_ids),
+        resources: JSON.parse(row.resources),
+        channel: row.channel,
+        ts: row.ts,
+      };
     },
     async setDigestEnabled(channel: string, on: boolean) {
       setEnabled.run(channel, on ? 1 : 0);

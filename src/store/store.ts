@@ -31,6 +31,14 @@ export interface Store {
   /** Ends the run: forgets the findings seen resolved, so a later failure is new again. */
   finishDigest(runId: number): Promise<void>;
   digestItem(key: string): Promise<DigestItem | null>;
+  /** Remembers the failing controls of a check result shown with Suppress buttons. */
+  recordCheckTargets(targets: readonly CheckTargetRecord[]): Promise<void>;
+  /** The message a check target's button is in (known at the first click). */
+  setCheckTargetMessage(key: string, ts: string): Promise<void>;
+  /** Forgets check targets recorded before this instant (their buttons then answer "no longer known"). */
+  purgeCheckTargets(before: string): Promise<number>;
+  /** What a Suppress button points at: a digest reply or a failing control of a check result. */
+  suppressTarget(key: string): Promise<SuppressTarget | null>;
   digestRun(id: number): Promise<DigestRun | null>;
   setDigestEnabled(channel: string, enabled: boolean): Promise<void>;
   digestEnabled(channel: string): Promise<boolean | null>;
@@ -135,6 +143,23 @@ export interface DigestItem {
   label?: DigestItemLabel | undefined;
   ts: string | null;
 }
+
+/** Something a Suppress button points at. */
+export interface SuppressTarget {
+  kind: 'digest' | 'check';
+  /** A short key for buttons; never the raw finding ARN. */
+  key: string;
+  controlId: string;
+  accountId: string;
+  region: string;
+  findingIds: string[];
+  resources: string[];
+  channel: string | null;
+  /** The message holding the button (for a check: its thread parent), once known. */
+  ts: string | null;
+}
+
+export type CheckTargetRecord = Omit<SuppressTarget, 'kind' | 'ts'> & { createdAt: string };
 
 export type DigestItemLabel = 'suppression_expired' | 'suppression_lifted';
 

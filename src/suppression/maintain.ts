@@ -35,6 +35,9 @@ export interface MaintenanceReport {
   failed: { id: number; code: string; message: string }[];
 }
 
+/** A check result's Suppress buttons work this long; digest replies keep theirs. */
+const checkTargetDays = 30;
+
 /** Only one replica maintains suppressions at a time. */
 const maintenanceLeaseMs = 10 * 60 * 1000;
 
@@ -49,7 +52,9 @@ export async function maintainSuppressions(
   const report: MaintenanceReport = { completed: [], expired: [], failed: [] };
   if (!(await deps.store.acquireLock('suppression-maintenance', holder, maintenanceLeaseMs))) return report;
   try {
-    const now = new Date((deps.now ?? Date.now)()).toISOString();
+    const at = (deps.now ?? Date.now)();
+    const now = new Date(at).toISOString();
+    await deps.store.purgeCheckTargets(new Date(at - checkTargetDays * 24 * 60 * 60 * 1000).toISOString());
     const open = await deps.store.listSuppressions({ states: ['pending', 'partial', 'active'] });
     for (const suppression of open) {
       try {

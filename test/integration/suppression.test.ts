@@ -469,3 +469,33 @@ describe('expiry', () => {
     expect(text).toContain('sg-0abc');
   });
 });
+
+describe('from a check result', () => {
+  it('a failing control in a check result has a Suppress button; the outcome is told in its thread', async () => {
+    await checkNow('IAM.3');
+    const result = h.slack
+      .messages(CHANNEL)
+      .filter((m) => !m.thread_ts && JSON.stringify(m.blocks).includes('suppress_open'))
+      .at(-1) as StoredMessage;
+    expect(JSON.stringify(result.blocks)).toContain('AIDAEXAMPLEKEY');
+    const accessory = (result.blocks as { accessory?: { action_id: string; value: string } }[])
+      .map((b) => b.accessory)
+      .find((a) => a?.action_id === 'suppress_open');
+    const key = accessory?.value ?? '';
+    expect(key).toMatch(/^[\w-]{16}$/);
+    const { view } = await click(TARO, result, key);
+    expect(JSON.stringify(view)).toContain('AIDAEXAMPLEKEY');
+    h.aws.resetCalls();
+    await submit(TARO, view, { reason: 'Key replaced next sprint, ticket SEC-42', days: '7' });
+    await outcomeOf(String(view.id), '1 件を');
+    expect(workflowOf('AIDAEXAMPLEKEY')).toBe('SUPPRESSED');
+    expect(updateCalls()).toHaveLength(1);
+    const told = await eventually(() =>
+      h.slack
+        .messages(CHANNEL)
+        .find((m) => m.thread_ts === result.ts && JSON.stringify(m.blocks).includes('SEC-42')),
+    );
+    expect(JSON.stringify(told.blocks)).toContain('IAM.3 111111111111 ap-northeast-1');
+    expect(JSON.stringify(told.blocks)).toContain('taro が');
+  });
+});

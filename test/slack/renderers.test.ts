@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderCheckReport } from '../../commands/check-render.ts';
+import { renderCheckReport, suppressGroup } from '../../commands/check-render.ts';
 import { controls } from '../../commands/controls.ts';
 import type { CommandContext } from '../../commands/define.ts';
 import type { Doc } from '../../commands/doc.ts';
@@ -113,8 +113,22 @@ describe('Block Kit renderers stay within Slack limits for the whole catalog', (
     'a check with every control failing on 60 resources in 3 Regions (%s), split into a thread',
     (language) => {
       const big = report(60);
+      // Every failing control gets a Suppress button (a section accessory: no extra blocks).
+      const keys = new Map(
+        big.results.flatMap((r) =>
+          r.controls.map(
+            (c) => [suppressGroup(r.accountId, r.region, c.controlId), 'AbCdEfGhIjKlMnOp'] as const,
+          ),
+        ),
+      );
       const doc = languagesFor(language).flatMap((lang) =>
-        renderCheckReport(big, { t: i18n.getFixedT(lang), lang, catalog, reevaluate: true }),
+        renderCheckReport(big, {
+          t: i18n.getFixedT(lang),
+          lang,
+          catalog,
+          reevaluate: true,
+          suppress: { keys, label: '抑制 / Suppress' },
+        }),
       );
       const pages = expectValidMessages(doc, `check ${language}`);
       expect(pages.length).toBeGreaterThan(3);
@@ -126,6 +140,9 @@ describe('Block Kit renderers stay within Slack limits for the whole catalog', (
       expect(all).toContain(language === 'en' ? 'and 50 more' : 'ほか 50 件');
       expect(all).not.toContain('<!channel>');
       expect(all).toContain('&lt;!channel&gt;');
+      expect(all).toContain(
+        '"accessory":{"type":"button","text":{"type":"plain_text","text":"抑制 / Suppress"',
+      );
     },
   );
 });

@@ -34,3 +34,65 @@ describe('SQLite store', () => {
     store.close();
   });
 });
+
+describe('suppress targets and suppression records', () => {
+  const target = {
+    key: 'AbCdEfGhIjKlMnOp',
+    controlId: 'S3.8',
+    accountId: '111111111111',
+    region: 'ap-northeast-1',
+    findingIds: ['f1'],
+    resources: ['bucket'],
+    channel: 'C0123456789',
+    createdAt: '2026-11-01T00:00:00.000Z',
+  };
+
+  it('resolves a check result’s key, records its message once, and forgets old ones', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    await store.recordCheckTargets([target]);
+    expect(await store.suppressTarget(target.key)).toMatchObject({
+      kind: 'check',
+      ts: null,
+      resources: ['bucket'],
+    });
+    await store.setCheckTargetMessage(target.key, '1.1');
+    await store.setCheckTargetMessage(target.key, '2.2');
+    expect((await store.suppressTarget(target.key))?.ts).toBe('1.1');
+    expect(await store.purgeCheckTargets('2026-10-31T00:00:00.000Z')).toBe(0);
+    expect(await store.purgeCheckTargets('2026-11-02T00:00:00.000Z')).toBe(1);
+    expect(await store.suppressTarget(target.key)).toBeNull();
+    store.close();
+  });
+
+  it('filters suppressions by state, account and end, and ends one with an event', async () => {
+    let clock = Date.parse('2026-11-30T00:00:00.000Z');
+    const store = openSqliteStore({ path: ':memory:', now: () => clock });
+    const base = {
+      controlId: 'S3.8',
+      region: 'ap-northeast-1',
+      scope: 'resource' as const,
+      reason: 'accepted risk',
+      userId: 'U1',
+      userName: 'taro',
+      createdAt: '2026-11-30T00:00:00.000Z',
+      expiresAt: '2026-12-30T00:00:00.000Z',
+      findings: [],
+      channel: null,
+      messageTs: null,
+      permalink: null,
+    };
+    const a = (await store.createSuppression({ ...base, requestKey: 'a', accountId: '111111111111' }))
+      .suppression;
+    await store.createSuppression({ ...base, requestKey: 'b', accountId: '222222222222' });
+    clock += 1000;
+    await store.endSuppression(a.id, 'fsbp-bot', 'expired', {});
+    expect((await store.listSuppressions({ states: ['pending'] })).map((s) => s.requestKey)).toEqual(['b']);
+    expect((await store.listSuppressions({ accountIds: ['111111111111'] })).map((s) => s.state)).toEqual([
+      'expired',
+    ]);
+    expect(await store.listSuppressions({ endedSince: '2026-11-30T00:00:01.000Z' })).toHaveLength(1);
+    expect(await store.listSuppressions({ endedSince: '2026-11-30T00:00:02.000Z' })).toHaveLength(0);
+    expect((await store.suppressionHistory(a.id)).map((e) => e.action)).toEqual(['requested', 'expired']);
+    store.close();
+  });
+});

@@ -1,5 +1,5 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
-import type { Doc, Inline, Line } from '../../../commands/doc.ts';
+import type { Button, Doc, Inline, Line } from '../../../commands/doc.ts';
 import { limits } from '../limits.ts';
 import { escapeMrkdwn, inertFormatting, truncate } from '../mrkdwn.ts';
 
@@ -42,6 +42,15 @@ function sections(lines: readonly Line[]): SectionBlock[] {
   }));
 }
 
+function buttonElement(button: Button) {
+  return {
+    type: 'button' as const,
+    text: { type: 'plain_text' as const, text: truncate(button.text, limits.buttonText), emoji: true },
+    action_id: button.action.slice(0, limits.actionId),
+    value: button.value.slice(0, limits.buttonValue),
+  };
+}
+
 /** Renders a command's document as Block Kit, every block within Slack's per-block limits. */
 export function docToBlocks(doc: Doc): KnownBlock[] {
   const blocks: KnownBlock[] = [];
@@ -53,9 +62,13 @@ export function docToBlocks(doc: Doc): KnownBlock[] {
           text: { type: 'plain_text', text: truncate(block.text, limits.headerText), emoji: true },
         });
         break;
-      case 'text':
-        blocks.push(...sections(block.lines));
+      case 'text': {
+        const parts = sections(block.lines);
+        const last = parts.at(-1);
+        if (block.button && last) last.accessory = buttonElement(block.button);
+        blocks.push(...parts);
         break;
+      }
       case 'list':
         blocks.push(...sections(block.items.map((item) => ['• ', ...item])));
         break;
@@ -89,17 +102,7 @@ export function docToBlocks(doc: Doc): KnownBlock[] {
         blocks.push({ type: 'divider' });
         break;
       case 'button':
-        blocks.push({
-          type: 'actions',
-          elements: [
-            {
-              type: 'button',
-              text: { type: 'plain_text', text: truncate(block.text, limits.buttonText), emoji: true },
-              action_id: block.action.slice(0, limits.actionId),
-              value: block.value.slice(0, limits.buttonValue),
-            },
-          ],
-        });
+        blocks.push({ type: 'actions', elements: [buttonElement(block)] });
         break;
     }
   }
