@@ -208,3 +208,34 @@ export function buildState(
   }
   return state as EmulatorState;
 }
+
+/**
+ * The next Config evaluation of a control's rule in one account and Region reports every resource it
+ * last evaluated as `compliance` (applied when the rule is next evaluated, e.g. by `/fsbp check`).
+ */
+export function setNextEvaluation(
+  emulator: { getState(): EmulatorState; setState(state: EmulatorState): void },
+  where: { accountId: string; region: string; controlId: string },
+  compliance: 'COMPLIANT' | 'NON_COMPLIANT',
+): void {
+  const state = emulator.getState() as unknown as {
+    accounts: Record<
+      string,
+      {
+        regions: Record<
+          string,
+          { nextEvaluations: Record<string, unknown[]>; evaluations: Record<string, unknown[]> }
+        >;
+      }
+    >;
+  };
+  const region = state.accounts[where.accountId]?.regions[where.region];
+  const configRule = control(where.controlId).configRule;
+  if (!region || !configRule) throw new Error(`no rule state for ${where.controlId}`);
+  const rule = ruleName(configRule);
+  region.nextEvaluations[rule] = (region.evaluations[rule] ?? []).map((e) => ({
+    ...(e as object),
+    ComplianceType: compliance,
+  }));
+  emulator.setState(state as unknown as EmulatorState);
+}

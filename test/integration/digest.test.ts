@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../emulator/slack/server.ts';
-import { buildState } from '../helpers/aws-state.ts';
+import { buildState, setNextEvaluation } from '../helpers/aws-state.ts';
 import { eventually, type Harness, startHarness } from '../helpers/bot.ts';
 
 const PROD = '111111111111';
@@ -212,26 +212,7 @@ describe('what counts as new', () => {
     expect(replies(resolved)).toHaveLength(0);
     expect(JSON.stringify(resolved.blocks)).toContain('1 resolved.');
     // The bucket breaks again: Security Hub sets the same finding back to FAILED / NEW.
-    const current = h.aws.getState() as {
-      accounts: Record<
-        string,
-        {
-          regions: Record<
-            string,
-            { nextEvaluations: Record<string, unknown[]>; evaluations: Record<string, unknown[]> }
-          >;
-        }
-      >;
-    };
-    const region = current.accounts[PROD]?.regions[TOKYO];
-    if (!region) throw new Error('no region state');
-    const rule = Object.keys(region.evaluations).find((name) => name.includes('bucket-level-public-access'));
-    if (!rule) throw new Error('no S3.8 rule');
-    region.nextEvaluations[rule] = (region.evaluations[rule] ?? []).map((e) => ({
-      ...(e as object),
-      ComplianceType: 'NON_COMPLIANT',
-    }));
-    h.aws.setState(current as never);
+    setNextEvaluation(h.aws, { accountId: PROD, region: TOKYO, controlId: 'S3.8' }, 'NON_COMPLIANT');
     await checkNow('S3.8');
     const again = await digestNow();
     expect(replies(again)).toHaveLength(1);

@@ -8,7 +8,7 @@ import {
   type ViewStateInput,
   viewSubmissionPayload,
 } from '../emulator/slack/signing.ts';
-import { buildState, ruleName } from '../helpers/aws-state.ts';
+import { buildState, setNextEvaluation } from '../helpers/aws-state.ts';
 import { eventually, type Harness, signingSecret, startHarness } from '../helpers/bot.ts';
 import { runCliCaptured } from '../helpers/cli.ts';
 
@@ -207,27 +207,9 @@ async function checkNow(target: string) {
   await eventually(() => h.slack.calls('chat.update').length > updates, 30_000);
 }
 
-/** The next Config evaluation of a control's rule reports every resource as `compliance`. */
-function nextEvaluation(controlRule: string, compliance: 'COMPLIANT' | 'NON_COMPLIANT') {
-  const current = h.aws.getState() as unknown as {
-    accounts: Record<
-      string,
-      {
-        regions: Record<
-          string,
-          { nextEvaluations: Record<string, unknown[]>; evaluations: Record<string, unknown[]> }
-        >;
-      }
-    >;
-  };
-  const region = current.accounts[PROD]?.regions[TOKYO];
-  if (!region) throw new Error('no region');
-  const rule = ruleName(controlRule);
-  region.nextEvaluations[rule] = (region.evaluations[rule] ?? []).map((e) => ({
-    ...(e as object),
-    ComplianceType: compliance,
-  }));
-  h.aws.setState(current as never);
+/** The next evaluation of EC2.19's rule in prod reports its resources as `compliance`. */
+function nextEvaluation(compliance: 'COMPLIANT' | 'NON_COMPLIANT') {
+  setNextEvaluation(h.aws, { accountId: PROD, region: TOKYO, controlId: 'EC2.19' }, compliance);
 }
 
 let first: StoredMessage;
@@ -388,10 +370,10 @@ describe('suppressing from a digest reply', () => {
 
 describe('while a suppression is active', () => {
   it('a pass-then-fail cycle is suppressed again and not reported as new', async () => {
-    nextEvaluation('vpc-sg-restricted-common-ports', 'COMPLIANT');
+    nextEvaluation('COMPLIANT');
     await checkNow('EC2.19');
     expect(workflowOf('sg-0abc')).toBe('RESOLVED');
-    nextEvaluation('vpc-sg-restricted-common-ports', 'NON_COMPLIANT');
+    nextEvaluation('NON_COMPLIANT');
     await checkNow('EC2.19');
     expect(workflowOf('sg-0abc')).toBe('NEW');
     const parent = await digestNow();
