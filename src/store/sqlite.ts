@@ -8,6 +8,7 @@ import type {
   DigestItem,
   DigestItemLabel,
   DigestRun,
+  FindingGroup,
   Store,
   SuppressTarget,
 } from './store.ts';
@@ -213,21 +214,24 @@ interface RunRow {
   summary: string;
 }
 
-function pickTarget(item: DigestItem) {
-  const { key, controlId, accountId, region, findingIds, resources } = item;
-  return { key, controlId, accountId, region, findingIds, resources };
-}
+type GroupRow = Pick<ItemRow, 'key' | 'control_id' | 'account_id' | 'region' | 'finding_ids' | 'resources'>;
 
-function toItem(row: ItemRow): DigestItem {
+function toGroup(row: GroupRow): FindingGroup {
   return {
-    runId: row.run_id,
-    position: row.position,
     key: row.key,
     controlId: row.control_id,
     accountId: row.account_id,
     region: row.region,
     findingIds: JSON.parse(row.finding_ids),
     resources: JSON.parse(row.resources),
+  };
+}
+
+function toItem(row: ItemRow): DigestItem {
+  return {
+    runId: row.run_id,
+    position: row.position,
+    ...toGroup(row),
     label: row.label ?? undefined,
     ts: row.ts,
   };
@@ -279,10 +283,9 @@ function digestStatements(db: Database.Database, now: () => number) {
     `INSERT OR IGNORE INTO check_target (key, control_id, account_id, region, finding_ids, resources, channel, created_at)
      VALUES (@key, @controlId, @accountId, @region, @findingIds, @resources, @channel, @createdAt)`,
   );
-  const targetByKey = db.prepare<
-    [string],
-    Omit<ItemRow, 'run_id' | 'position' | 'label'> & { channel: string | null }
-  >('SELECT * FROM check_target WHERE key = ?');
+  const targetByKey = db.prepare<[string], GroupRow & { channel: string | null; ts: string | null }>(
+    'SELECT * FROM check_target WHERE key = ?',
+  );
   const purgeTargets = db.prepare('DELETE FROM check_target WHERE created_at < ?');
   const setTargetTs = db.prepare('UPDATE check_target SET ts = ? WHERE key = ? AND ts IS NULL');
   const setEnabled = db.prepare(
@@ -376,24 +379,13 @@ function digestStatements(db: Database.Database, now: () => number) {
       if (item) {
         return {
           kind: 'digest',
-          ...pickTarget(toItem(item)),
+          ...toGroup(item),
           channel: runById.get(item.run_id)?.channel ?? null,
           ts: item.ts,
         };
       }
       const row = targetByKey.get(key);
-      if (!row) return null;
-      return {
-        kind: 'check',
-        key: row.key,
-        controlId: row.control_id,
-        accountId: row.account_id,
-        region: row.region,
-        findingIds: JSON.parse(row.finding_ids),
-        resources: JSON.parse(row.resources),
-        channel: row.channel,
-        ts: row.ts,
-      };
+      return row ? { kind: 'check', ...toGroup(row), channel: row.channel, ts: row.ts } : null;
     },
     async setDigestEnabled(channel: string, on: boolean) {
       setEnabled.run(channel, on ? 1 : 0);

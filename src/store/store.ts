@@ -129,9 +129,8 @@ export interface SuppressionFilter {
   endedSince?: string;
 }
 
-export interface DigestItem {
-  runId: number;
-  position: number;
+/** Failing findings of one control in one account and Region, behind a Suppress button. */
+export interface FindingGroup {
   /** A short key for buttons; never the raw finding ARN. */
   key: string;
   controlId: string;
@@ -139,21 +138,19 @@ export interface DigestItem {
   region: string;
   findingIds: string[];
   resources: string[];
+}
+
+export interface DigestItem extends FindingGroup {
+  runId: number;
+  position: number;
   /** Why these findings are in the digest again, when it is not a plain new failure. */
   label?: DigestItemLabel | undefined;
   ts: string | null;
 }
 
 /** Something a Suppress button points at. */
-export interface SuppressTarget {
+export interface SuppressTarget extends FindingGroup {
   kind: 'digest' | 'check';
-  /** A short key for buttons; never the raw finding ARN. */
-  key: string;
-  controlId: string;
-  accountId: string;
-  region: string;
-  findingIds: string[];
-  resources: string[];
   channel: string | null;
   /** The message holding the button (for a check: its thread parent), once known. */
   ts: string | null;

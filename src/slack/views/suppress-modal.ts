@@ -3,9 +3,7 @@ import type { TFunction } from 'i18next';
 import { expiryChoices, maxReasonLength, type SuppressionPolicy } from '../../../commands/suppress.ts';
 import type { Control } from '../../catalog/schema.ts';
 import type { Language } from '../../i18n/index.ts';
-import type { SuppressTarget } from '../../store/store.ts';
-
-type Target = Pick<SuppressTarget, 'key' | 'controlId' | 'accountId' | 'region' | 'resources'>;
+import type { FindingGroup } from '../../store/store.ts';
 
 import { limits } from '../limits.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
@@ -38,7 +36,7 @@ function frame(l: ModalLanguage): Pick<ModalView, 'type' | 'title' | 'close'> {
 }
 
 /** What is being suppressed: control, account and Region, and the resources (escaped). */
-function targetBlock(l: ModalLanguage, item: Target, control: Control | undefined): KnownBlock {
+function targetBlock(l: ModalLanguage, item: FindingGroup, control: Control | undefined): KnownBlock {
   const shown = item.resources
     .slice(0, 10)
     .map((r) => `\`${escapeMrkdwn(truncate(r, 200)).replaceAll('`', 'ˋ')}\``);
@@ -72,7 +70,7 @@ function radioOption(l: ModalLanguage, key: string, params: Record<string, unkno
  */
 export function suppressModal(
   l: ModalLanguage,
-  item: Target,
+  item: FindingGroup,
   control: Control | undefined,
   policy: SuppressionPolicy,
 ): ModalView {
