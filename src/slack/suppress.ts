@@ -5,7 +5,7 @@ import type { i18n } from 'i18next';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { digestItemDoc } from '../../commands/digest-render.ts';
-import { note as noteBlock, bold as strong } from '../../commands/doc.ts';
+import { bold, note } from '../../commands/doc.ts';
 import { errorMessage } from '../../commands/errors.ts';
 import {
   type FormErrors,
@@ -65,7 +65,11 @@ function say(l: ModalLanguage, key: string, params: Record<string, unknown> = {}
 
 /** What a record says to a user who finds the reply already handled. */
 function statusLines(l: ModalLanguage, s: Suppression): string[] {
-  if (ended(s)) return say(l, 'suppress.alreadyEnded', { id: s.id, state: s.state });
+  if (ended(s)) {
+    return l.langs.map((lang) =>
+      l.t(lang)('suppress.alreadyEnded', { id: s.id, state: l.t(lang)(`suppressions.state.${s.state}`) }),
+    );
+  }
   return say(l, 'suppress.already', {
     id: s.id,
     user: s.userName,
@@ -128,9 +132,9 @@ async function announceSuppression(
     return;
   }
   const doc = [
-    noteBlock(
+    note(
       ...languagesFor(language).map((lang) => [
-        strong(
+        bold(
           `${target.controlId} ${target.accountId} ${target.region}: ${t(lang)('digest.suppressedBy', {
             user: suppression.userName,
             date: suppression.expiresAt.slice(0, 10),

@@ -5,13 +5,12 @@
  * and plan against the rate-limit bound, and peak RSS. Runs the digest as a dry run: posting is
  * bounded by Slack's one message per second per channel, not by this work.
  */
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDigest } from '../../commands/digest-run.ts';
-import { createAwsPort } from '../../src/aws/index.ts';
 import { Config } from '../../src/config/schema.ts';
-import { createI18n } from '../../src/i18n/index.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { type AccountSpec, buildState, catalog, type ResourceSpec } from '../helpers/aws-state.ts';
 import { startRemoteEmulator } from './remote-emulator.ts';
@@ -44,7 +43,9 @@ export async function benchDigest() {
     state.accounts as Record<string, { regions: Record<string, { findings: { Id: string }[] }> }>,
   ).flatMap((a) => a.regions[region]?.findings.map((f) => f.Id) ?? []);
   state = undefined;
-  const store = openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'fsbp-digest-bench-')), 'fsbp.db') });
+  const dir = mkdtempSync(join(tmpdir(), 'fsbp-digest-bench-'));
+  const storePath = join(dir, 'fsbp.db');
+  const store = openSqliteStore({ path: storePath });
   const seed = store.db.prepare('INSERT INTO digest_reported (channel, finding_id, run_id) VALUES (?, ?, 0)');
   store.db.transaction(() => {
     for (const id of findingIds.slice(fresh)) seed.run('C0BENCH0001', id);
@@ -63,27 +64,16 @@ export async function benchDigest() {
     })),
     channels: [{ id: 'C0BENCH0001', accounts: specs.map((s) => s.id) }],
   });
-  const aws = createAwsPort();
+  store.close();
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(config));
   await emulator.resetCalls();
-  (globalThis as { gc?: () => void }).gc?.();
-  const rssBefore = process.memoryUsage().rss;
-  let peakRss = rssBefore;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
-  const started = performance.now();
-  const outcome = await runDigest({ config, catalog, i18n: createI18n(), store, aws }, 'C0BENCH0001', {
-    dryRun: true,
-  });
-  const wallMs = performance.now() - started;
-  clearInterval(sampler);
+  const digest = await runChild({ BENCH_CONFIG: configFile, FSBP_STORE: storePath });
   const calls = await emulator.calls();
   const pages = calls.filter((c) => c.operation === 'GetFindings');
   const pagesPerAccount = Math.ceil(perAccount / 100);
   // Pages per account and Region at 3/s, the first 3 at once: the rate-limit bound, all in parallel.
   const boundMs = (Math.ceil(pagesPerAccount / 3) - 1) * 1000;
-  aws.close();
-  store.close();
   await emulator.close();
   return {
     name: 'digest',
@@ -99,14 +89,36 @@ export async function benchDigest() {
       throttled: pages.filter((c) => c.status === 429).length,
       minimum: accounts * pagesPerAccount,
     },
-    newCount: outcome.run?.summary.newCount,
-    replies: outcome.run?.items.length,
-    overflow: outcome.run?.summary.overflow,
-    wallMs: Math.round(wallMs),
+    newCount: digest.newCount,
+    replies: digest.replies,
+    overflow: digest.overflow,
+    wallMs: Math.round(digest.wallMs),
     rateLimitBoundMs: boundMs,
-    ratio: Number((wallMs / boundMs).toFixed(2)),
-    // The whole benchmark process (it also built the 20,000-finding state), and what the digest added.
-    peakRssMb: Math.round(peakRss / 1024 / 1024),
-    rssBeforeDigestMb: Math.round(rssBefore / 1024 / 1024),
+    ratio: Number((digest.wallMs / boundMs).toFixed(2)),
+    // The digest's own process, start-up included (VmHWM).
+    peakRssMb: digest.peakRssMb,
+  };
+}
+
+/** Runs test/bench/digest-run.ts in a fresh Node process and returns what it printed. */
+async function runChild(env: Record<string, string>) {
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const script = new URL('./digest-run.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', tsx, script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`digest process exited with ${code}`);
+  return JSON.parse(out) as {
+    wallMs: number;
+    peakRssMb: number;
+    newCount: number;
+    replies: number;
+    overflow: number;
   };
 }
