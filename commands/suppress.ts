@@ -149,15 +149,21 @@ export async function suppressTarget(
   if (!existing) {
     // Read now: the product ARN is needed, and a finding may have been resolved since the digest.
     const wanted = new Set(item.findingIds);
+    // Only what still fails and is not suppressed already (someone else's note is left alone).
     findings = (await access.findings.controlFindings([item.controlId]))
-      .filter((f) =>
-        request.scope === 'resource'
-          ? wanted.has(f.id)
-          : f.complianceStatus === 'FAILED' &&
-            f.workflowStatus !== 'SUPPRESSED' &&
-            f.workflowStatus !== 'RESOLVED',
+      .filter(
+        (f) =>
+          (request.scope === 'control' || wanted.has(f.id)) &&
+          f.complianceStatus === 'FAILED' &&
+          f.workflowStatus !== 'SUPPRESSED' &&
+          f.workflowStatus !== 'RESOLVED',
       )
       .map((f) => ({ id: f.id, productArn: f.productArn, resourceId: f.resourceId }));
+    if (findings.length === 0) {
+      throw new AppError('nothing_to_suppress', `nothing failing behind ${item.key}`, {
+        params: { control: item.controlId },
+      });
+    }
   }
   const now = (deps.now ?? Date.now)();
   const outcome = await applySuppression(

@@ -22,6 +22,7 @@ export const errorCodes = [
   'not_allowed',
   'unknown_suppression',
   'suppression_target_gone',
+  'nothing_to_suppress',
   'internal',
 ] as const;
 

@@ -82,7 +82,6 @@ function outcomeLines(l: ModalLanguage, outcome: SuppressOutcome): string[] {
   const s = outcome.suppression;
   if (outcome.busy) return say(l, 'suppress.busy', { id: s.id });
   if (!outcome.created) return statusLines(l, s);
-  if (s.findings.length === 0) return say(l, 'suppress.nothingFailing', { id: s.id });
   const lines = say(l, 'suppress.done', {
     id: s.id,
     count: s.updated.length,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { suppressTarget } from '../../commands/suppress.ts';
 import { createAwsPort } from '../../src/aws/index.ts';
+import { Config } from '../../src/config/schema.ts';
 import type { RegionAccess } from '../../src/engine/ports.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { NewSuppression } from '../../src/store/store.ts';
@@ -176,5 +178,63 @@ describe('the note', () => {
     expect([...suppressionNote({ userName: 'たろう', expiresAt, reason: 'y'.repeat(2000) })]).toHaveLength(
       noteLimit,
     );
+  });
+});
+
+describe('what a Suppress button covers', () => {
+  const config = Config.parse({ accounts: [{ id: PROD, regions: [TOKYO] }] });
+
+  async function withTarget(findingIds: string[]) {
+    const store = openSqliteStore({ path: ':memory:' });
+    await store.recordCheckTargets([
+      {
+        key: 'AbCdEfGhIjKlMnOp',
+        controlId: 'S3.8',
+        accountId: PROD,
+        region: TOKYO,
+        findingIds,
+        resources: findingIds.map((id) => id.split('/').at(-1) ?? id),
+        channel: 'C0123456789',
+        createdAt: '2026-11-30T00:00:00.000Z',
+      },
+    ]);
+    return store;
+  }
+
+  const choice = { reason: 'Reviewed by the web team', expiresAt: '2026-12-30T00:00:00.000Z' };
+  const who = { key: 'AbCdEfGhIjKlMnOp', userId: 'U0TEST0001', userName: 'taro' };
+
+  it('leaves findings suppressed by someone else alone, note included', async () => {
+    const failing = await access.findings.failingFindings(['HIGH']);
+    const [mine, theirs] = failing;
+    if (!mine || !theirs) throw new Error('need two findings');
+    await access.workflow.updateWorkflow([theirs], {
+      status: 'SUPPRESSED',
+      note: 'console',
+      updatedBy: 'someone',
+    });
+    const store = await withTarget([mine.id, theirs.id]);
+    emulator.resetCalls();
+    const outcome = await suppressTarget(
+      { config, store, aws },
+      { ...who, ...choice, scope: 'resource' },
+      'h1',
+    );
+    expect(outcome.suppression.findings.map((f) => f.id)).toEqual([mine.id]);
+    expect(outcome.suppression.state).toBe('active');
+  });
+
+  it('creates no record when nothing behind the button fails any more', async () => {
+    const failing = await access.findings.failingFindings(['HIGH']);
+    await access.workflow.updateWorkflow(failing, {
+      status: 'SUPPRESSED',
+      note: 'console',
+      updatedBy: 'someone',
+    });
+    const store = await withTarget(failing.slice(0, 3).map((f) => f.id));
+    await expect(
+      suppressTarget({ config, store, aws }, { ...who, ...choice, scope: 'control' }, 'h2'),
+    ).rejects.toMatchObject({ code: 'nothing_to_suppress' });
+    expect(await store.listSuppressions()).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrations, openSqliteStore } from '../../src/store/sqlite.ts';
 
@@ -93,6 +94,32 @@ describe('suppress targets and suppression records', () => {
     expect(await store.listSuppressions({ endedSince: '2026-11-30T00:00:01.000Z' })).toHaveLength(1);
     expect(await store.listSuppressions({ endedSince: '2026-11-30T00:00:02.000Z' })).toHaveLength(0);
     expect((await store.suppressionHistory(a.id)).map((e) => e.action)).toEqual(['requested', 'expired']);
+    store.close();
+  });
+});
+
+describe('upgrading an existing store', () => {
+  it('migrates a version-3 database in place and keeps its suppressions', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'fsbp.db');
+    const old = new Database(path);
+    for (const [i, sql] of migrations.slice(0, 3).entries()) {
+      old.exec(sql);
+      old.pragma(`user_version = ${i + 1}`);
+    }
+    old
+      .prepare(
+        `INSERT INTO suppression (request_key, control_id, account_id, region, scope, reason, user_id, user_name,
+           created_at, expires_at, state, findings, updated)
+         VALUES ('k', 'S3.8', '111111111111', 'ap-northeast-1', 'resource', 'kept', 'U1', 'taro',
+           '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z', 'active', '[]', '[]')`,
+      )
+      .run();
+    old.close();
+    const store = openSqliteStore({ path });
+    expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(await store.listSuppressions()).toMatchObject([
+      { requestKey: 'k', reason: 'kept', state: 'active', channel: null, permalink: null, endedAt: null },
+    ]);
     store.close();
   });
 });
