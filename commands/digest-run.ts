@@ -155,6 +155,7 @@ export async function runDigest(
         suppressed,
       } = await resuppressReset(deps, gathered.failing, gathered.workflowOf, {
         dryRun: options.dryRun ?? false,
+        now: now(),
       });
       const reported = await deps.store.reportedFindings(channelId);
       // Suppressed findings are neither failing nor resolved: they stay reported until the suppression ends.

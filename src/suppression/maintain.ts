@@ -38,6 +38,9 @@ export interface MaintenanceReport {
 /** A check result's Suppress buttons work this long; digest replies keep theirs. */
 const checkTargetDays = 30;
 
+/** How long Security Hub may take to show a suppression applied (AWS: "several minutes"). */
+const applyGraceMs = 30 * 60 * 1000;
+
 /** Only one replica maintains suppressions at a time. */
 const maintenanceLeaseMs = 10 * 60 * 1000;
 
@@ -95,7 +98,7 @@ export async function resuppressReset(
   deps: Pick<SuppressionDeps, 'store'>,
   failing: readonly ControlFinding[],
   workflowOf: (accountId: string, region: string) => Promise<WorkflowPort>,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; now?: number } = {},
 ): Promise<{ uncovered: ControlFinding[]; resuppressed: number; suppressed: ReadonlySet<string> }> {
   const active = await deps.store.listSuppressions({ states: ['active', 'partial'] });
   const coveredBy = new Map<string, Suppression>();
@@ -110,18 +113,29 @@ export async function resuppressReset(
   let resuppressed = 0;
   const suppressed = new Set(coveredBy.keys());
   if (options.dryRun) return { uncovered, resuppressed, suppressed };
+  const settledBefore = new Date((options.now ?? Date.now()) - applyGraceMs).toISOString();
   for (const [suppression, findings] of again) {
-    const workflow = await workflowOf(suppression.accountId, suppression.region);
-    const result = await workflow.updateWorkflow(findings, {
-      status: 'SUPPRESSED',
-      note: suppressionNote(suppression),
-      updatedBy: `fsbp-bot/${suppression.userId}`,
-    });
-    resuppressed += result.processed.length;
-    await deps.store.recordSuppressionEvent(suppression.id, 'fsbp-bot', 'resuppressed', {
-      findings: result.processed,
-      failed: result.unprocessed.map(({ id, code }) => ({ id, code })),
-    });
+    // Security Hub takes minutes to apply an update: a fresh suppression read back as NEW is not a reset.
+    if (suppression.createdAt > settledBefore) continue;
+    try {
+      const workflow = await workflowOf(suppression.accountId, suppression.region);
+      const result = await workflow.updateWorkflow(findings, {
+        status: 'SUPPRESSED',
+        note: suppressionNote(suppression),
+        updatedBy: `fsbp-bot/${suppression.userId}`,
+      });
+      resuppressed += result.processed.length;
+      await deps.store.recordSuppressionEvent(suppression.id, 'fsbp-bot', 'resuppressed', {
+        findings: result.processed,
+        failed: result.unprocessed.map(({ id, code }) => ({ id, code })),
+      });
+    } catch (error) {
+      // Still left out of the digest; the next run tries again.
+      await deps.store.recordSuppressionEvent(suppression.id, 'fsbp-bot', 'resuppress-failed', {
+        findings: findings.map((f) => f.id),
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
   return { uncovered, resuppressed, suppressed };
 }

@@ -11,6 +11,7 @@ import {
   noteLimit,
   suppressionNote,
 } from '../../src/suppression/apply.ts';
+import { resuppressReset } from '../../src/suppression/maintain.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { buildState } from '../helpers/aws-state.ts';
 import { useAwsEndpoint } from '../helpers/cli.ts';
@@ -236,5 +237,36 @@ describe('what a Suppress button covers', () => {
       suppressTarget({ config, store, aws }, { ...who, ...choice, scope: 'control' }, 'h2'),
     ).rejects.toMatchObject({ code: 'nothing_to_suppress' });
     expect(await store.listSuppressions()).toEqual([]);
+  });
+});
+
+describe('re-suppressing findings Security Hub reset', () => {
+  it('leaves them out of the digest; re-sends only once Security Hub has had time to apply the suppression', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const input = await request('view-grace');
+    await applySuppression(store, access.workflow, input, 'test');
+    // Security Hub reset two of them (pass, then fail again).
+    const reset = input.findings.slice(0, 2);
+    await access.workflow.updateWorkflow(reset, { status: 'NEW', note: 'reset', updatedBy: 'securityhub' });
+    const failing = await access.findings.failingFindings(['HIGH']);
+    expect(failing.map((f) => f.id).sort()).toEqual(reset.map((f) => f.id).sort());
+    const workflowOf = async () => access.workflow;
+    emulator.resetCalls();
+    const soon = await resuppressReset({ store }, failing, workflowOf, {
+      now: Date.parse(input.createdAt) + 60_000,
+    });
+    expect(soon).toMatchObject({ uncovered: [], resuppressed: 0 });
+    expect(updates()).toHaveLength(0);
+    const later = await resuppressReset({ store }, failing, workflowOf, {
+      now: Date.parse(input.createdAt) + 60 * 60_000,
+    });
+    expect(later).toMatchObject({ uncovered: [], resuppressed: 2 });
+    expect(await access.findings.failingFindings(['HIGH'])).toEqual([]);
+    const [suppression] = await store.listSuppressions();
+    expect((await store.suppressionHistory(suppression?.id ?? 0)).map((e) => e.action)).toEqual([
+      'requested',
+      'active',
+      'resuppressed',
+    ]);
   });
 });
