@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import type { Control } from '../../src/catalog/schema.ts';
+import { type Compliance, evaluation } from '../emulator/aws/evaluations.ts';
 import { asffResource } from '../emulator/aws/resources.ts';
 import type { EmulatorState } from '../emulator/aws/state.ts';
 
 /** Builds emulator states from short descriptions, with Security Hub's real rule names and finding shapes. */
 
-export type Compliance = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
+export type { Compliance };
 
 export interface ResourceSpec {
   id: string;
@@ -50,23 +51,6 @@ export function ruleName(configRule: string): string {
 
 function resourceType(c: Control): string {
   return c.resourceTypes?.[0] ?? 'AWS::::Account';
-}
-
-function evaluation(rule: string, type: string, id: string, compliance: Compliance) {
-  return {
-    EvaluationResultIdentifier: {
-      EvaluationResultQualifier: {
-        ConfigRuleName: rule,
-        ResourceType: type,
-        ResourceId: id,
-        EvaluationMode: 'DETECTIVE',
-      },
-      OrderingTimestamp: long,
-    },
-    ComplianceType: compliance,
-    ResultRecordedTime: long,
-    ConfigRuleInvokedTime: long,
-  };
 }
 
 export function finding(
@@ -173,11 +157,11 @@ export function buildState(
           }
           evaluations[name] = [
             ...(evaluations[name] ?? []),
-            ...resources.map((r) => evaluation(name, type, r.id, r.compliance)),
+            ...resources.map((r) => evaluation(name, type, r.id, r.compliance, long)),
           ];
           if (resources.some((r) => r.next)) {
             nextEvaluations[name] = resources.map((r) =>
-              evaluation(name, type, r.id, r.next ?? r.compliance),
+              evaluation(name, type, r.id, r.next ?? r.compliance, long),
             );
           }
         }
@@ -238,4 +222,14 @@ export function setNextEvaluation(
     ComplianceType: compliance,
   }));
   emulator.setState(state as unknown as EmulatorState);
+}
+
+/** One account and Region, read with the bot's own credentials (the caller is that account; no role). */
+export function ownAccountState(
+  accountId: string,
+  region: string,
+  controls: RegionSpec['controls'],
+): EmulatorState {
+  const built = buildState([{ id: accountId, regions: { [region]: { controls } } }]);
+  return { ...built, caller: { ...built.caller, accountId } };
 }

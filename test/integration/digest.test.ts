@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../emulator/slack/server.ts';
-import { buildState, setNextEvaluation } from '../helpers/aws-state.ts';
+import { ownAccountState, setNextEvaluation } from '../helpers/aws-state.ts';
 import { eventually, type Harness, startHarness } from '../helpers/bot.ts';
 
 const PROD = '111111111111';
@@ -20,28 +20,18 @@ const config = {
 };
 
 function state() {
-  const built = buildState([
-    {
-      id: PROD,
-      regions: {
-        [TOKYO]: {
-          controls: {
-            'S3.8': [
-              { id: 'prod-assets', compliance: 'NON_COMPLIANT' },
-              { id: 'prod-backup', compliance: 'NON_COMPLIANT' },
-              { id: 'prod-site', compliance: 'NON_COMPLIANT', suppressed: true },
-              { id: 'prod-logs', compliance: 'COMPLIANT' },
-            ],
-            'EC2.19': [{ id: 'sg-0abc', compliance: 'NON_COMPLIANT' }],
-            'IAM.3': [{ id: 'AIDAEXAMPLEKEY', compliance: 'NON_COMPLIANT' }],
-            'KMS.3': [{ id: 'key-1', compliance: 'NON_COMPLIANT' }],
-          },
-        },
-      },
-    },
-  ]);
-  // The bot uses its own credentials here: the caller is the prod account.
-  return { ...built, caller: { ...built.caller, accountId: PROD }, startEvaluationMinIntervalMs: 0 };
+  const built = ownAccountState(PROD, TOKYO, {
+    'S3.8': [
+      { id: 'prod-assets', compliance: 'NON_COMPLIANT' },
+      { id: 'prod-backup', compliance: 'NON_COMPLIANT' },
+      { id: 'prod-site', compliance: 'NON_COMPLIANT', suppressed: true },
+      { id: 'prod-logs', compliance: 'COMPLIANT' },
+    ],
+    'EC2.19': [{ id: 'sg-0abc', compliance: 'NON_COMPLIANT' }],
+    'IAM.3': [{ id: 'AIDAEXAMPLEKEY', compliance: 'NON_COMPLIANT' }],
+    'KMS.3': [{ id: 'key-1', compliance: 'NON_COMPLIANT' }],
+  });
+  return { ...built, startEvaluationMinIntervalMs: 0 };
 }
 
 let h: Harness;
@@ -163,27 +153,19 @@ describe('the morning digest', () => {
 
 describe('what counts as new', () => {
   function stateWithNext() {
-    const base = state();
-    const built = buildState([
-      {
-        id: PROD,
-        regions: {
-          [TOKYO]: {
-            controls: {
-              'S3.8': [
-                { id: 'prod-assets', compliance: 'NON_COMPLIANT' },
-                { id: 'prod-backup', compliance: 'NON_COMPLIANT', next: 'COMPLIANT' },
-              ],
-              'EC2.19': [
-                { id: 'sg-0abc', compliance: 'NON_COMPLIANT' },
-                { id: 'sg-0new', compliance: 'COMPLIANT', next: 'NON_COMPLIANT', noFinding: true },
-              ],
-            },
-          },
-        },
-      },
-    ]);
-    return { ...base, accounts: built.accounts };
+    return {
+      ...state(),
+      accounts: ownAccountState(PROD, TOKYO, {
+        'S3.8': [
+          { id: 'prod-assets', compliance: 'NON_COMPLIANT' },
+          { id: 'prod-backup', compliance: 'NON_COMPLIANT', next: 'COMPLIANT' },
+        ],
+        'EC2.19': [
+          { id: 'sg-0abc', compliance: 'NON_COMPLIANT' },
+          { id: 'sg-0new', compliance: 'COMPLIANT', next: 'NON_COMPLIANT', noFinding: true },
+        ],
+      }).accounts,
+    };
   }
 
   async function checkNow(target: string) {

@@ -13,29 +13,20 @@ import {
 } from '../../src/suppression/apply.ts';
 import { resuppressReset } from '../../src/suppression/maintain.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
-import { buildState } from '../helpers/aws-state.ts';
+import { ownAccountState } from '../helpers/aws-state.ts';
 import { useAwsEndpoint } from '../helpers/cli.ts';
 
 const PROD = '111111111111';
 const TOKYO = 'ap-northeast-1';
 
 function state() {
-  const built = buildState([
-    {
-      id: PROD,
-      regions: {
-        [TOKYO]: {
-          controls: {
-            'S3.8': Array.from({ length: 250 }, (_, i) => ({
-              id: `bucket-${i}`,
-              compliance: 'NON_COMPLIANT' as const,
-            })),
-          },
-        },
-      },
-    },
-  ]);
-  return { ...built, caller: { ...built.caller, accountId: PROD } };
+  const built = ownAccountState(PROD, TOKYO, {
+    'S3.8': Array.from({ length: 250 }, (_, i) => ({
+      id: `bucket-${i}`,
+      compliance: 'NON_COMPLIANT' as const,
+    })),
+  });
+  return built;
 }
 
 let emulator: AwsEmulator;

@@ -8,7 +8,7 @@ import {
   type ViewStateInput,
   viewSubmissionPayload,
 } from '../emulator/slack/signing.ts';
-import { buildState, setNextEvaluation } from '../helpers/aws-state.ts';
+import { ownAccountState, setNextEvaluation } from '../helpers/aws-state.ts';
 import { eventually, type Harness, signingSecret, startHarness } from '../helpers/bot.ts';
 import { runCliCaptured } from '../helpers/cli.ts';
 
@@ -32,26 +32,17 @@ const buckets = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, compliance: 'NON_COMPLIANT' as const }));
 
 function state() {
-  const built = buildState([
-    {
-      id: PROD,
-      regions: {
-        [TOKYO]: {
-          controls: {
-            'EC2.19': [{ id: 'sg-0abc', compliance: 'NON_COMPLIANT' }],
-            'IAM.3': [{ id: 'AIDAEXAMPLEKEY', compliance: 'NON_COMPLIANT' }],
-            // One bucket was suppressed in the console already: a whole-control suppression skips it.
-            'S3.8': [
-              ...buckets('site', 250),
-              { id: 'console-suppressed', compliance: 'NON_COMPLIANT', suppressed: true },
-            ],
-            'S3.5': buckets('logs', 250),
-          },
-        },
-      },
-    },
-  ]);
-  return { ...built, caller: { ...built.caller, accountId: PROD }, startEvaluationMinIntervalMs: 0 };
+  const built = ownAccountState(PROD, TOKYO, {
+    'EC2.19': [{ id: 'sg-0abc', compliance: 'NON_COMPLIANT' }],
+    'IAM.3': [{ id: 'AIDAEXAMPLEKEY', compliance: 'NON_COMPLIANT' }],
+    // One bucket was suppressed in the console already: a whole-control suppression skips it.
+    'S3.8': [
+      ...buckets('site', 250),
+      { id: 'console-suppressed', compliance: 'NON_COMPLIANT', suppressed: true },
+    ],
+    'S3.5': buckets('logs', 250),
+  });
+  return { ...built, startEvaluationMinIntervalMs: 0 };
 }
 
 interface EmulatedFinding {

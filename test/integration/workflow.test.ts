@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
-import { buildState } from '../helpers/aws-state.ts';
+import { ownAccountState } from '../helpers/aws-state.ts';
 import { useAwsEndpoint } from '../helpers/cli.ts';
 
 const PROD = '111111111111';
@@ -9,22 +9,13 @@ const TOKYO = 'ap-northeast-1';
 
 let emulator: AwsEmulator;
 beforeAll(async () => {
-  const built = buildState([
-    {
-      id: PROD,
-      regions: {
-        [TOKYO]: {
-          controls: {
-            'S3.8': Array.from({ length: 250 }, (_, i) => ({
-              id: `bucket-${i}`,
-              compliance: 'NON_COMPLIANT' as const,
-            })),
-          },
-        },
-      },
-    },
-  ]);
-  emulator = await startAwsEmulator({ state: { ...built, caller: { ...built.caller, accountId: PROD } } });
+  const built = ownAccountState(PROD, TOKYO, {
+    'S3.8': Array.from({ length: 250 }, (_, i) => ({
+      id: `bucket-${i}`,
+      compliance: 'NON_COMPLIANT' as const,
+    })),
+  });
+  emulator = await startAwsEmulator({ state: built });
   useAwsEndpoint(emulator.url);
 });
 afterAll(() => emulator.close());

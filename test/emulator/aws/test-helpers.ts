@@ -66,30 +66,7 @@ export async function expectAwsError(
   return err;
 }
 
-export type Compliance = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
-
-export function evaluation(
-  rule: string,
-  type: string,
-  id: string,
-  compliance: Compliance,
-  at = '2025-01-01T00:00:00.000Z',
-) {
-  return {
-    EvaluationResultIdentifier: {
-      EvaluationResultQualifier: {
-        ConfigRuleName: rule,
-        ResourceType: type,
-        ResourceId: id,
-        EvaluationMode: 'DETECTIVE' as const,
-      },
-      OrderingTimestamp: at,
-    },
-    ComplianceType: compliance,
-    ResultRecordedTime: at,
-    ConfigRuleInvokedTime: at,
-  };
-}
+export { type Compliance, evaluation } from './evaluations.ts';
 
 export function shRule(name: string, sourceIdentifier = 'S3_BUCKET_SSL_REQUESTS_ONLY') {
   return {
