@@ -4,6 +4,7 @@ import type { AwsPort } from '../src/engine/ports.ts';
 import { AppError } from '../src/errors.ts';
 import type { Store, SuppressedFinding, SuppressTarget } from '../src/store/store.ts';
 import { type ApplyOutcome, applySuppression, maxReasonLength } from '../src/suppression/apply.ts';
+import { regionAccessFor } from '../src/suppression/maintain.ts';
 
 export { maxReasonLength };
 
@@ -138,13 +139,7 @@ export async function suppressTarget(
   const item = await suppressTargetFor(deps.store, request.key);
   const requestKey = requestKeyOf(item);
   const existing = await deps.store.suppressionForRequest(requestKey);
-  const account = deps.config.accounts.find((a) => a.id === item.accountId);
-  if (!account) {
-    throw new AppError('unknown_account', `account ${item.accountId} is no longer in the config`, {
-      params: { account: item.accountId, known: deps.config.accounts.map((a) => a.id).join(', ') },
-    });
-  }
-  const access = await deps.aws.region(account, item.region, request.userId);
+  const access = await regionAccessFor(deps, item.accountId, item.region, request.userId);
   let findings: SuppressedFinding[] = existing?.findings ?? [];
   if (!existing) {
     // Read now: the product ARN is needed, and a finding may have been resolved since the digest.

@@ -1,5 +1,6 @@
+import { findAccount } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import type { AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
+import type { AwsPort, ControlFinding, RegionAccess, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import type { Store, Suppression } from '../store/store.ts';
 import { completeSuppression, suppressionNote } from './apply.ts';
@@ -12,20 +13,30 @@ export interface SuppressionDeps {
   now?: () => number;
 }
 
-/** Workflow access to one account and Region of the config; the requester names the AWS session. */
+/** AWS access to one account and Region of the config; the requester names the AWS session. */
+export async function regionAccessFor(
+  deps: Pick<SuppressionDeps, 'aws' | 'config'>,
+  accountId: string,
+  region: string,
+  requester: string,
+): Promise<RegionAccess> {
+  const account = findAccount(deps.config, accountId);
+  if (!account) {
+    throw new AppError('unknown_account', `account ${accountId} is no longer in the config`, {
+      params: { account: accountId, known: deps.config.accounts.map((a) => a.name ?? a.id).join(', ') },
+    });
+  }
+  return deps.aws.region(account, region, requester);
+}
+
+/** Workflow access to one account and Region of the config. */
 export async function workflowFor(
   deps: Pick<SuppressionDeps, 'aws' | 'config'>,
   accountId: string,
   region: string,
   requester = 'suppression-job',
 ): Promise<WorkflowPort> {
-  const account = deps.config.accounts.find((a) => a.id === accountId);
-  if (!account) {
-    throw new AppError('unknown_account', `account ${accountId} is no longer in the config`, {
-      params: { account: accountId },
-    });
-  }
-  return (await deps.aws.region(account, region, requester)).workflow;
+  return (await regionAccessFor(deps, accountId, region, requester)).workflow;
 }
 
 export interface MaintenanceReport {
