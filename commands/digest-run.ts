@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { i18n } from 'i18next';
 import type { Catalog } from '../src/catalog/catalog.ts';
-import { severities, severityRank } from '../src/catalog/schema.ts';
+import { type Severity, severities, severityRank } from '../src/catalog/schema.ts';
 import { channelAccounts } from '../src/config/load.ts';
-import type { ChannelConfig, Config } from '../src/config/schema.ts';
+import type { AccountConfig, Config } from '../src/config/schema.ts';
 import { planDigest } from '../src/digest/plan.ts';
 import type { AwsPort, ControlFinding, WorkflowPort } from '../src/engine/ports.ts';
 import { AppError } from '../src/errors.ts';
-import type { DigestItemLabel, DigestRun, ExpiringSuppression, Store } from '../src/store/store.ts';
+import type {
+  DigestItemLabel,
+  DigestRun,
+  ExpiringSuppression,
+  Store,
+  Suppression,
+} from '../src/store/store.ts';
 import { resuppressReset } from '../src/suppression/maintain.ts';
 import { digestItemDoc, digestParentDoc } from './digest-render.ts';
 import type { Doc } from './doc.ts';
@@ -53,13 +59,13 @@ function scopeOfFindingId(id: string): string {
   return `${parts[4] ?? ''}|${parts[3] ?? ''}`;
 }
 
-async function gatherFailing(deps: DigestDeps, channel: ChannelConfig) {
-  const minimum = severityRank[channel.digest.minSeverity];
+async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[], minSeverity: Severity) {
+  const minimum = severityRank[minSeverity];
   const wanted = severities.filter((s) => severityRank[s] >= minimum);
   const failing: ControlFinding[] = [];
   const unreachable = new Set<string>();
   const workflows = new Map<string, WorkflowPort>();
-  const jobs = channelAccounts(deps.config, channel).flatMap((account) =>
+  const jobs = accounts.flatMap((account) =>
     account.regions.map(async (region) => {
       try {
         const access = await deps.aws.region(account, region, 'digest');
@@ -87,6 +93,7 @@ export const expiringWithinDays = 7;
 /** What suppressions add to a digest: labels for findings back from one, and those ending soon. */
 async function suppressionContext(
   deps: DigestDeps,
+  active: readonly Suppression[],
   accountIds: string[],
   since: string,
 ): Promise<{ labels: Map<string, DigestItemLabel>; expiringSoon: ExpiringSuppression[] }> {
@@ -103,7 +110,7 @@ async function suppressionContext(
   }
   const now = (deps.now ?? Date.now)();
   const horizon = new Date(now + expiringWithinDays * dayMs).toISOString();
-  const expiringSoon = (await deps.store.listSuppressions({ states: ['active', 'partial'], accountIds }))
+  const expiringSoon = active
     .filter((s) => s.expiresAt <= horizon)
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))
     .map((s) => ({
@@ -146,14 +153,17 @@ export async function runDigest(
     let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
     const resumed = run !== null;
     if (!run) {
-      const gathered = await gatherFailing(deps, channel);
+      const accounts = channelAccounts(deps.config, channel);
+      const accountIds = accounts.map((a) => a.id);
+      const gathered = await gatherFailing(deps, accounts, channel.digest.minSeverity);
       const { unreachable } = gathered;
+      const active = await deps.store.listSuppressions({ states: ['active', 'partial'], accountIds });
       // Findings an active suppression covers (Security Hub reset them) are suppressed again, not reported.
       const {
         uncovered: failing,
         resuppressed,
         suppressed,
-      } = await resuppressReset(deps, gathered.failing, gathered.workflowOf, {
+      } = await resuppressReset(deps, active, gathered.failing, gathered.workflowOf, {
         dryRun: options.dryRun ?? false,
         now: now(),
       });
@@ -163,16 +173,15 @@ export async function runDigest(
         [...reported].filter((id) => !unreachable.has(scopeOfFindingId(id)) && !suppressed.has(id)),
       );
       const previous = await deps.store.lastDigest(channelId);
-      const accountIds = channelAccounts(deps.config, channel).map((a) => a.id);
       const since = previous?.startedAt ?? new Date(now() - expiringWithinDays * dayMs).toISOString();
-      const context = await suppressionContext(deps, accountIds, since);
+      const context = await suppressionContext(deps, active, accountIds, since);
       const plan = planDigest({
         ...context,
         resuppressed,
         channel: channelId,
         date: localDate(now(), channel.digest.timezone),
         startedAt: new Date(now()).toISOString(),
-        accounts: channelAccounts(deps.config, channel).map((a) => a.name ?? a.id),
+        accounts: accounts.map((a) => a.name ?? a.id),
         failing,
         reported: visible,
         previousFailingTotal: previous

@@ -73,7 +73,6 @@ export function suppressionStatements(db: Database.Database, now: () => number):
   );
   const byKey = db.prepare<[string], Row>('SELECT * FROM suppression WHERE request_key = ?');
   const byId = db.prepare<[number], Row>('SELECT * FROM suppression WHERE id = ?');
-  const all = db.prepare<[], Row>('SELECT * FROM suppression ORDER BY id');
   const setProgress = db.prepare('UPDATE suppression SET state = ?, updated = ?, failed = ? WHERE id = ?');
   const setEnded = db.prepare('UPDATE suppression SET state = ?, ended_at = ? WHERE id = ?');
   const event = db.prepare(
@@ -86,6 +85,22 @@ export function suppressionStatements(db: Database.Database, now: () => number):
   const record = (id: number, actor: string, action: string, detail: Record<string, unknown>) =>
     event.run(id, iso(), actor, action, JSON.stringify(detail));
   const get = (id: number) => toSuppression(byId.get(id) as Row);
+  // One statement per filter shape (which parts are given, how many values), prepared once.
+  const listings = new Map<string, Database.Statement<unknown[], Row>>();
+  const listing = (filter: SuppressionFilter) => {
+    const where: string[] = [];
+    const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+    if (filter.states) where.push(`state IN (${marks(filter.states.length)})`);
+    if (filter.accountIds) where.push(`account_id IN (${marks(filter.accountIds.length)})`);
+    if (filter.endedSince) where.push('ended_at >= ?');
+    const sql = `SELECT * FROM suppression${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+    let statement = listings.get(sql);
+    if (!statement) {
+      statement = db.prepare<unknown[], Row>(sql);
+      listings.set(sql, statement);
+    }
+    return statement;
+  };
 
   return {
     async createSuppression(input: NewSuppression) {
@@ -129,16 +144,11 @@ export function suppressionStatements(db: Database.Database, now: () => number):
       return row ? toSuppression(row) : null;
     },
     async listSuppressions(filter: SuppressionFilter = {}) {
-      // A handful of rows per team; filtering here keeps one simple statement.
-      return all
-        .all()
-        .map(toSuppression)
-        .filter(
-          (s) =>
-            (!filter.states || filter.states.includes(s.state)) &&
-            (!filter.accountIds || filter.accountIds.includes(s.accountId)) &&
-            (!filter.endedSince || (s.endedAt !== null && s.endedAt >= filter.endedSince)),
-        );
+      const values: string[] = [...(filter.states ?? []), ...(filter.accountIds ?? [])];
+      if (filter.endedSince) values.push(filter.endedSince);
+      return listing(filter)
+        .all(...values)
+        .map(toSuppression);
     },
     async suppressionHistory(id) {
       return events.all(id).map((e) => ({ ...e, detail: JSON.parse(e.detail) }));

@@ -107,11 +107,12 @@ export async function maintainSuppressions(
  */
 export async function resuppressReset(
   deps: Pick<SuppressionDeps, 'store'>,
+  /** The active and partial suppressions of the accounts the findings come from. */
+  active: readonly Suppression[],
   failing: readonly ControlFinding[],
   workflowOf: (accountId: string, region: string) => Promise<WorkflowPort>,
   options: { dryRun?: boolean; now?: number } = {},
 ): Promise<{ uncovered: ControlFinding[]; resuppressed: number; suppressed: ReadonlySet<string> }> {
-  const active = await deps.store.listSuppressions({ states: ['active', 'partial'] });
   const coveredBy = new Map<string, Suppression>();
   for (const s of active) for (const f of s.updated) coveredBy.set(f, s);
   const again = new Map<Suppression, ControlFinding[]>();

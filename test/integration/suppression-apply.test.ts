@@ -242,13 +242,14 @@ describe('re-suppressing findings Security Hub reset', () => {
     const failing = await access.findings.failingFindings(['HIGH']);
     expect(failing.map((f) => f.id).sort()).toEqual(reset.map((f) => f.id).sort());
     const workflowOf = async () => access.workflow;
+    const active = await store.listSuppressions({ states: ['active', 'partial'] });
     emulator.resetCalls();
-    const soon = await resuppressReset({ store }, failing, workflowOf, {
+    const soon = await resuppressReset({ store }, active, failing, workflowOf, {
       now: Date.parse(input.createdAt) + 60_000,
     });
     expect(soon).toMatchObject({ uncovered: [], resuppressed: 0 });
     expect(updates()).toHaveLength(0);
-    const later = await resuppressReset({ store }, failing, workflowOf, {
+    const later = await resuppressReset({ store }, active, failing, workflowOf, {
       now: Date.parse(input.createdAt) + 60 * 60_000,
     });
     expect(later).toMatchObject({ uncovered: [], resuppressed: 2 });
