@@ -48,6 +48,13 @@ export interface SuppressChoice {
   scope: SuppressScope;
 }
 
+const Form = z.object({
+  reason: z.string().nullish(),
+  days: z.string().nullish(),
+  date: z.string().nullish(),
+  scope: z.enum(['resource', 'control']).nullish(),
+});
+
 /** Validates the form: each problem as a locale key on its field, for inline errors. */
 export function parseSuppressForm(
   form: SuppressForm,
@@ -55,12 +62,6 @@ export function parseSuppressForm(
   now: number,
 ): { ok: true; value: SuppressChoice } | { ok: false; errors: FormErrors } {
   const errors: FormErrors = {};
-  const Form = z.object({
-    reason: z.string().nullish(),
-    days: z.string().nullish(),
-    date: z.string().nullish(),
-    scope: z.enum(['resource', 'control']).nullish(),
-  });
   const parsed = Form.safeParse(form);
   if (!parsed.success) return { ok: false, errors: { scope: { key: 'suppress.errors.scope' } } };
   const reason = (parsed.data.reason ?? '').trim();
@@ -103,8 +104,8 @@ export interface SuppressRequest extends SuppressChoice {
   key: string;
   userId: string;
   userName: string;
-  /** Where the button's message is, so later digests can link to it. */
-  permalink?: string | null;
+  /** A link to the button's message, so later digests can point to it; asked only for a new record. */
+  permalinkOf?: (target: SuppressTarget) => Promise<string | null>;
 }
 
 export interface SuppressOutcome extends ApplyOutcome {
@@ -161,6 +162,7 @@ export async function suppressTarget(
     }
   }
   const now = (deps.now ?? Date.now)();
+  const permalink = existing ? existing.permalink : ((await request.permalinkOf?.(item)) ?? null);
   const outcome = await applySuppression(
     deps.store,
     access.workflow,
@@ -178,7 +180,7 @@ export async function suppressTarget(
       findings,
       channel: item.channel,
       messageTs: item.ts,
-      permalink: request.permalink ?? null,
+      permalink,
     },
     holder,
   );

@@ -28,6 +28,8 @@ import {
   type ModalLanguage,
   messageModal,
   readSuppressForm,
+  say,
+  sayEach,
   suppressCallbackId,
   suppressModal,
 } from './views/suppress-modal.ts';
@@ -59,10 +61,6 @@ function modalLanguage(
 /** Both languages, for refusals: whoever reads it understands one of them. */
 const bilingual = (deps: SuppressSurfaceDeps) => modalLanguage(deps, 'both');
 
-function say(l: ModalLanguage, key: string, params: Record<string, unknown> = {}): string[] {
-  return l.langs.map((lang) => l.t(lang)(key, params));
-}
-
 /** What a record says to a user who finds the reply already handled. */
 function statusLines(l: ModalLanguage, s: Suppression): string[] {
   if (ended(s)) {
@@ -70,7 +68,7 @@ function statusLines(l: ModalLanguage, s: Suppression): string[] {
       l.t(lang)('suppress.alreadyEnded', { id: s.id, state: l.t(lang)(`suppressions.state.${s.state}`) }),
     );
   }
-  return say(l, 'suppress.already', {
+  return sayEach(l, 'suppress.already', {
     id: s.id,
     user: s.userName,
     date: s.expiresAt.slice(0, 10),
@@ -80,15 +78,15 @@ function statusLines(l: ModalLanguage, s: Suppression): string[] {
 
 function outcomeLines(l: ModalLanguage, outcome: SuppressOutcome): string[] {
   const s = outcome.suppression;
-  if (outcome.busy) return say(l, 'suppress.busy', { id: s.id });
+  if (outcome.busy) return sayEach(l, 'suppress.busy', { id: s.id });
   if (!outcome.created) return statusLines(l, s);
-  const lines = say(l, 'suppress.done', {
+  const lines = sayEach(l, 'suppress.done', {
     id: s.id,
     count: s.updated.length,
     date: s.expiresAt.slice(0, 10),
   });
   if (s.failed.length > 0) {
-    lines.push(...say(l, 'suppress.unprocessed', { count: s.failed.length }));
+    lines.push(...sayEach(l, 'suppress.unprocessed', { count: s.failed.length }));
     for (const f of s.failed.slice(0, 20)) {
       lines.push(`• ${outcome.resourceOf.get(f.id) ?? f.id}: ${f.code} ${f.message}`.slice(0, 300));
     }
@@ -97,11 +95,11 @@ function outcomeLines(l: ModalLanguage, outcome: SuppressOutcome): string[] {
   return lines;
 }
 
-function formErrors(deps: SuppressSurfaceDeps, l: ModalLanguage, errors: FormErrors): Record<string, string> {
+function formErrors(l: ModalLanguage, errors: FormErrors): Record<string, string> {
   return Object.fromEntries(
     Object.entries(errors).map(([field, e]) => [
       formBlocks[field as keyof typeof formBlocks],
-      l.langs.map((lang) => deps.i18n.getFixedT(lang)(e.key, e.params ?? {})).join(' / '),
+      say(l, e.key, e.params),
     ]),
   );
 }
@@ -152,13 +150,11 @@ async function announceSuppression(
   });
 }
 
-async function permalinkOf(
-  client: WebClient,
-  channel: string | null,
-  ts: string | null,
-): Promise<string | null> {
-  if (!channel || !ts) return null;
-  const answer = await client.chat.getPermalink({ channel, message_ts: ts }).catch(() => null);
+async function permalinkOf(client: WebClient, target: SuppressTarget): Promise<string | null> {
+  if (!target.channel || !target.ts) return null;
+  const answer = await client.chat
+    .getPermalink({ channel: target.channel, message_ts: target.ts })
+    .catch(() => null);
   return answer?.permalink ?? null;
 }
 
@@ -178,7 +174,7 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
     const l = modalLanguage(deps, await deps.resolveLanguage(body.user.id));
     let view: ReturnType<typeof messageModal>;
     if (!key.success) {
-      view = messageModal(bilingual(deps), say(bilingual(deps), 'errors.suppression_target_gone'));
+      view = messageModal(bilingual(deps), sayEach(bilingual(deps), 'errors.suppression_target_gone'));
     } else {
       const item = await deps.store.suppressTarget(key.data);
       const existing = item ? await deps.store.suppressionForRequest(requestKeyOf(item)) : null;
@@ -189,7 +185,7 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
         if (ts) await deps.store.setCheckTargetMessage(item.key, ts);
       }
       view = !item
-        ? messageModal(l, say(l, 'errors.suppression_target_gone'))
+        ? messageModal(l, sayEach(l, 'errors.suppression_target_gone'))
         : existing
           ? messageModal(l, statusLines(l, existing))
           : suppressModal(l, item, deps.catalog.find(item.controlId), policy);
@@ -204,7 +200,7 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
     const l = modalLanguage(deps, await deps.resolveLanguage(userId));
     const form = parseSuppressForm(readSuppressForm(view.state.values), policy, now());
     if (!form.ok) {
-      await ack({ response_action: 'errors', errors: formErrors(deps, l, form.errors) });
+      await ack({ response_action: 'errors', errors: formErrors(l, form.errors) });
       return;
     }
     if (!(await deps.users.mayModify(userId, policy))) {
@@ -214,15 +210,14 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
       );
       await ack({
         response_action: 'update',
-        view: messageModal(bilingual(deps), say(bilingual(deps), 'suppress.notAllowed')),
+        view: messageModal(bilingual(deps), sayEach(bilingual(deps), 'suppress.notAllowed')),
       });
       return;
     }
-    await ack({ response_action: 'update', view: messageModal(l, say(l, 'suppress.working')) });
+    await ack({ response_action: 'update', view: messageModal(l, sayEach(l, 'suppress.working')) });
     let lines: string[];
     try {
       const key = ItemKey.parse(view.private_metadata);
-      const target = await deps.store.suppressTarget(key);
       const outcome = await suppressTarget(
         { config: deps.config, store: deps.store, aws: deps.aws, now },
         {
@@ -230,7 +225,7 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
           key,
           userId,
           userName: await deps.users.name(userId),
-          permalink: await permalinkOf(client, target?.channel ?? null, target?.ts ?? null),
+          permalinkOf: (target) => permalinkOf(client, target),
         },
         // One holder per submit: two submits of the same request, even in one process, never both apply.
         randomUUID(),

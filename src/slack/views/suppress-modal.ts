@@ -19,8 +19,14 @@ export interface ModalLanguage {
   t(lang: Language): TFunction;
 }
 
-function say(l: ModalLanguage, key: string, params: Record<string, unknown> = {}, separator = ' / '): string {
-  return l.langs.map((lang) => l.t(lang)(key, params)).join(separator);
+/** A text in each of the modal's languages, in order. */
+export function sayEach(l: ModalLanguage, key: string, params: Record<string, unknown> = {}): string[] {
+  return l.langs.map((lang) => l.t(lang)(key, params));
+}
+
+/** A text in the modal's languages, joined (labels: " / "; hints: a line each). */
+export function say(l: ModalLanguage, key: string, params: Record<string, unknown> = {}, separator = ' / ') {
+  return sayEach(l, key, params).join(separator);
 }
 
 function plain(text: string, max: number) {
