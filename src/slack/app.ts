@@ -63,9 +63,8 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
   const users = createUserDirectory({ client: app.client, logger, now: deps.now });
   const resolveLanguage = createLanguageResolver({
     store: deps.store,
-    client: app.client,
+    locale: (userId) => users.locale(userId),
     defaultLanguage: deps.config.defaultLanguage,
-    logger,
   });
   const dispatchDeps: DispatchDeps = {
     ...deps,

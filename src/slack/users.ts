@@ -9,24 +9,59 @@ export interface SuppressionPermission {
 export interface UserDirectoryOptions {
   client: WebClient;
   logger: Logger;
-  /** How long a name or a group's members are trusted before asking Slack again. */
-  cacheMs?: number;
+  /** How long a user's name and locale are trusted before asking Slack again. */
+  profileCacheMs?: number;
+  /** How long a user group's members are trusted before asking Slack again. */
+  groupCacheMs?: number;
   now?: () => number;
 }
 
+interface Profile {
+  name: string;
+  locale: string | undefined;
+}
+
 /**
- * Who a Slack user is (the name put in notes) and whether they may suppress, with Slack's answers
- * cached: a group's members are asked once per `cacheMs`, not on every click.
+ * What the bot asks Slack about people, each answer cached and shared by concurrent callers: a user's
+ * name (put in notes) and locale (the reply language) from one `users.info`, and whether they may
+ * suppress, from the policy and `usergroups.users.list`.
  */
 export function createUserDirectory(options: UserDirectoryOptions) {
-  const cacheMs = options.cacheMs ?? 5 * 60 * 1000;
+  const profileCacheMs = options.profileCacheMs ?? 6 * 60 * 60 * 1000;
+  const groupCacheMs = options.groupCacheMs ?? 5 * 60 * 1000;
   const now = options.now ?? Date.now;
-  const names = new Map<string, { name: string; at: number }>();
+  const profiles = new Map<string, { profile: Promise<Profile | null>; at: number }>();
   const groups = new Map<string, { members: Promise<Set<string>>; at: number }>();
+
+  function profile(userId: string): Promise<Profile | null> {
+    const cached = profiles.get(userId);
+    if (cached && now() - cached.at < profileCacheMs) return cached.profile;
+    const fetched = options.client.users
+      .info({ user: userId, include_locale: true })
+      .then(
+        ({ user }): Profile => ({
+          name:
+            user?.profile?.display_name ||
+            user?.profile?.real_name ||
+            user?.real_name ||
+            user?.name ||
+            userId,
+          locale: user?.locale,
+        }),
+      )
+      .catch((error: unknown) => {
+        // Not cached: asked again next time.
+        profiles.delete(userId);
+        options.logger.warn({ err: error, userId }, 'users.info failed');
+        return null;
+      });
+    profiles.set(userId, { profile: fetched, at: now() });
+    return fetched;
+  }
 
   function members(groupId: string): Promise<Set<string>> {
     const cached = groups.get(groupId);
-    if (cached && now() - cached.at < cacheMs) return cached.members;
+    if (cached && now() - cached.at < groupCacheMs) return cached.members;
     const fetched = options.client.usergroups.users
       .list({ usergroup: groupId })
       .then((answer) => new Set(answer.users ?? []))
@@ -41,19 +76,13 @@ export function createUserDirectory(options: UserDirectoryOptions) {
   }
 
   return {
+    /** The user's display name; the user ID when Slack does not answer. */
     async name(userId: string): Promise<string> {
-      const cached = names.get(userId);
-      if (cached && now() - cached.at < cacheMs) return cached.name;
-      try {
-        const { user } = await options.client.users.info({ user: userId });
-        const name =
-          user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name || userId;
-        names.set(userId, { name, at: now() });
-        return name;
-      } catch (error) {
-        options.logger.warn({ err: error, userId }, 'users.info failed; using the user ID as name');
-        return userId;
-      }
+      return (await profile(userId))?.name ?? userId;
+    },
+    /** The user's Slack locale (`ja-JP`...), if Slack answers. */
+    async locale(userId: string): Promise<string | undefined> {
+      return (await profile(userId))?.locale;
     },
     async mayModify(userId: string, permission: SuppressionPermission): Promise<boolean> {
       if (permission.allowedUsers.includes(userId)) return true;
