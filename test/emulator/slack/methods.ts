@@ -127,20 +127,12 @@ const postMessage: Handler = (ctx, args) => {
     text = [...text].slice(0, MESSAGE_TEXT_MAX).join('');
     truncated = true;
   }
-  const ts = ctx.ws.nextTs();
   const message: StoredMessage = {
-    type: 'message',
-    channel: channel.id,
-    ts,
-    text: text ?? '',
-    user: EMULATOR_IDS.botUserId,
-    bot_id: EMULATOR_IDS.botId,
-    app_id: EMULATOR_IDS.appId,
-    team: EMULATOR_IDS.teamId,
-    ...(blocks ? { blocks } : {}),
+    ...ctx.ws.botMessage(channel.id, text, blocks),
     ...(Array.isArray(args.attachments) ? { attachments: args.attachments } : {}),
     ...(args.metadata !== undefined ? { metadata: args.metadata } : {}),
   };
+  const { ts } = message;
   const threadTs = str(args.thread_ts);
   if (threadTs) {
     // A reply's ts threads into its parent, as in Slack. GUESS: an unknown thread_ts is accepted as given.

@@ -107,22 +107,14 @@ export class ResponseUrls {
       return;
     }
     const threadTs = typeof msg.thread_ts === 'string' ? msg.thread_ts : undefined;
-    const ts = this.ws.nextTs();
     if (msg.response_type === 'in_channel') {
       this.ws.addMessage({
-        type: 'message',
-        channel: channel.id,
-        ts,
-        text: text ?? '',
-        user: EMULATOR_IDS.botUserId,
-        bot_id: EMULATOR_IDS.botId,
-        app_id: EMULATOR_IDS.appId,
-        team: EMULATOR_IDS.teamId,
-        ...(blocks ? { blocks } : {}),
+        ...this.ws.botMessage(channel.id, text, blocks),
         ...(threadTs ? { thread_ts: threadTs } : {}),
       });
       return;
     }
+    const ts = this.ws.nextTs();
     this.ws.ephemerals.push({
       channel: channel.id,
       user: entry.user ?? '',

@@ -219,6 +219,21 @@ export class Workspace {
     return this.messages(channel).find((m) => m.ts === ts);
   }
 
+  /** A new message from the bot, its ts taken now; the caller adds the rest and stores it. */
+  botMessage(channel: string, text: string | undefined, blocks: unknown[] | undefined): StoredMessage {
+    return {
+      type: 'message',
+      channel,
+      ts: this.nextTs(),
+      text: text ?? '',
+      user: EMULATOR_IDS.botUserId,
+      bot_id: EMULATOR_IDS.botId,
+      app_id: EMULATOR_IDS.appId,
+      team: EMULATOR_IDS.teamId,
+      ...(blocks ? { blocks } : {}),
+    };
+  }
+
   addMessage(m: StoredMessage): void {
     const list = this.history.get(m.channel) ?? [];
     list.push(m);
