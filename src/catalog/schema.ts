@@ -46,6 +46,12 @@ export const Control = z
     parameters: z.record(z.string(), z.string().nullable()),
     resourceTypes: z.array(z.string().regex(/^AWS::\w+::\w+$/, 'must look like AWS::S3::Bucket')).nullable(),
     deprecated: z.boolean(),
+    /** Other IDs findings may carry for this control (an older spelling, the 2022 control ID). */
+    aliases: z.array(z.string().regex(controlIdPattern, 'must look like S3.1')).default([]),
+    /** For a retired control: the control that took over its check, where AWS names one. */
+    replacedBy: z.string().regex(controlIdPattern, 'must look like S3.1').nullable().default(null),
+    /** Facts that needed a decision (sources that disagree, a gap in the reference), in English. */
+    notes: z.array(z.string().min(1).max(500)).default([]),
   })
   .strict()
   .superRefine((control, ctx) => {
