@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import { check } from './check.ts';
+import { config } from './config.ts';
 import { controls } from './controls.ts';
 import type { Subcommand } from './define.ts';
 import { digest } from './digest.ts';
@@ -14,6 +15,7 @@ export const help = createHelp(() => subcommands);
 /** Every subcommand of `/fsbp` and `fsbp`, alphabetical. A test keeps this list and the folder in step. */
 export const subcommands: readonly Subcommand<never>[] = [
   check,
+  config,
   controls,
   digest,
   explain,
