@@ -4,6 +4,7 @@ import { config } from './config.ts';
 import { controls } from './controls.ts';
 import type { Subcommand } from './define.ts';
 import { digest } from './digest.ts';
+import { doctor } from './doctor.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
@@ -18,6 +19,7 @@ export const subcommands: readonly Subcommand<never>[] = [
   config,
   controls,
   digest,
+  doctor,
   explain,
   help,
   lang,
