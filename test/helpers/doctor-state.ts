@@ -1,6 +1,7 @@
 // One healthy account and one account per broken setup that `fsbp doctor` must find, for tests and the demo.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { EmulatorState } from '../emulator/aws/state.ts';
-import { buildState, catalog } from './aws-state.ts';
 
 export const REGION = 'ap-northeast-1';
 export const EXTERNAL_ID = 'doctor-external-id';
@@ -20,82 +21,21 @@ export const doctorAccounts = {
 
 export type DoctorAccount = keyof typeof doctorAccounts;
 
-/** Enough Security Hub rules to look like a real FSBP setup (doctor warns below ten). */
-const someControls = Object.fromEntries(
-  catalog.controls
-    .filter((c) => c.configRule && !c.deprecated)
-    .slice(0, 12)
-    .map((c) => [c.id, []]),
-);
+type SampleState = EmulatorState & { accounts: Record<string, unknown> };
 
-const fsbp = (account: string, status: string) => ({
-  StandardsSubscriptionArn: `arn:aws:securityhub:${REGION}:${account}:subscription/aws-foundational-security-best-practices/v/1.0.0`,
-  StandardsArn: `arn:aws:securityhub:${REGION}::standards/aws-foundational-security-best-practices/v/1.0.0`,
-  StandardsInput: {},
-  StandardsStatus: status,
-});
-
-type AccountState = {
-  roles: Record<string, Record<string, unknown>>;
-  regions: Record<string, Record<string, unknown>>;
-};
-
-const breakages: Record<DoctorAccount, (id: string, account: AccountState) => void> = {
-  healthy: () => {},
-  // The role trusts the bot only with another external ID than the config's (see doctorConfig).
-  trustRefused: () => {},
-  hubDisabled: (_id, a) => {
-    Object.assign(region(a), { hub: { enabled: false } });
-  },
-  fsbpNotEnabled: (_id, a) => {
-    Object.assign(region(a), { enabledStandards: [] });
-  },
-  fsbpPending: (id, a) => {
-    Object.assign(region(a), { enabledStandards: [fsbp(id, 'PENDING')] });
-  },
-  configNotRecording: (_id, a) => {
-    Object.assign(region(a), { configRecorder: { name: 'default', recording: false } });
-  },
-  noRules: (_id, a) => {
-    Object.assign(region(a), { configRules: [], evaluations: {}, nextEvaluations: {} });
-  },
-  writeDenied: (_id, a) => {
-    role(a).policy = {
-      allow: ['securityhub:Get*', 'securityhub:Describe*', 'config:*', 'iam:SimulatePrincipalPolicy'],
-      deny: [],
-    };
-  },
-  simulateDenied: (_id, a) => {
-    role(a).policy = { allow: ['securityhub:*', 'config:*'], deny: [] };
-  },
-};
-
-function region(a: AccountState): Record<string, unknown> {
-  const r = a.regions[REGION];
-  if (!r) throw new Error('doctor state has no region');
-  return r;
-}
-
-function role(a: AccountState): Record<string, unknown> {
-  const r = a.roles.FsbpBotRole;
-  if (!r) throw new Error('doctor state has no role');
-  return r;
-}
-
+/**
+ * The demo's sample state holds these accounts, each broken in one way (a stopped recorder, a role policy
+ * without BatchUpdateFindings, FSBP PENDING...), so `npm run demo` and the tests see the same setups.
+ */
 export function doctorState(): EmulatorState {
-  const state = buildState(
-    Object.values(doctorAccounts).map((id) => ({
-      id,
-      role: { name: 'FsbpBotRole', externalId: EXTERNAL_ID },
-      regions: { [REGION]: { controls: someControls } },
-    })),
-  );
-  const accounts = state.accounts as Record<string, AccountState>;
-  for (const [kind, id] of Object.entries(doctorAccounts) as [DoctorAccount, string][]) {
-    const account = accounts[id];
-    if (account) breakages[kind](id, account);
-  }
-  return state;
+  const path = fileURLToPath(new URL('../emulator/aws/sample-state.json', import.meta.url));
+  const sample = JSON.parse(readFileSync(path, 'utf8')) as SampleState;
+  const ids: string[] = Object.values(doctorAccounts);
+  return {
+    caller: sample.caller,
+    evaluationDelayMs: 50,
+    accounts: Object.fromEntries(Object.entries(sample.accounts).filter(([id]) => ids.includes(id))),
+  } as EmulatorState;
 }
 
 /** The config an operator would write for these accounts; the trust-refused one carries a stale external ID. */
