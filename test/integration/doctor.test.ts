@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { type SlackEmulator, startSlackEmulator } from '../emulator/slack/server.ts';
+import { startSocketModeServer } from '../emulator/slack/socket-mode.ts';
 import { botToken, eventually, type Harness, signingSecret, startHarness } from '../helpers/bot.ts';
 import { runWithConfig, useAwsEndpoint } from '../helpers/cli.ts';
 import { type DoctorAccount, doctorAccounts, doctorConfig, doctorState } from '../helpers/doctor-state.ts';
@@ -217,5 +218,35 @@ describe('/fsbp doctor in Slack', () => {
     expect(body).toContain('not allowed');
     expect(body).toContain('この操作は許可されていません');
     expect(h.aws.calls()).toEqual([]);
+  });
+});
+
+describe('fsbp doctor: Socket Mode', () => {
+  it('passes when the app token opens a connection, and fails with Slack error when it does not', async () => {
+    const appToken = 'xapp-1-A0EMU00001-1234-abcdef';
+    const socket = await startSocketModeServer({ appToken, forwardTo: slack.url });
+    try {
+      const env = { SLACK_BOT_TOKEN: botToken, SLACK_APP_TOKEN: appToken, SLACK_API_URL: socket.apiUrl };
+      const good = await doctor(doctorConfig(CHANNEL), env);
+      const slackChecks = good.report.checks.filter((c) => c.id.startsWith('slack.'));
+      expect(slackChecks.map((c) => [c.id, c.status])).toEqual([
+        ['slack.settings', 'pass'],
+        ['slack.token', 'pass'],
+        ['slack.scopes', 'pass'],
+        ['slack.channel', 'pass'],
+        ['slack.socket', 'pass'],
+      ]);
+      const bad = await doctor(doctorConfig(CHANNEL), {
+        ...env,
+        SLACK_APP_TOKEN: 'xapp-1-A0EMU00001-9999-revoked',
+      });
+      expect(bad.report.checks.find((c) => c.id === 'slack.socket')).toMatchObject({
+        status: 'fail',
+        message: 'Socket Mode could not open a connection (invalid_auth).',
+      });
+      expect(JSON.stringify(bad.report)).not.toContain('xapp-');
+    } finally {
+      await socket.close();
+    }
   });
 });
