@@ -11,7 +11,6 @@ export const configSchemaFile = 'fsbp.config.schema.json';
 export function configJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(Config, { io: 'input', unrepresentable: 'any' }),
-    $id: 'https://github.com/fsbp-bot/fsbp-bot/fsbp.config.schema.json',
     title: 'fsbp-bot configuration',
   };
 }
