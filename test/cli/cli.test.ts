@@ -20,16 +20,16 @@ describe('fsbp controls', () => {
     expect(Object.keys(entries[0] as object).sort()).toEqual(
       [
         'aliases',
-        'notes',
-        'replacedBy',
         'category',
         'configRule',
         'configRuleIsSecurityHubCustom',
         'deprecated',
         'id',
         'links',
+        'notes',
         'parameters',
         'remediation',
+        'replacedBy',
         'resourceTypes',
         'scheduleType',
         'securityControlId',
