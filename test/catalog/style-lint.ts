@@ -21,6 +21,7 @@ const forbiddenTerms: [RegExp, string][] = [
   [/[（）]/g, 'half-width ( ) with spaces'],
   [/(?:CloudTrail|マルチリージョン)の?追跡/g, '証跡 (CloudTrail trail)'],
   [/をを|がが/g, 'one particle'],
+  [/添付/g, 'アタッチ'],
 ];
 
 /**
