@@ -22,6 +22,7 @@ const forbiddenTerms: [RegExp, string][] = [
   [/(?:CloudTrail|マルチリージョン)の?追跡/g, '証跡 (CloudTrail trail)'],
   [/をを|がが/g, 'one particle'],
   [/添付/g, 'アタッチ'],
+  [/失敗とな|失敗にな/g, '失敗します'],
 ];
 
 /**
