@@ -110,11 +110,9 @@ describe('fsbp explain', () => {
     const { code, stdout, stderr } = await cli('explain', 'S3.99');
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    const closest = loadCatalog().suggest('S3.99');
-    expect(closest[0]).toBe('S3.9');
     expect(stderr).toBe(
-      `コントロール「S3.99」は見つかりません。近いもの: ${closest.join(', ')}\n` +
-        `Unknown control "S3.99". Closest: ${closest.join(', ')}\n`,
+      'コントロール「S3.99」は見つかりません。近いもの: S3.9, S3.19, S3.1, S3.2, S3.3\n' +
+        'Unknown control "S3.99". Closest: S3.9, S3.19, S3.1, S3.2, S3.3\n',
     );
   });
 
