@@ -7,6 +7,7 @@ import type { AccountConfig, Config } from '../src/config/schema.ts';
 import { planDigest } from '../src/digest/plan.ts';
 import type { AwsPort, ControlFinding, WorkflowPort } from '../src/engine/ports.ts';
 import { AppError } from '../src/errors.ts';
+import { type HoldOptions, holdLease, LeaseLostError } from '../src/store/lease.ts';
 import type {
   DigestItemLabel,
   DigestRun,
@@ -18,9 +19,12 @@ import { resuppressReset } from '../src/suppression/maintain.ts';
 import { digestItemDoc, digestParentDoc } from './digest-render.ts';
 import type { Doc } from './doc.ts';
 
-/** Posts one message (a thread reply when `threadTs` is given) and returns its ts. */
+/**
+ * Posts one message (a thread reply when `threadTs` is given) and returns its ts. `beforeSend` runs
+ * right before each Slack call (after any wait for Slack's pace) and stops the post by throwing.
+ */
 export interface DigestPoster {
-  post(channel: string, doc: Doc, threadTs?: string): Promise<string>;
+  post(channel: string, doc: Doc, threadTs?: string, beforeSend?: () => Promise<void>): Promise<string>;
 }
 
 export interface DigestDeps {
@@ -31,17 +35,23 @@ export interface DigestDeps {
   aws: AwsPort;
   poster?: DigestPoster | undefined;
   now?: () => number;
+  /** The run's lease (tests shorten it); 15 minutes, renewed every 5 while the run works. */
+  lease?: HoldOptions | undefined;
 }
 
 export interface DigestOutcome {
   channel: string;
-  status: 'posted' | 'resumed' | 'dry-run' | 'locked';
+  /** `taken-over`: this run's lease passed to another run, which posts the rest; this one stopped. */
+  status: 'posted' | 'resumed' | 'dry-run' | 'locked' | 'taken-over';
   runId: number | null;
   postedMessages: number;
   run: (Omit<DigestRun, 'items'> & { items: DigestRun['items'] }) | null;
 }
 
-/** A digest run holds this lease; a crashed holder's lease runs out and the next run resumes. */
+/**
+ * A digest run holds this lease and renews it while it works; a crashed holder's lease runs out and
+ * the next run resumes. A holder whose lease was taken over stops before its next post or write.
+ */
 const leaseMs = 15 * 60 * 1000;
 
 function localDate(at: number, timeZone: string): string {
@@ -144,11 +154,18 @@ export async function runDigest(
   }
   if (!options.dryRun && !deps.poster)
     throw new AppError('invalid_arguments', 'no poster', { params: { detailKey: 'digest.noPoster' } });
-  const holder = randomUUID();
-  const lock = `digest:${channelId}`;
-  if (!options.dryRun && !(await deps.store.acquireLock(lock, holder, leaseMs))) {
+  const lease = options.dryRun
+    ? null
+    : await holdLease(deps.store, `digest:${channelId}`, randomUUID(), deps.lease ?? { ttlMs: leaseMs });
+  if (!options.dryRun && !lease) {
     return { channel: channelId, status: 'locked', runId: null, postedMessages: 0, run: null };
   }
+  // Before every post and every write to AWS or the store: still the holder?
+  const fence = async () => {
+    await lease?.ensure();
+  };
+  let runId: number | null = null;
+  let posted = 0;
   try {
     let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
     const resumed = run !== null;
@@ -166,6 +183,7 @@ export async function runDigest(
       } = await resuppressReset(deps, active, gathered.failing, gathered.workflowOf, {
         dryRun: options.dryRun ?? false,
         now: now(),
+        beforeWrite: fence,
       });
       const reported = await deps.store.reportedFindings(channelId);
       // Suppressed findings are neither failing nor resolved: they stay reported until the suppression ends.
@@ -207,24 +225,31 @@ export async function runDigest(
           },
         };
       }
+      await fence();
       run = await deps.store.createDigest(plan);
     }
+    runId = run.id;
     const poster = deps.poster as DigestPoster;
     const t = (lang: 'ja' | 'en') => deps.i18n.getFixedT(lang);
     const language = channel.digest.language;
-    let posted = 0;
     let parentTs = run.parentTs;
     if (!parentTs) {
-      parentTs = await poster.post(channelId, digestParentDoc(run.summary, t, language));
+      parentTs = await poster.post(channelId, digestParentDoc(run.summary, t, language), undefined, fence);
       await deps.store.setDigestParent(run.id, parentTs);
       posted += 1;
     }
     for (const item of run.items) {
       if (item.ts) continue;
-      const ts = await poster.post(channelId, digestItemDoc(item, deps.catalog, t, language), parentTs);
+      const ts = await poster.post(
+        channelId,
+        digestItemDoc(item, deps.catalog, t, language),
+        parentTs,
+        fence,
+      );
       await deps.store.recordDigestItem(run.id, item.position, ts);
       posted += 1;
     }
+    await fence();
     await deps.store.finishDigest(run.id);
     return {
       channel: channelId,
@@ -233,7 +258,10 @@ export async function runDigest(
       postedMessages: posted,
       run: await deps.store.lastDigest(channelId),
     };
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error;
+    return { channel: channelId, status: 'taken-over', runId, postedMessages: posted, run: null };
   } finally {
-    if (!options.dryRun) await deps.store.releaseLock(lock, holder);
+    await lease?.release();
   }
 }

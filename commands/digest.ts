@@ -84,7 +84,7 @@ export const digest = defineSubcommand({
     );
     const doc = perLanguage(ctx, (t) => [
       text([
-        outcome.status === 'locked'
+        outcome.status === 'locked' || outcome.status === 'taken-over'
           ? t('digest.locked')
           : outcome.status === 'dry-run'
             ? `${t('digest.dryRun')} ${t('digest.newCount', { count: outcome.run?.summary.newCount ?? 0 })}`

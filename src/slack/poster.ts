@@ -10,15 +10,16 @@ import { type ChannelPacer, createChannelPacer } from './pacer.ts';
  */
 export function createSlackPoster(client: WebClient, pace: ChannelPacer): DigestPoster {
   return {
-    async post(channel, doc, threadTs) {
+    async post(channel, doc, threadTs, beforeSend) {
       const pages = paginateBlocks(docToBlocks(doc));
       const text = fallbackText(doc);
       let first: string | undefined;
       for (const blocks of pages) {
         const thread = threadTs ?? first;
-        const response = await pace(channel, () =>
-          client.chat.postMessage({ channel, text, blocks, ...(thread ? { thread_ts: thread } : {}) }),
-        );
+        const response = await pace(channel, async () => {
+          await beforeSend?.();
+          return client.chat.postMessage({ channel, text, blocks, ...(thread ? { thread_ts: thread } : {}) });
+        });
         first ??= response.ts;
       }
       if (!first) throw new Error('chat.postMessage returned no ts');

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { LeaseGrant } from './lease.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
 import type {
   CheckTargetRecord,
@@ -107,16 +108,60 @@ export const migrations: readonly string[] = [
      ts TEXT,
      created_at TEXT NOT NULL
    );`,
+  // Fencing tokens: a lease row is kept after release so its token only ever grows.
+  `ALTER TABLE lease ADD COLUMN token INTEGER NOT NULL DEFAULT 0;`,
 ];
 
+/**
+ * Runs the missing migrations in one write transaction taken before the version is read
+ * (BEGIN IMMEDIATE), so two processes starting together migrate once: the second waits, then
+ * finds the schema current.
+ */
 export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let version = current; version < migrations.length; version++) {
-    db.transaction(() => {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > migrations.length) throw new NewerSchemaError(current, migrations.length);
+    for (let version = current; version < migrations.length; version++) {
       db.exec(migrations[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
+    }
+    if (current < migrations.length) db.pragma(`user_version = ${migrations.length}`);
+  }).immediate();
+}
+
+/** The store was migrated by a newer release; this one must not write to it. */
+export class NewerSchemaError extends Error {
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(
+      `the store's schema is version ${found}, newer than this release knows (${known}): run the newer release or restore a backup`,
+    );
+    this.name = 'NewerSchemaError';
   }
+}
+
+/**
+ * Runs every method of `methods` with synchronous=FULL: their transactions reach the disk before
+ * they return (an OS crash right after cannot lose them), while other writes keep NORMAL's speed.
+ * The methods must do their writes synchronously (better-sqlite3 does), before their first await.
+ */
+export function durably<T extends Record<string, (...args: never[]) => unknown>>(
+  db: Database.Database,
+  methods: T,
+): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(methods)) {
+    wrapped[name] = (...args: never[]) => {
+      db.pragma('synchronous = FULL');
+      try {
+        return method(...args);
+      } finally {
+        db.pragma('synchronous = NORMAL');
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 export interface SqliteStoreOptions {
@@ -128,11 +173,13 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Database.Database } {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
+  // First, so that a second process starting at the same moment waits for locks instead of failing.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL survives a crash of the bot (only an OS crash may lose the last commits) and keeps
   // each write off the disk's fsync path, which would otherwise stall the event loop on every request.
+  // Suppression records and their audit trail are written with FULL (see `durably`).
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   migrate(db);
   const now = options.now ?? Date.now;
 
@@ -153,24 +200,38 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   let lastPurge = 0;
 
   const digest = digestStatements(db, now);
-  const acquire = db.prepare(
-    `INSERT INTO lease (name, holder, expires_at) VALUES (@name, @holder, @expires)
-     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-     WHERE lease.expires_at < @now OR lease.holder = excluded.holder`,
+  const acquire = db.prepare<
+    { name: string; holder: string; expires: number; now: number },
+    { token: number }
+  >(
+    `INSERT INTO lease (name, holder, expires_at, token) VALUES (@name, @holder, @expires, 1)
+     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
+       token = lease.token + 1
+     WHERE lease.expires_at < @now
+     RETURNING token`,
   );
-  const release = db.prepare('DELETE FROM lease WHERE name = ? AND holder = ?');
+  const renew = db.prepare('UPDATE lease SET expires_at = ? WHERE name = ? AND holder = ? AND token = ?');
+  // The row stays (expired) so the next holder's token is still greater.
+  const release = db.prepare('UPDATE lease SET expires_at = 0 WHERE name = ? AND holder = ? AND token = ?');
+  const leases = {
+    async acquireLease(name: string, holder: string, ttlMs: number) {
+      const at = now();
+      const row = acquire.get({ name, holder, expires: at + ttlMs, now: at });
+      return row ? { name, holder, token: row.token } : null;
+    },
+    async renewLease(grant: LeaseGrant, ttlMs: number) {
+      return renew.run(now() + ttlMs, grant.name, grant.holder, grant.token).changes === 1;
+    },
+    async releaseLease(grant: LeaseGrant) {
+      release.run(grant.name, grant.holder, grant.token);
+    },
+  };
 
   return {
     db,
     ...digest,
-    ...suppressionStatements(db, now),
-    async acquireLock(name, holder, ttlMs) {
-      const at = now();
-      return acquire.run({ name, holder, expires: at + ttlMs, now: at }).changes === 1;
-    },
-    async releaseLock(name, holder) {
-      release.run(name, holder);
-    },
+    ...durably(db, suppressionStatements(db, now)),
+    ...leases,
 
     async getUserLanguage(userId) {
       return getLanguage.get(userId)?.language ?? null;

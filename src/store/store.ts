@@ -1,10 +1,11 @@
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { LeaseStore } from './lease.ts';
 
 /**
  * Everything the bot remembers. Methods are async so a shared store (one database for several
  * replicas) can implement the same interface; the default is SQLite on local disk.
  */
-export interface Store {
+export interface Store extends LeaseStore {
   getUserLanguage(userId: string): Promise<LanguagePreference | null>;
   setUserLanguage(userId: string, language: LanguagePreference): Promise<void>;
   /**
@@ -13,10 +14,6 @@ export interface Store {
    */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
   close(): void;
-
-  /** A lease on a named lock; false while someone else holds an unexpired one. */
-  acquireLock(name: string, holder: string, ttlMs: number): Promise<boolean>;
-  releaseLock(name: string, holder: string): Promise<void>;
 
   /** Finding IDs this channel has been told about and that have not been seen resolved since. */
   reportedFindings(channel: string): Promise<Set<string>>;

@@ -1,9 +1,13 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { migrations, openSqliteStore } from '../../src/store/sqlite.ts';
+import { packageRoot } from '../../src/paths.ts';
+import { holdLease, type LeaseGrant, LeaseLostError } from '../../src/store/lease.ts';
+import { durably, migrations, NewerSchemaError, openSqliteStore } from '../../src/store/sqlite.ts';
 
 describe('SQLite store', () => {
   it('creates its schema by versioned migrations and keeps data across reopen', async () => {
@@ -121,5 +125,97 @@ describe('upgrading an existing store', () => {
       { requestKey: 'k', reason: 'kept', state: 'active', channel: null, permalink: null, endedAt: null },
     ]);
     store.close();
+  });
+});
+
+describe('several processes on one file', () => {
+  it('migrates once when four processes open a fresh file at the same instant', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fsbp-store-'));
+    const path = join(dir, 'fsbp.db');
+    const start = join(dir, 'go');
+    const script = join(packageRoot, 'test/store/fixtures/open-store.ts');
+    const children = Array.from({ length: 4 }, () =>
+      spawn(process.execPath, ['--import', 'tsx', script, path, start], { cwd: packageRoot }),
+    );
+    const outputs = children.map(async (child) => {
+      let out = '';
+      for await (const chunk of child.stdout) out += chunk;
+      return out.replace('ready\n', '');
+    });
+    // Released together once every process has loaded its modules and waits.
+    await Promise.all(children.map((child) => once(child.stdout, 'data')));
+    writeFileSync(start, '');
+    expect(await Promise.all(outputs)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(db.prepare('SELECT count(*) AS n FROM user_language').get()).toEqual({ n: 4 });
+    db.close();
+  });
+
+  it('refuses to open a store migrated by a newer release', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'fsbp.db');
+    openSqliteStore({ path }).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${migrations.length + 1}`);
+    db.close();
+    expect(() => openSqliteStore({ path })).toThrow(NewerSchemaError);
+  });
+});
+
+describe('leases', () => {
+  it('grants a growing fencing token to each new holder and refuses renewal to a holder taken over', async () => {
+    let clock = 1000;
+    const store = openSqliteStore({ path: ':memory:', now: () => clock });
+    const a = await store.acquireLease('digest:C1', 'a', 100);
+    expect(a?.token).toBe(1);
+    expect(await store.acquireLease('digest:C1', 'b', 100)).toBeNull();
+    clock += 101;
+    const b = await store.acquireLease('digest:C1', 'b', 100);
+    expect(b?.token).toBe(2);
+    expect(await store.renewLease(a as LeaseGrant, 100)).toBe(false);
+    expect(await store.renewLease(b as LeaseGrant, 100)).toBe(true);
+    // A release by the old holder does not free the new holder's lease.
+    await store.releaseLease(a as LeaseGrant);
+    expect(await store.acquireLease('digest:C1', 'c', 100)).toBeNull();
+    await store.releaseLease(b as LeaseGrant);
+    expect((await store.acquireLease('digest:C1', 'c', 100))?.token).toBe(3);
+    store.close();
+  });
+
+  it('a held lease renews itself, and throws from ensure() once taken over', async () => {
+    let clock = 1000;
+    const store = openSqliteStore({ path: ':memory:', now: () => clock });
+    const held = await holdLease(store, 'job', 'a', { ttlMs: 100, renewEveryMs: 5 });
+    for (let i = 0; i < 4; i++) {
+      clock += 60;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(await store.acquireLease('job', 'b', 100)).toBeNull();
+    await held?.ensure();
+    const stalled = await holdLease(store, 'other', 'a', { ttlMs: 100, renewEveryMs: 3_600_000 });
+    clock += 101;
+    expect(await store.acquireLease('other', 'b', 100)).not.toBeNull();
+    await expect(stalled?.ensure()).rejects.toThrow(LeaseLostError);
+    await held?.release();
+    await stalled?.release();
+    store.close();
+  });
+});
+
+describe('durable writes', () => {
+  it('runs the wrapped writes with synchronous=FULL and the rest with NORMAL', () => {
+    const db = new Database(':memory:');
+    db.pragma('synchronous = NORMAL');
+    const seen: number[] = [];
+    const methods = durably(db, {
+      write: () => {
+        seen.push(db.pragma('synchronous', { simple: true }) as number);
+      },
+    });
+    methods.write();
+    seen.push(db.pragma('synchronous', { simple: true }) as number);
+    // 2 = FULL, 1 = NORMAL
+    expect(seen).toEqual([2, 1]);
+    db.close();
   });
 });
