@@ -2,9 +2,10 @@ import type { TFunction } from 'i18next';
 import type { Catalog } from '../src/catalog/catalog.ts';
 import { severities } from '../src/catalog/schema.ts';
 import { resourcesPerReply } from '../src/digest/plan.ts';
+import type { DigestItem, DigestSummary } from '../src/digest/types.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
-import type { DigestItem, DigestSummary, Suppression } from '../src/store/store.ts';
+import type { Suppression } from '../src/suppression/types.ts';
 import { bold, code, type Doc, heading, type Line, link, note, text } from './doc.ts';
 
 /** The parent message: date, accounts, counts by severity, the trend, what resolved. */

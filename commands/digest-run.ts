@@ -5,17 +5,13 @@ import { type Severity, severities, severityRank } from '../src/catalog/schema.t
 import { channelAccounts } from '../src/config/load.ts';
 import type { AccountConfig, Config } from '../src/config/schema.ts';
 import { planDigest } from '../src/digest/plan.ts';
+import type { DigestItemLabel, DigestRun, ExpiringSuppression } from '../src/digest/types.ts';
 import type { AwsPort, ControlFinding, WorkflowPort } from '../src/engine/ports.ts';
 import { AppError } from '../src/errors.ts';
 import { type HoldOptions, holdLease, LeaseLostError } from '../src/store/lease.ts';
-import type {
-  DigestItemLabel,
-  DigestRun,
-  ExpiringSuppression,
-  Store,
-  Suppression,
-} from '../src/store/store.ts';
+import type { Store } from '../src/store/store.ts';
 import { resuppressReset } from '../src/suppression/maintain.ts';
+import type { Suppression } from '../src/suppression/types.ts';
 import { digestItemDoc, digestParentDoc } from './digest-render.ts';
 import type { Doc } from './doc.ts';
 

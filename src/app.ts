@@ -110,7 +110,7 @@ export async function startBot(
       scheduler?.stop();
       await slack.stop();
       aws.close();
-      store.close();
+      await store.close();
     },
   };
 }

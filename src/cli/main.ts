@@ -115,6 +115,6 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     }
     return exitCodeFor(appError);
   } finally {
-    services.close();
+    await services.close();
   }
 }

@@ -7,7 +7,7 @@ import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 
 export interface CliServices extends CommandServices {
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Services for the terminal, built on first use: `explain` needs neither a config nor AWS. */
@@ -45,9 +45,9 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
       const { createCliPoster } = await import('../slack/poster.ts');
       return { aws: awsPort(), store, poster: createCliPoster(env) };
     },
-    close() {
+    async close() {
       aws?.close();
-      store?.close();
+      await store?.close();
     },
   };
 }

@@ -1,18 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { DigestPlanRecord, DigestRun } from '../digest/types.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { CheckTargetRecord, SuppressTarget } from '../suppression/types.ts';
 import type { LeaseGrant } from './lease.ts';
+import { CheckTargetRow, ItemRow, parseRow, RunRow, toGroup } from './rows.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
-import type {
-  CheckTargetRecord,
-  DigestItem,
-  DigestItemLabel,
-  DigestRun,
-  FindingGroup,
-  Store,
-  SuppressTarget,
-} from './store.ts';
+import type { Store } from './store.ts';
 
 /** Versioned schema changes; `PRAGMA user_version` records how many have run. Only ever append. */
 export const migrations: readonly string[] = [
@@ -170,7 +165,7 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
-export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Database.Database } {
+export function openSqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
   // First, so that a second process starting at the same moment waits for locks instead of failing.
@@ -228,7 +223,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   };
 
   return {
-    db,
     ...digest,
     ...durably(db, suppressionStatements(db, now)),
     ...leases,
@@ -247,76 +241,25 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
       }
       return claim.run({ key, expires: at + ttlMs, now: at }).changes === 1;
     },
-    close() {
+    async close() {
       db.close();
     },
   };
 }
 
-interface ItemRow {
-  run_id: number;
-  position: number;
-  key: string;
-  control_id: string;
-  account_id: string;
-  region: string;
-  finding_ids: string;
-  resources: string;
-  label: DigestItemLabel | null;
-  ts: string | null;
-}
-
-interface RunRow {
-  id: number;
-  channel: string;
-  started_at: string;
-  finished_at: string | null;
-  parent_ts: string | null;
-  summary: string;
-}
-
-type GroupRow = Pick<ItemRow, 'key' | 'control_id' | 'account_id' | 'region' | 'finding_ids' | 'resources'>;
-
-function toGroup(row: GroupRow): FindingGroup {
-  return {
-    key: row.key,
-    controlId: row.control_id,
-    accountId: row.account_id,
-    region: row.region,
-    findingIds: JSON.parse(row.finding_ids),
-    resources: JSON.parse(row.resources),
-  };
-}
-
-function toItem(row: ItemRow): DigestItem {
-  return {
-    runId: row.run_id,
-    position: row.position,
-    ...toGroup(row),
-    label: row.label ?? undefined,
-    ts: row.ts,
-  };
-}
-
 /** The digest's tables: every write that must not be half-done is one transaction. */
 function digestStatements(db: Database.Database, now: () => number) {
-  const items = db.prepare<[number], ItemRow>('SELECT * FROM digest_item WHERE run_id = ? ORDER BY position');
-  const toRun = (row: RunRow | undefined): DigestRun | null =>
-    row
-      ? {
-          id: row.id,
-          channel: row.channel,
-          startedAt: row.started_at,
-          finishedAt: row.finished_at,
-          parentTs: row.parent_ts,
-          summary: JSON.parse(row.summary),
-          items: items.all(row.id).map(toItem),
-        }
-      : null;
-  const unfinished = db.prepare<[string], RunRow>(
+  const items = db.prepare<[number], unknown>('SELECT * FROM digest_item WHERE run_id = ? ORDER BY position');
+  const toItem = (row: unknown) => parseRow(ItemRow, 'digest_item', row);
+  const toRun = (row: unknown): DigestRun | null => {
+    if (!row) return null;
+    const run = parseRow(RunRow, 'digest_run', row);
+    return { ...run, items: items.all(run.id).map(toItem) };
+  };
+  const unfinished = db.prepare<[string], unknown>(
     'SELECT * FROM digest_run WHERE channel = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1',
   );
-  const last = db.prepare<[string], RunRow>(
+  const last = db.prepare<[string], unknown>(
     'SELECT * FROM digest_run WHERE channel = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1',
   );
   const reported = db.prepare<[string], { finding_id: string }>(
@@ -329,24 +272,22 @@ function digestStatements(db: Database.Database, now: () => number) {
   );
   const setParent = db.prepare('UPDATE digest_run SET parent_ts = ? WHERE id = ?');
   const setItemTs = db.prepare('UPDATE digest_item SET ts = ? WHERE run_id = ? AND position = ?');
-  const itemByPosition = db.prepare<[number, number], ItemRow>(
+  const itemByPosition = db.prepare<[number, number], unknown>(
     'SELECT * FROM digest_item WHERE run_id = ? AND position = ?',
   );
-  const runById = db.prepare<[number], RunRow>('SELECT * FROM digest_run WHERE id = ?');
+  const runById = db.prepare<[number], { channel: string }>('SELECT * FROM digest_run WHERE id = ?');
   const markReported = db.prepare(
     'INSERT OR REPLACE INTO digest_reported (channel, finding_id, run_id) VALUES (?, ?, ?)',
   );
   const forget = db.prepare('DELETE FROM digest_reported WHERE channel = ? AND finding_id = ?');
   const forgetEverywhere = db.prepare('DELETE FROM digest_reported WHERE finding_id = ?');
   const finishRun = db.prepare('UPDATE digest_run SET finished_at = ? WHERE id = ?');
-  const itemByKey = db.prepare<[string], ItemRow>('SELECT * FROM digest_item WHERE key = ?');
+  const itemByKey = db.prepare<[string], unknown>('SELECT * FROM digest_item WHERE key = ?');
   const insertTarget = db.prepare(
     `INSERT OR IGNORE INTO check_target (key, control_id, account_id, region, finding_ids, resources, channel, created_at)
      VALUES (@key, @controlId, @accountId, @region, @findingIds, @resources, @channel, @createdAt)`,
   );
-  const targetByKey = db.prepare<[string], GroupRow & { channel: string | null; ts: string | null }>(
-    'SELECT * FROM check_target WHERE key = ?',
-  );
+  const targetByKey = db.prepare<[string], unknown>('SELECT * FROM check_target WHERE key = ?');
   const purgeTargets = db.prepare('DELETE FROM check_target WHERE created_at < ?');
   const setTargetTs = db.prepare('UPDATE check_target SET ts = ? WHERE key = ? AND ts IS NULL');
   const setEnabled = db.prepare(
@@ -366,7 +307,7 @@ function digestStatements(db: Database.Database, now: () => number) {
     async lastDigest(channel: string) {
       return toRun(last.get(channel));
     },
-    async createDigest(plan: import('./store.ts').DigestPlanRecord) {
+    async createDigest(plan: DigestPlanRecord) {
       const id = db.transaction(() => {
         const runId = Number(
           insertRun.run(plan.channel, plan.startedAt, JSON.stringify(plan.summary)).lastInsertRowid,
@@ -393,7 +334,7 @@ function digestStatements(db: Database.Database, now: () => number) {
         const row = itemByPosition.get(runId, position);
         const run = runById.get(runId);
         if (!row || !run) return;
-        for (const id of JSON.parse(row.finding_ids) as string[]) markReported.run(run.channel, id, runId);
+        for (const id of toItem(row).findingIds) markReported.run(run.channel, id, runId);
       })();
     },
     async finishDigest(runId: number) {
@@ -436,17 +377,15 @@ function digestStatements(db: Database.Database, now: () => number) {
       setTargetTs.run(ts, key);
     },
     async suppressTarget(key: string): Promise<SuppressTarget | null> {
-      const item = itemByKey.get(key);
-      if (item) {
-        return {
-          kind: 'digest',
-          ...toGroup(item),
-          channel: runById.get(item.run_id)?.channel ?? null,
-          ts: item.ts,
-        };
+      const row = itemByKey.get(key);
+      if (row) {
+        const { runId, position: _, label: __, ...item } = toItem(row);
+        return { ...item, kind: 'digest', channel: runById.get(runId)?.channel ?? null };
       }
-      const row = targetByKey.get(key);
-      return row ? { kind: 'check', ...toGroup(row), channel: row.channel, ts: row.ts } : null;
+      const target = targetByKey.get(key);
+      if (!target) return null;
+      const parsed = parseRow(CheckTargetRow, 'check_target', target);
+      return { kind: 'check', ...toGroup(parsed), channel: parsed.channel, ts: parsed.ts };
     },
     async setDigestEnabled(channel: string, on: boolean) {
       setEnabled.run(channel, on ? 1 : 0);

@@ -1,6 +1,7 @@
 import type { WorkflowPort } from '../engine/ports.ts';
 import { holdLease } from '../store/lease.ts';
-import type { NewSuppression, Store, Suppression } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { NewSuppression, Suppression } from './types.ts';
 
 /** Security Hub keeps at most 512 characters of a note. */
 export const noteLimit = 512;

@@ -3,9 +3,10 @@ import type { Config } from '../config/schema.ts';
 import type { AwsPort, ControlFinding, RegionAccess, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import { holdLease, LeaseLostError } from '../store/lease.ts';
-import type { Store, Suppression } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { completeSuppression, suppressionNote } from './apply.ts';
 import { liftSuppression } from './lift.ts';
+import type { Suppression } from './types.ts';
 
 export interface SuppressionDeps {
   store: Store;

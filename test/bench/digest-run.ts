@@ -21,7 +21,7 @@ const outcome = await runDigest({ config, catalog: loadCatalog(), i18n: createI1
 });
 const wallMs = performance.now() - started;
 aws.close();
-store.close();
+await store.close();
 const status = readFileSync('/proc/self/status', 'utf8');
 const peakKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
 process.stdout.write(

@@ -6,99 +6,30 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.ts';
-import { holdLease, type LeaseGrant, LeaseLostError } from '../../src/store/lease.ts';
+import { holdLease, LeaseLostError } from '../../src/store/lease.ts';
 import { durably, migrations, NewerSchemaError, openSqliteStore } from '../../src/store/sqlite.ts';
+
+function userVersion(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } finally {
+    db.close();
+  }
+}
 
 describe('SQLite store', () => {
   it('creates its schema by versioned migrations and keeps data across reopen', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'nested', 'fsbp.db');
     const first = openSqliteStore({ path });
-    expect(first.db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(userVersion(path)).toBe(migrations.length);
     await first.setUserLanguage('U1', 'ja');
     await first.setUserLanguage('U1', 'both');
-    first.close();
+    await first.close();
     const second = openSqliteStore({ path });
     expect(await second.getUserLanguage('U1')).toBe('both');
     expect(await second.getUserLanguage('U2')).toBeNull();
-    second.close();
-  });
-
-  it('claims a key once until it expires', async () => {
-    let clock = 1000;
-    const store = openSqliteStore({ path: ':memory:', now: () => clock });
-    expect(await store.claimOnce('trigger-1', 60_000)).toBe(true);
-    expect(await store.claimOnce('trigger-1', 60_000)).toBe(false);
-    clock += 60_001;
-    expect(await store.claimOnce('trigger-1', 60_000)).toBe(true);
-    store.close();
-  });
-
-  it('refuses a language it does not know', async () => {
-    const store = openSqliteStore({ path: ':memory:' });
-    await expect(store.setUserLanguage('U1', 'fr' as 'ja')).rejects.toThrow(/CHECK constraint/);
-    store.close();
-  });
-});
-
-describe('suppress targets and suppression records', () => {
-  const target = {
-    key: 'AbCdEfGhIjKlMnOp',
-    controlId: 'S3.8',
-    accountId: '111111111111',
-    region: 'ap-northeast-1',
-    findingIds: ['f1'],
-    resources: ['bucket'],
-    channel: 'C0123456789',
-    createdAt: '2026-11-01T00:00:00.000Z',
-  };
-
-  it('resolves a check result’s key, records its message once, and forgets old ones', async () => {
-    const store = openSqliteStore({ path: ':memory:' });
-    await store.recordCheckTargets([target]);
-    expect(await store.suppressTarget(target.key)).toMatchObject({
-      kind: 'check',
-      ts: null,
-      resources: ['bucket'],
-    });
-    await store.setCheckTargetMessage(target.key, '1.1');
-    await store.setCheckTargetMessage(target.key, '2.2');
-    expect((await store.suppressTarget(target.key))?.ts).toBe('1.1');
-    expect(await store.purgeCheckTargets('2026-10-31T00:00:00.000Z')).toBe(0);
-    expect(await store.purgeCheckTargets('2026-11-02T00:00:00.000Z')).toBe(1);
-    expect(await store.suppressTarget(target.key)).toBeNull();
-    store.close();
-  });
-
-  it('filters suppressions by state, account and end, and ends one with an event', async () => {
-    let clock = Date.parse('2026-11-30T00:00:00.000Z');
-    const store = openSqliteStore({ path: ':memory:', now: () => clock });
-    const base = {
-      controlId: 'S3.8',
-      region: 'ap-northeast-1',
-      scope: 'resource' as const,
-      reason: 'accepted risk',
-      userId: 'U1',
-      userName: 'taro',
-      createdAt: '2026-11-30T00:00:00.000Z',
-      expiresAt: '2026-12-30T00:00:00.000Z',
-      findings: [],
-      channel: null,
-      messageTs: null,
-      permalink: null,
-    };
-    const a = (await store.createSuppression({ ...base, requestKey: 'a', accountId: '111111111111' }))
-      .suppression;
-    await store.createSuppression({ ...base, requestKey: 'b', accountId: '222222222222' });
-    clock += 1000;
-    await store.endSuppression(a.id, 'fsbp-bot', 'expired', {});
-    expect((await store.listSuppressions({ states: ['pending'] })).map((s) => s.requestKey)).toEqual(['b']);
-    expect((await store.listSuppressions({ accountIds: ['111111111111'] })).map((s) => s.state)).toEqual([
-      'expired',
-    ]);
-    expect(await store.listSuppressions({ endedSince: '2026-11-30T00:00:01.000Z' })).toHaveLength(1);
-    expect(await store.listSuppressions({ endedSince: '2026-11-30T00:00:02.000Z' })).toHaveLength(0);
-    expect((await store.suppressionHistory(a.id)).map((e) => e.action)).toEqual(['requested', 'expired']);
-    store.close();
+    await second.close();
   });
 });
 
@@ -120,11 +51,40 @@ describe('upgrading an existing store', () => {
       .run();
     old.close();
     const store = openSqliteStore({ path });
-    expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(userVersion(path)).toBe(migrations.length);
     expect(await store.listSuppressions()).toMatchObject([
       { requestKey: 'k', reason: 'kept', state: 'active', channel: null, permalink: null, endedAt: null },
     ]);
-    store.close();
+    await store.close();
+  });
+});
+
+describe('the audit trail', () => {
+  it('refuses updates and deletes of events, whoever connects to the file', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'fsbp.db');
+    const store = openSqliteStore({ path });
+    const { suppression } = await store.createSuppression({
+      requestKey: 'k',
+      controlId: 'S3.8',
+      accountId: '111111111111',
+      region: 'ap-northeast-1',
+      scope: 'resource',
+      reason: 'accepted risk',
+      userId: 'U1',
+      userName: 'taro',
+      createdAt: '2026-11-01T00:00:00.000Z',
+      expiresAt: '2026-12-01T00:00:00.000Z',
+      findings: [],
+      channel: null,
+      messageTs: null,
+      permalink: null,
+    });
+    const raw = new Database(path);
+    expect(() => raw.prepare('UPDATE suppression_event SET actor = ?').run('someone')).toThrow(/append-only/);
+    expect(() => raw.prepare('DELETE FROM suppression_event').run()).toThrow(/append-only/);
+    raw.close();
+    expect(await store.suppressionHistory(suppression.id)).toHaveLength(1);
+    await store.close();
   });
 });
 
@@ -152,9 +112,9 @@ describe('several processes on one file', () => {
     db.close();
   });
 
-  it('refuses to open a store migrated by a newer release', () => {
+  it('refuses to open a store migrated by a newer release', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'fsbp.db');
-    openSqliteStore({ path }).close();
+    await openSqliteStore({ path }).close();
     const db = new Database(path);
     db.pragma(`user_version = ${migrations.length + 1}`);
     db.close();
@@ -163,25 +123,6 @@ describe('several processes on one file', () => {
 });
 
 describe('leases', () => {
-  it('grants a growing fencing token to each new holder and refuses renewal to a holder taken over', async () => {
-    let clock = 1000;
-    const store = openSqliteStore({ path: ':memory:', now: () => clock });
-    const a = await store.acquireLease('digest:C1', 'a', 100);
-    expect(a?.token).toBe(1);
-    expect(await store.acquireLease('digest:C1', 'b', 100)).toBeNull();
-    clock += 101;
-    const b = await store.acquireLease('digest:C1', 'b', 100);
-    expect(b?.token).toBe(2);
-    expect(await store.renewLease(a as LeaseGrant, 100)).toBe(false);
-    expect(await store.renewLease(b as LeaseGrant, 100)).toBe(true);
-    // A release by the old holder does not free the new holder's lease.
-    await store.releaseLease(a as LeaseGrant);
-    expect(await store.acquireLease('digest:C1', 'c', 100)).toBeNull();
-    await store.releaseLease(b as LeaseGrant);
-    expect((await store.acquireLease('digest:C1', 'c', 100))?.token).toBe(3);
-    store.close();
-  });
-
   it('a held lease renews itself, and throws from ensure() once taken over', async () => {
     let clock = 1000;
     const store = openSqliteStore({ path: ':memory:', now: () => clock });
@@ -198,7 +139,7 @@ describe('leases', () => {
     await expect(stalled?.ensure()).rejects.toThrow(LeaseLostError);
     await held?.release();
     await stalled?.release();
-    store.close();
+    await store.close();
   });
 });
 
@@ -217,5 +158,22 @@ describe('durable writes', () => {
     // 2 = FULL, 1 = NORMAL
     expect(seen).toEqual([2, 1]);
     db.close();
+  });
+});
+
+describe('reading rows back', () => {
+  it('validates JSON columns: a corrupted one fails loudly, naming its table and column', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'fsbp.db');
+    const store = openSqliteStore({ path });
+    const raw = new Database(path);
+    raw
+      .prepare(
+        `INSERT INTO digest_run (channel, started_at, finished_at, summary)
+         VALUES ('C1', '2026-12-01T00:00:00.000Z', '2026-12-01T00:01:00.000Z', '{"date": 5}')`,
+      )
+      .run();
+    raw.close();
+    await expect(store.lastDigest('C1')).rejects.toThrow(/digest_run table .*summary/);
+    await store.close();
   });
 });

@@ -3,7 +3,7 @@ import type { TFunction } from 'i18next';
 import { expiryChoices, maxReasonLength, type SuppressionPolicy } from '../../../commands/suppress.ts';
 import type { Control } from '../../catalog/schema.ts';
 import type { Language } from '../../i18n/index.ts';
-import type { FindingGroup } from '../../store/store.ts';
+import type { FindingGroup } from '../../suppression/types.ts';
 
 import { limits } from '../limits.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
