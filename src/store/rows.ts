@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type DigestItem, type DigestRun, DigestSummary, digestItemLabels } from '../digest/types.ts';
+import type { ChainedEvent } from '../suppression/audit.ts';
 import {
   type FindingGroup,
   RefusedFinding,
@@ -159,3 +160,27 @@ export function parseRow<T extends z.ZodType>(schema: T, table: string, row: unk
   }
   return parsed.data;
 }
+
+export const ChainedEventRow = z
+  .object({
+    id,
+    suppression_id: id,
+    at: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    detail: z.string(),
+    prev_hash: z.string(),
+    hash: z.string(),
+  })
+  .transform(
+    (row): ChainedEvent => ({
+      id: row.id,
+      suppressionId: row.suppression_id,
+      at: row.at,
+      actor: row.actor,
+      action: row.action,
+      detail: row.detail,
+      prevHash: row.prev_hash,
+      hash: row.hash,
+    }),
+  );

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
+import { eventHash, genesisHash } from '../suppression/audit.ts';
 import type { NewSuppression, SuppressionFilter } from '../suppression/types.ts';
-import { EventRow, parseRow, SuppressionRow } from './rows.ts';
+import { ChainedEventRow, EventRow, parseRow, SuppressionRow } from './rows.ts';
 import type { Store } from './store.ts';
 
 const toSuppression = (row: unknown) => parseRow(SuppressionRow, 'suppression', row);
@@ -15,6 +16,7 @@ type SuppressionMethods = Pick<
   | 'suppressionForRequest'
   | 'listSuppressions'
   | 'suppressionHistory'
+  | 'auditEvents'
 >;
 
 /**
@@ -34,14 +36,28 @@ export function suppressionStatements(db: Database.Database, now: () => number):
   const setProgress = db.prepare('UPDATE suppression SET state = ?, updated = ?, failed = ? WHERE id = ?');
   const setEnded = db.prepare('UPDATE suppression SET state = ?, ended_at = ? WHERE id = ?');
   const event = db.prepare(
-    'INSERT INTO suppression_event (suppression_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)',
+    `INSERT INTO suppression_event (suppression_id, at, actor, action, detail, prev_hash, hash)
+     VALUES (@suppressionId, @at, @actor, @action, @detail, @prevHash, @hash)`,
+  );
+  const lastHash = db.prepare<[], { hash: string }>(
+    'SELECT hash FROM suppression_event ORDER BY id DESC LIMIT 1',
+  );
+  const chain = db.prepare<[number, number], unknown>(
+    `SELECT id, suppression_id, at, actor, action, detail, prev_hash, hash FROM suppression_event
+     WHERE id > ? ORDER BY id LIMIT ?`,
   );
   const events = db.prepare<[number], unknown>(
     'SELECT at, actor, action, detail FROM suppression_event WHERE suppression_id = ? ORDER BY id',
   );
   const iso = () => new Date(now()).toISOString();
-  const record = (id: number, actor: string, action: string, detail: Record<string, unknown>) =>
-    event.run(id, iso(), actor, action, JSON.stringify(detail));
+  // Each event is chained to the one before; IMMEDIATE so another process cannot append in between.
+  const record = db.transaction(
+    (suppressionId: number, actor: string, action: string, detail: Record<string, unknown>) => {
+      const prevHash = lastHash.get()?.hash ?? genesisHash;
+      const e = { suppressionId, at: iso(), actor, action, detail: JSON.stringify(detail) };
+      event.run({ ...e, prevHash, hash: eventHash(prevHash, e) });
+    },
+  ).immediate;
   const get = (id: number) => toSuppression(byId.get(id));
   // One statement per filter shape (which parts are given, how many values), prepared once.
   const listings = new Map<string, Database.Statement<unknown[], unknown>>();
@@ -107,6 +123,9 @@ export function suppressionStatements(db: Database.Database, now: () => number):
       return listing(filter)
         .all(...values)
         .map(toSuppression);
+    },
+    async auditEvents(afterId, limit) {
+      return chain.all(afterId, limit).map((e) => parseRow(ChainedEventRow, 'suppression_event', e));
     },
     async suppressionHistory(id) {
       return events.all(id).map((e) => parseRow(EventRow, 'suppression_event', e));

@@ -3,14 +3,18 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DigestPlanRecord, DigestRun } from '../digest/types.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
+import { type ChainedEvent, eventHash, genesisHash } from '../suppression/audit.ts';
 import type { CheckTargetRecord, SuppressTarget } from '../suppression/types.ts';
 import type { LeaseGrant } from './lease.ts';
 import { CheckTargetRow, ItemRow, parseRow, RunRow, toGroup } from './rows.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
 import type { Store } from './store.ts';
 
-/** Versioned schema changes; `PRAGMA user_version` records how many have run. Only ever append. */
-export const migrations: readonly string[] = [
+/**
+ * Versioned schema changes; `PRAGMA user_version` records how many have run. Only ever append.
+ * A function is for a change SQL alone cannot make (filling in values computed here).
+ */
+export const migrations: readonly (string | ((db: Database.Database) => void))[] = [
   `CREATE TABLE user_language (
      user_id TEXT PRIMARY KEY,
      language TEXT NOT NULL CHECK (language IN ('ja', 'en', 'both')),
@@ -105,7 +109,29 @@ export const migrations: readonly string[] = [
    );`,
   // Fencing tokens: a lease row is kept after release so its token only ever grows.
   `ALTER TABLE lease ADD COLUMN token INTEGER NOT NULL DEFAULT 0;`,
+  chainAuditTrail,
 ];
+
+/** Hash-chains the audit trail: events written before get their hashes, in their order. */
+function chainAuditTrail(db: Database.Database): void {
+  db.exec(`DROP TRIGGER suppression_event_no_update;
+    ALTER TABLE suppression_event ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE suppression_event ADD COLUMN hash TEXT NOT NULL DEFAULT '';`);
+  const events = db
+    .prepare(
+      'SELECT id, suppression_id AS suppressionId, at, actor, action, detail FROM suppression_event ORDER BY id',
+    )
+    .all() as Omit<ChainedEvent, 'prevHash' | 'hash'>[];
+  const set = db.prepare('UPDATE suppression_event SET prev_hash = ?, hash = ? WHERE id = ?');
+  let previous = genesisHash;
+  for (const e of events) {
+    const hash = eventHash(previous, e);
+    set.run(previous, hash, e.id);
+    previous = hash;
+  }
+  db.exec(`CREATE TRIGGER suppression_event_no_update BEFORE UPDATE ON suppression_event
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`);
+}
 
 /**
  * Runs the missing migrations in one write transaction taken before the version is read
@@ -117,7 +143,9 @@ export function migrate(db: Database.Database): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > migrations.length) throw new NewerSchemaError(current, migrations.length);
     for (let version = current; version < migrations.length; version++) {
-      db.exec(migrations[version] as string);
+      const migration = migrations[version];
+      if (typeof migration === 'function') migration(db);
+      else db.exec(migration as string);
     }
     if (current < migrations.length) db.pragma(`user_version = ${migrations.length}`);
   }).immediate();

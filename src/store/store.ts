@@ -1,5 +1,6 @@
 import type { DigestItem, DigestPlanRecord, DigestRun } from '../digest/types.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { ChainedEvent } from '../suppression/audit.ts';
 import type {
   CheckTargetRecord,
   NewSuppression,
@@ -95,6 +96,12 @@ export interface SuppressionLedger {
   suppressionHistory(id: number): Promise<SuppressionEvent[]>;
 }
 
+/** The audit trail as stored, for checking its hash chain (`fsbp audit verify`) and copying it. */
+export interface AuditTrail {
+  /** Events after this ID, oldest first, at most `limit`. */
+  auditEvents(afterId: number, limit: number): Promise<ChainedEvent[]>;
+}
+
 /**
  * Everything the bot remembers, by role; a module asks for the roles it uses. Every method is
  * async so a shared database (several replicas) and the embedded SQLite file implement the same
@@ -106,6 +113,7 @@ export interface Store
     LeaseStore,
     DigestLog,
     SuppressTargets,
-    SuppressionLedger {
+    SuppressionLedger,
+    AuditTrail {
   close(): Promise<void>;
 }

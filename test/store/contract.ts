@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DigestPlanRecord } from '../../src/digest/types.ts';
 import { holdLease, type LeaseGrant, LeaseLostError } from '../../src/store/lease.ts';
 import type { Store } from '../../src/store/store.ts';
+import { genesisHash, verifyChain } from '../../src/suppression/audit.ts';
 import type { NewSuppression } from '../../src/suppression/types.ts';
 
 export type OpenStore = (now: () => number) => Promise<Store>;
@@ -248,6 +249,26 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(history[0]?.detail).toMatchObject({ reason: 'accepted risk <!channel>', findings: ['f1'] });
       expect(history.at(-1)).toMatchObject({ actor: 'U2', detail: { reason: 'fixed' } });
       expect(await store.getSuppression(id + 1000)).toBeNull();
+    });
+
+    it('chains every audit event to the one before, across suppressions', async () => {
+      const store = await fresh();
+      const a = (await store.createSuppression({ ...suppressionInput, requestKey: 'a' })).suppression;
+      const b = (await store.createSuppression({ ...suppressionInput, requestKey: 'b' })).suppression;
+      await Promise.all([
+        store.suppressionProgress(a.id, 'U1', 'active', ['f1'], []),
+        store.recordSuppressionEvent(b.id, 'fsbp-bot', 'resuppressed', { findings: [] }),
+        store.endSuppression(b.id, 'U2', 'lifted', { reason: 'done' }),
+      ]);
+      const events = await store.auditEvents(0, 100);
+      expect(events).toHaveLength(5);
+      expect(events[0]?.prevHash).toBe(genesisHash);
+      // Read in pages of two, as `fsbp audit verify` reads a long trail.
+      expect(await verifyChain((after, limit) => store.auditEvents(after, limit), 2)).toEqual({
+        ok: true,
+        events: 5,
+        lastHash: events[4]?.hash,
+      });
     });
 
     it('lists suppressions by state, account and end', async () => {

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.ts';
 import { holdLease, LeaseLostError } from '../../src/store/lease.ts';
 import { durably, migrations, NewerSchemaError, openSqliteStore } from '../../src/store/sqlite.ts';
+import { verifyChain } from '../../src/suppression/audit.ts';
+import type { NewSuppression } from '../../src/suppression/types.ts';
 
 function userVersion(path: string): number {
   const db = new Database(path, { readonly: true });
@@ -38,7 +40,7 @@ describe('upgrading an existing store', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'fsbp.db');
     const old = new Database(path);
     for (const [i, sql] of migrations.slice(0, 3).entries()) {
-      old.exec(sql);
+      old.exec(sql as string);
       old.pragma(`user_version = ${i + 1}`);
     }
     old
@@ -49,41 +51,74 @@ describe('upgrading an existing store', () => {
            '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z', 'active', '[]', '[]')`,
       )
       .run();
+    const event = old.prepare(
+      `INSERT INTO suppression_event (suppression_id, at, actor, action, detail) VALUES (1, ?, 'U1', ?, '{}')`,
+    );
+    event.run('2026-11-01T00:00:00.000Z', 'requested');
+    event.run('2026-11-01T00:00:01.000Z', 'active');
     old.close();
     const store = openSqliteStore({ path });
     expect(userVersion(path)).toBe(migrations.length);
     expect(await store.listSuppressions()).toMatchObject([
       { requestKey: 'k', reason: 'kept', state: 'active', channel: null, permalink: null, endedAt: null },
     ]);
+    // Events written before the chain existed are chained in their order, and new ones follow.
+    await store.recordSuppressionEvent(1, 'fsbp-bot', 'resuppressed', {});
+    expect(await verifyChain((after, limit) => store.auditEvents(after, limit))).toMatchObject({
+      ok: true,
+      events: 3,
+    });
     await store.close();
   });
 });
+
+const sample: NewSuppression = {
+  requestKey: 'k',
+  controlId: 'S3.8',
+  accountId: '111111111111',
+  region: 'ap-northeast-1',
+  scope: 'resource',
+  reason: 'accepted risk',
+  userId: 'U1',
+  userName: 'taro',
+  createdAt: '2026-11-01T00:00:00.000Z',
+  expiresAt: '2026-12-01T00:00:00.000Z',
+  findings: [],
+  channel: null,
+  messageTs: null,
+  permalink: null,
+};
 
 describe('the audit trail', () => {
   it('refuses updates and deletes of events, whoever connects to the file', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'fsbp.db');
     const store = openSqliteStore({ path });
-    const { suppression } = await store.createSuppression({
-      requestKey: 'k',
-      controlId: 'S3.8',
-      accountId: '111111111111',
-      region: 'ap-northeast-1',
-      scope: 'resource',
-      reason: 'accepted risk',
-      userId: 'U1',
-      userName: 'taro',
-      createdAt: '2026-11-01T00:00:00.000Z',
-      expiresAt: '2026-12-01T00:00:00.000Z',
-      findings: [],
-      channel: null,
-      messageTs: null,
-      permalink: null,
-    });
+    const { suppression } = await store.createSuppression(sample);
     const raw = new Database(path);
     expect(() => raw.prepare('UPDATE suppression_event SET actor = ?').run('someone')).toThrow(/append-only/);
     expect(() => raw.prepare('DELETE FROM suppression_event').run()).toThrow(/append-only/);
     raw.close();
     expect(await store.suppressionHistory(suppression.id)).toHaveLength(1);
+    await store.close();
+  });
+
+  it('names the first event changed behind the store’s back', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'fsbp.db');
+    const store = openSqliteStore({ path });
+    const { suppression } = await store.createSuppression(sample);
+    await store.suppressionProgress(suppression.id, 'U1', 'active', [], []);
+    await store.endSuppression(suppression.id, 'U1', 'lifted', { reason: 'fixed' });
+    const events = await store.auditEvents(0, 10);
+    const raw = new Database(path);
+    // Someone with the file drops the trigger and rewrites who lifted it.
+    raw.exec('DROP TRIGGER suppression_event_no_update');
+    raw.prepare('UPDATE suppression_event SET actor = ? WHERE id = ?').run('U9', events[1]?.id);
+    raw.close();
+    expect(await verifyChain((after, limit) => store.auditEvents(after, limit))).toMatchObject({
+      ok: false,
+      events: 1,
+      broken: { id: events[1]?.id, suppressionId: suppression.id },
+    });
     await store.close();
   });
 });
