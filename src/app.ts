@@ -12,7 +12,7 @@ import { createSlackApp, type SlackAppHandle } from './slack/app.ts';
 import { parseSlackEnv } from './slack/env.ts';
 import { createSlackPoster } from './slack/poster.ts';
 import { scheduleDigests } from './slack/scheduler.ts';
-import { openSqliteStore } from './store/sqlite.ts';
+import { describeStoreLocation, openStore, parseStoreLocation, StoreEnv } from './store/open.ts';
 import { type MaintenanceReport, maintainSuppressions } from './suppression/maintain.ts';
 
 export interface RunningBot {
@@ -49,7 +49,9 @@ export async function startBot(
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const { config, source } = await loadConfig({ env, whoAmI: () => aws.whoAmI(region) });
   const now = options.now ?? Date.now;
-  const store = openSqliteStore({ path: slackEnv.FSBP_STORE, now });
+  const storeEnv = StoreEnv.parse(env);
+  const location = parseStoreLocation(slackEnv.FSBP_STORE, storeEnv.FSBP_STORE_POOL_SIZE);
+  const store = await openStore(location, { now });
   const engine = createCheckEngine({ aws });
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
@@ -98,6 +100,7 @@ export async function startBot(
       mode: slack.mode,
       port,
       config: source ?? 'own account',
+      store: describeStoreLocation(location),
       accounts: config.accounts.length,
     },
     'fsbp-bot is running',

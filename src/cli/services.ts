@@ -3,7 +3,7 @@ import { createAwsPort } from '../aws/index.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { type CheckEngine, createCheckEngine } from '../engine/check.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { openStore, parseStoreLocation, StoreEnv } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 
 export interface CliServices extends CommandServices {
@@ -15,7 +15,11 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
   let aws: ReturnType<typeof createAwsPort> | undefined;
   let config: Promise<Config> | undefined;
   let engine: CheckEngine | undefined;
-  let store: Store | undefined;
+  let store: Promise<Store> | undefined;
+  const openConfiguredStore = () => {
+    store ??= openStore(parseStoreLocation(env.FSBP_STORE, StoreEnv.parse(env).FSBP_STORE_POOL_SIZE));
+    return store;
+  };
   const awsPort = () => {
     aws ??= createAwsPort({
       maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8),
@@ -36,18 +40,17 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
       return engine;
     },
     async suppression() {
-      store ??= openSqliteStore({ path: env.FSBP_STORE ?? './data/fsbp.db' });
-      return { aws: awsPort(), store };
+      return { aws: awsPort(), store: await openConfiguredStore() };
     },
     async digest() {
-      store ??= openSqliteStore({ path: env.FSBP_STORE ?? './data/fsbp.db' });
+      const opened = await openConfiguredStore();
       // Loaded only here, so commands that never post do not load the Slack client.
       const { createCliPoster } = await import('../slack/poster.ts');
-      return { aws: awsPort(), store, poster: createCliPoster(env) };
+      return { aws: awsPort(), store: opened, poster: createCliPoster(env) };
     },
     async close() {
       aws?.close();
-      await store?.close();
+      await (await store?.catch(() => undefined))?.close();
     },
   };
 }

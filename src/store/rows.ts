@@ -34,6 +34,8 @@ function json<T extends z.ZodType>(schema: T) {
 }
 
 const id = z.coerce.number().int();
+
+export const LanguageRow = z.object({ language: z.enum(['ja', 'en', 'both']) });
 const strings = json(z.array(z.string()));
 
 const GroupRow = z.object({

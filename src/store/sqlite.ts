@@ -2,11 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DigestPlanRecord, DigestRun } from '../digest/types.ts';
-import type { LanguagePreference } from '../i18n/index.ts';
 import { type ChainedEvent, eventHash, genesisHash } from '../suppression/audit.ts';
 import type { CheckTargetRecord, SuppressTarget } from '../suppression/types.ts';
+import { NewerSchemaError } from './errors.ts';
 import type { LeaseGrant } from './lease.ts';
-import { CheckTargetRow, ItemRow, parseRow, RunRow, toGroup } from './rows.ts';
+import { CheckTargetRow, ItemRow, LanguageRow, parseRow, RunRow, toGroup } from './rows.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
 import type { Store } from './store.ts';
 
@@ -151,19 +151,6 @@ export function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-/** The store was migrated by a newer release; this one must not write to it. */
-export class NewerSchemaError extends Error {
-  constructor(
-    readonly found: number,
-    readonly known: number,
-  ) {
-    super(
-      `the store's schema is version ${found}, newer than this release knows (${known}): run the newer release or restore a backup`,
-    );
-    this.name = 'NewerSchemaError';
-  }
-}
-
 /**
  * Runs every method of `methods` with synchronous=FULL: their transactions reach the disk before
  * they return (an OS crash right after cannot lose them), while other writes keep NORMAL's speed.
@@ -206,9 +193,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   migrate(db);
   const now = options.now ?? Date.now;
 
-  const getLanguage = db.prepare<[string], { language: LanguagePreference }>(
-    'SELECT language FROM user_language WHERE user_id = ?',
-  );
+  const getLanguage = db.prepare<[string], unknown>('SELECT language FROM user_language WHERE user_id = ?');
   const setLanguage = db.prepare(
     `INSERT INTO user_language (user_id, language, updated_at) VALUES (?, ?, ?)
      ON CONFLICT (user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at`,
@@ -256,7 +241,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...leases,
 
     async getUserLanguage(userId) {
-      return getLanguage.get(userId)?.language ?? null;
+      const row = getLanguage.get(userId);
+      return row ? parseRow(LanguageRow, 'user_language', row).language : null;
     },
     async setUserLanguage(userId, language) {
       setLanguage.run(userId, language, new Date(now()).toISOString());
@@ -268,6 +254,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         lastPurge = at;
       }
       return claim.run({ key, expires: at + ttlMs, now: at }).changes === 1;
+    },
+    async ready() {
+      try {
+        return db.pragma('user_version', { simple: true }) === migrations.length;
+      } catch {
+        return false;
+      }
     },
     async close() {
       db.close();

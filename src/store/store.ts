@@ -115,5 +115,7 @@ export interface Store
     SuppressTargets,
     SuppressionLedger,
     AuditTrail {
+  /** True when the store answers and its schema is the one this release migrates to (/readyz). */
+  ready(): Promise<boolean>;
   close(): Promise<void>;
 }

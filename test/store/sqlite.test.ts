@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.ts';
+import { NewerSchemaError } from '../../src/store/errors.ts';
 import { holdLease, LeaseLostError } from '../../src/store/lease.ts';
-import { durably, migrations, NewerSchemaError, openSqliteStore } from '../../src/store/sqlite.ts';
+import { durably, migrations, openSqliteStore } from '../../src/store/sqlite.ts';
 import { verifyChain } from '../../src/suppression/audit.ts';
 import type { NewSuppression } from '../../src/suppression/types.ts';
 
