@@ -7,6 +7,7 @@ import type { AwsPort } from '../src/engine/ports.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
+import type { StoreLocation } from '../src/store/open.ts';
 import type { Store } from '../src/store/store.ts';
 import type { FlagSpec, ParsedArgv } from './argv.ts';
 import type { DigestPoster } from './digest-run.ts';
@@ -42,6 +43,10 @@ export interface CommandServices {
   setUserLanguage?(userId: string, language: LanguagePreference): Promise<void>;
   /** What the digest needs: AWS access, the store, and (where Slack is set up) a poster. */
   digest?(): Promise<DigestServices>;
+  /** The configured store (CLI: FSBP_STORE), for `audit verify`. */
+  store?(): Promise<Store>;
+  /** CLI: opens a store at another location, for `store copy`; the caller closes it. */
+  storeAt?(location: StoreLocation): Promise<Store>;
   /** What suppression commands need; undefined where there is no store. */
   suppression?(): Promise<SuppressionServices | undefined>;
 }

@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import { audit } from './audit.ts';
 import { check } from './check.ts';
 import { controls } from './controls.ts';
 import type { Subcommand } from './define.ts';
@@ -6,6 +7,7 @@ import { digest } from './digest.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
+import { store } from './store.ts';
 import { suppressions } from './suppressions.ts';
 import { unsuppress } from './unsuppress.ts';
 
@@ -13,12 +15,14 @@ export const help = createHelp(() => subcommands);
 
 /** Every subcommand of `/fsbp` and `fsbp`, alphabetical. A test keeps this list and the folder in step. */
 export const subcommands: readonly Subcommand<never>[] = [
+  audit,
   check,
   controls,
   digest,
   explain,
   help,
   lang,
+  store,
   suppressions,
   unsuppress,
 ] as unknown as Subcommand<never>[];

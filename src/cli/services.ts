@@ -39,6 +39,12 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
       engine ??= createCheckEngine({ aws: awsPort() });
       return engine;
     },
+    async store() {
+      return openConfiguredStore();
+    },
+    async storeAt(location) {
+      return openStore(location);
+    },
     async suppression() {
       return { aws: awsPort(), store: await openConfiguredStore() };
     },

@@ -3,6 +3,7 @@ import type { DigestPlanRecord, DigestRun } from '../digest/types.ts';
 import { eventHash, genesisHash } from '../suppression/audit.ts';
 import type { SuppressionFilter } from '../suppression/types.ts';
 import { lockKey, migratePostgres, postgresMigrations, postgresSchemaVersion } from './postgres-schema.ts';
+import { postgresTransfer } from './postgres-transfer.ts';
 import {
   ChainedEventRow,
   CheckTargetRow,
@@ -111,6 +112,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   };
 
   return {
+    ...postgresTransfer(pool),
     async ready() {
       try {
         return (await postgresSchemaVersion(pool)) === postgresMigrations.length;

@@ -8,6 +8,7 @@ import { NewerSchemaError } from './errors.ts';
 import type { LeaseGrant } from './lease.ts';
 import { CheckTargetRow, ItemRow, LanguageRow, parseRow, RunRow, toGroup } from './rows.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
+import { sqliteTransfer } from './sqlite-transfer.ts';
 import type { Store } from './store.ts';
 
 /**
@@ -239,6 +240,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...digest,
     ...durably(db, suppressionStatements(db, now)),
     ...leases,
+    ...sqliteTransfer(db),
 
     async getUserLanguage(userId) {
       const row = getLanguage.get(userId);

@@ -11,6 +11,7 @@ import type {
   SuppressTarget,
 } from '../suppression/types.ts';
 import type { LeaseStore } from './lease.ts';
+import type { StoreTransfer } from './tables.ts';
 
 /** What users and channels chose. */
 export interface Preferences {
@@ -114,7 +115,8 @@ export interface Store
     DigestLog,
     SuppressTargets,
     SuppressionLedger,
-    AuditTrail {
+    AuditTrail,
+    StoreTransfer {
   /** True when the store answers and its schema is the one this release migrates to (/readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;

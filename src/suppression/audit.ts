@@ -28,7 +28,7 @@ export function eventHash(prevHash: string, e: Omit<ChainedEvent, 'id' | 'prevHa
 
 export type ChainCheck =
   | { ok: true; events: number; lastHash: string }
-  | { ok: false; events: number; broken: { id: number; suppressionId: number; reason: string } };
+  | { ok: false; events: number; broken: { id: number; suppressionId: number; reason: 'order' | 'content' } };
 
 /** Reads the trail page by page (oldest first) and checks each event against the one before. */
 export async function verifyChain(
@@ -41,15 +41,14 @@ export async function verifyChain(
   for (;;) {
     const batch = await page(afterId, pageSize);
     for (const e of batch) {
-      const broken = (reason: string): ChainCheck => ({
+      const broken = (reason: 'order' | 'content'): ChainCheck => ({
         ok: false,
         events,
         broken: { id: e.id, suppressionId: e.suppressionId, reason },
       });
-      if (e.prevHash !== previous)
-        return broken('does not follow the event before it (one was removed, reordered or changed)');
-      if (e.hash !== eventHash(previous, e))
-        return broken('its content does not match its hash (it was changed)');
+      // 'order': an event was removed, reordered or inserted; 'content': this one was changed.
+      if (e.prevHash !== previous) return broken('order');
+      if (e.hash !== eventHash(previous, e)) return broken('content');
       previous = e.hash;
       afterId = e.id;
       events += 1;
