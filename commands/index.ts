@@ -1,9 +1,11 @@
 import { distance } from 'fastest-levenshtein';
 import { audit } from './audit.ts';
 import { check } from './check.ts';
+import { config } from './config.ts';
 import { controls } from './controls.ts';
 import type { Subcommand } from './define.ts';
 import { digest } from './digest.ts';
+import { doctor } from './doctor.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
@@ -17,8 +19,10 @@ export const help = createHelp(() => subcommands);
 export const subcommands: readonly Subcommand<never>[] = [
   audit,
   check,
+  config,
   controls,
   digest,
+  doctor,
   explain,
   help,
   lang,
