@@ -11,8 +11,7 @@ import { languagesFor } from '../src/i18n/index.ts';
 import type { StoreLocation } from '../src/store/open.ts';
 import type { Store } from '../src/store/store.ts';
 import type { FlagSpec, ParsedArgv } from './argv.ts';
-import type { DigestPoster } from './digest-run.ts';
-import type { Doc } from './doc.ts';
+import type { Doc, DocPoster } from './doc.ts';
 import { joinDocs } from './doc.ts';
 
 export type Surface = 'cli' | 'slack';
@@ -78,7 +77,7 @@ export interface DoctorServices {
 export interface DigestServices {
   aws: AwsPort;
   store: Store;
-  poster?: DigestPoster | undefined;
+  poster?: DocPoster | undefined;
   /** When the channel's scheduled digest runs next, if one is scheduled in this process. */
   nextRun?(channel: string): Date | null;
   now?: () => number;

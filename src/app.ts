@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import { type DigestPoster, runDigest } from '../commands/digest-run.ts';
+import { digestPoster } from '../commands/digest-render.ts';
+import type { DocPoster } from '../commands/doc.ts';
 import { subcommands } from '../commands/index.ts';
 import { createAwsPort } from './aws/index.ts';
 import { createAwsSetupProbe } from './aws/setup-probe.ts';
 import { loadCatalog } from './catalog/load.ts';
 import { loadConfig } from './config/load.ts';
+import { runDigest } from './digest/run.ts';
 import { createCheckEngine } from './engine/check.ts';
 import { createI18n } from './i18n/index.ts';
+import { scheduleDigests } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';
 import { createSlackApp, type SlackAppHandle } from './slack/app.ts';
 import { parseSlackEnv } from './slack/env.ts';
 import { createSlackPoster } from './slack/poster.ts';
-import { scheduleDigests } from './slack/scheduler.ts';
 import { describeStoreLocation, openStore, parseStoreLocation, StoreEnv } from './store/open.ts';
 import { type MaintenanceReport, maintainSuppressions } from './suppression/maintain.ts';
 
@@ -56,14 +58,14 @@ export async function startBot(
   const engine = createCheckEngine({ aws });
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
-  const digestServices = (poster: DigestPoster) => ({
+  const digestServices = (poster: DocPoster) => ({
     aws,
     store,
     poster,
     nextRun: (channel: string) => scheduler?.nextRun(channel) ?? null,
     now,
   });
-  let poster: DigestPoster | undefined;
+  let poster: DocPoster | undefined;
   const slack = createSlackApp(
     slackEnv,
     {
@@ -79,7 +81,7 @@ export async function startBot(
         config: async () => config,
         checkEngine: async () => engine,
         setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
-        digest: async () => digestServices(poster as DigestPoster),
+        digest: async () => digestServices(poster as DocPoster),
         suppression: async () => ({ aws, store, now }),
         doctor: async () => ({
           aws: createAwsSetupProbe({ concurrency: Number(env.FSBP_CONCURRENCY ?? 8) }),
@@ -96,7 +98,11 @@ export async function startBot(
     config,
     store,
     logger,
-    run: (channel) => runDigest({ config, catalog, i18n, store, aws, poster, now }, channel),
+    run: (channel) =>
+      runDigest(
+        { config, store, aws, poster: digestPoster(poster as DocPoster, catalog, i18n), now },
+        channel,
+      ),
     maintain,
   });
   const port = await slack.start();

@@ -4,11 +4,9 @@
  * Its peak RSS (VmHWM) is the bot's, without the parent's 20,000-finding test state.
  */
 import { readFileSync } from 'node:fs';
-import { runDigest } from '../../commands/digest-run.ts';
 import { createAwsPort } from '../../src/aws/index.ts';
-import { loadCatalog } from '../../src/catalog/load.ts';
 import { Config } from '../../src/config/schema.ts';
-import { createI18n } from '../../src/i18n/index.ts';
+import { runDigest } from '../../src/digest/run.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 
 const config = Config.parse(JSON.parse(readFileSync(process.env.BENCH_CONFIG as string, 'utf8')));
@@ -16,7 +14,7 @@ const store = openSqliteStore({ path: process.env.FSBP_STORE as string });
 const aws = createAwsPort();
 const channel = config.channels[0]?.id as string;
 const started = performance.now();
-const outcome = await runDigest({ config, catalog: loadCatalog(), i18n: createI18n(), store, aws }, channel, {
+const outcome = await runDigest({ config, store, aws }, channel, {
   dryRun: true,
 });
 const wallMs = performance.now() - started;

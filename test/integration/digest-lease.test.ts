@@ -2,10 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DigestDeps, type DigestPoster, runDigest } from '../../commands/digest-run.ts';
+import { digestPoster } from '../../commands/digest-render.ts';
+import type { DocPoster } from '../../commands/doc.ts';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { Config } from '../../src/config/schema.ts';
+import { type DigestDeps, type DigestPoster, runDigest } from '../../src/digest/run.ts';
 import { createI18n } from '../../src/i18n/index.ts';
 import { createCliPoster } from '../../src/slack/poster.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
@@ -48,7 +50,11 @@ afterAll(async () => {
 
 /** A real poster to the Slack emulator that stalls before its `stallAt`-th message until released. */
 function stallingPoster(stallAt: number) {
-  const real = createCliPoster({ SLACK_BOT_TOKEN: botToken, SLACK_API_URL: `${slack.url}` }) as DigestPoster;
+  const real = digestPoster(
+    createCliPoster({ SLACK_BOT_TOKEN: botToken, SLACK_API_URL: slack.url }) as DocPoster,
+    loadCatalog(),
+    createI18n(),
+  );
   let count = 0;
   let release: () => void = () => {};
   const released = new Promise<void>((r) => {
@@ -84,8 +90,6 @@ function deps(
 ): DigestDeps {
   return {
     config,
-    catalog: loadCatalog(),
-    i18n: createI18n(),
     store,
     aws: port,
     poster,

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { suppressTarget } from '../../commands/suppress.ts';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { Config } from '../../src/config/schema.ts';
 import type { RegionAccess } from '../../src/engine/ports.ts';
@@ -11,6 +10,7 @@ import {
   suppressionNote,
 } from '../../src/suppression/apply.ts';
 import { resuppressReset } from '../../src/suppression/maintain.ts';
+import { suppressTarget } from '../../src/suppression/request.ts';
 import type { NewSuppression } from '../../src/suppression/types.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { ownAccountState } from '../helpers/aws-state.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expiryChoices, maxReasonLength, parseSuppressForm } from '../../commands/suppress.ts';
 import { suppressionsCsv } from '../../commands/suppressions.ts';
+import { expiryChoices, maxReasonLength, parseSuppressForm } from '../../src/suppression/request.ts';
 import type { Suppression } from '../../src/suppression/types.ts';
 
 const policy = { maxDays: 90, minReasonLength: 10 };

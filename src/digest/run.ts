@@ -1,32 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import type { i18n } from 'i18next';
-import type { Catalog } from '../src/catalog/catalog.ts';
-import { type Severity, severities, severityRank } from '../src/catalog/schema.ts';
-import { channelAccounts } from '../src/config/load.ts';
-import type { AccountConfig, Config } from '../src/config/schema.ts';
-import { planDigest } from '../src/digest/plan.ts';
-import type { DigestItemLabel, DigestRun, ExpiringSuppression } from '../src/digest/types.ts';
-import type { AwsPort, ControlFinding, WorkflowPort } from '../src/engine/ports.ts';
-import { AppError } from '../src/errors.ts';
-import { type HoldOptions, holdLease, LeaseLostError } from '../src/store/lease.ts';
-import type { Store } from '../src/store/store.ts';
-import { resuppressReset } from '../src/suppression/maintain.ts';
-import type { Suppression } from '../src/suppression/types.ts';
-import { digestItemDoc, digestParentDoc } from './digest-render.ts';
-import type { Doc } from './doc.ts';
+import { type Severity, severities, severityRank } from '../catalog/schema.ts';
+import { channelAccounts } from '../config/load.ts';
+import type { AccountConfig, Config } from '../config/schema.ts';
+import type { AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
+import { AppError } from '../errors.ts';
+import type { LanguagePreference } from '../i18n/index.ts';
+import { type HoldOptions, holdLease, LeaseLostError } from '../store/lease.ts';
+import type { Store } from '../store/store.ts';
+import { resuppressReset } from '../suppression/maintain.ts';
+import type { Suppression } from '../suppression/types.ts';
+import { planDigest } from './plan.ts';
+import type { DigestItem, DigestItemLabel, DigestRun, DigestSummary, ExpiringSuppression } from './types.ts';
+
+/** One digest message, the thread's parent or one reply; how it reads is the poster's business. */
+export type DigestMessage =
+  | { kind: 'parent'; summary: DigestSummary; language: LanguagePreference }
+  | { kind: 'item'; item: DigestItem; language: LanguagePreference };
 
 /**
  * Posts one message (a thread reply when `threadTs` is given) and returns its ts. `beforeSend` runs
  * right before each Slack call (after any wait for Slack's pace) and stops the post by throwing.
  */
 export interface DigestPoster {
-  post(channel: string, doc: Doc, threadTs?: string, beforeSend?: () => Promise<void>): Promise<string>;
+  post(
+    channel: string,
+    message: DigestMessage,
+    threadTs?: string,
+    beforeSend?: () => Promise<void>,
+  ): Promise<string>;
 }
 
 export interface DigestDeps {
   config: Config;
-  catalog: Catalog;
-  i18n: i18n;
   store: Store;
   aws: AwsPort;
   poster?: DigestPoster | undefined;
@@ -226,22 +231,21 @@ export async function runDigest(
     }
     runId = run.id;
     const poster = deps.poster as DigestPoster;
-    const t = (lang: 'ja' | 'en') => deps.i18n.getFixedT(lang);
     const language = channel.digest.language;
     let parentTs = run.parentTs;
     if (!parentTs) {
-      parentTs = await poster.post(channelId, digestParentDoc(run.summary, t, language), undefined, fence);
+      parentTs = await poster.post(
+        channelId,
+        { kind: 'parent', summary: run.summary, language },
+        undefined,
+        fence,
+      );
       await deps.store.setDigestParent(run.id, parentTs);
       posted += 1;
     }
     for (const item of run.items) {
       if (item.ts) continue;
-      const ts = await poster.post(
-        channelId,
-        digestItemDoc(item, deps.catalog, t, language),
-        parentTs,
-        fence,
-      );
+      const ts = await poster.post(channelId, { kind: 'item', item, language }, parentTs, fence);
       await deps.store.recordDigestItem(run.id, item.position, ts);
       posted += 1;
     }
