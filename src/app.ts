@@ -3,19 +3,17 @@ import type { DestinationStream } from 'pino';
 import { digestPoster } from '../commands/digest-render.ts';
 import type { DocPoster } from '../commands/doc.ts';
 import { subcommands } from '../commands/index.ts';
-import { createAwsPort } from './aws/index.ts';
 import { createAwsSetupProbe } from './aws/setup-probe.ts';
 import { loadCatalog } from './catalog/load.ts';
-import { loadConfig } from './config/load.ts';
 import { runDigest } from './digest/run.ts';
-import { createCheckEngine } from './engine/check.ts';
+import { homeRegion, parseSlackEnv } from './env.ts';
 import { createI18n } from './i18n/index.ts';
 import { scheduleDigests } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';
+import { createServices } from './services.ts';
 import { createSlackApp, type SlackAppHandle } from './slack/app.ts';
-import { parseSlackEnv } from './slack/env.ts';
 import { createSlackPoster } from './slack/poster.ts';
-import { describeStoreLocation, openStore, parseStoreLocation, StoreEnv } from './store/open.ts';
+import { describeStoreLocation } from './store/open.ts';
 import { type MaintenanceReport, maintainSuppressions } from './suppression/maintain.ts';
 
 export interface RunningBot {
@@ -45,17 +43,12 @@ export async function startBot(
   const logger = createLogger({ level: env.LOG_LEVEL, destination: options.logDestination });
   const slackEnv = parseSlackEnv(env);
   const catalog = loadCatalog();
-  const aws = createAwsPort({
-    maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8),
-    concurrency: Number(env.FSBP_CONCURRENCY ?? 8),
-  });
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const { config, source } = await loadConfig({ env, whoAmI: () => aws.whoAmI(region) });
   const now = options.now ?? Date.now;
-  const storeEnv = StoreEnv.parse(env);
-  const location = parseStoreLocation(slackEnv.FSBP_STORE, storeEnv.FSBP_STORE_POOL_SIZE);
-  const store = await openStore(location, { now });
-  const engine = createCheckEngine({ aws });
+  const shared = createServices(env, { now });
+  const aws = shared.aws();
+  const { config, source } = await shared.config();
+  const store = await shared.store();
+  const engine = shared.checkEngine();
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
   const digestServices = (poster: DocPoster) => ({
@@ -84,8 +77,8 @@ export async function startBot(
         digest: async () => digestServices(poster as DocPoster),
         suppression: async () => ({ aws, store, now }),
         doctor: async () => ({
-          aws: createAwsSetupProbe({ concurrency: Number(env.FSBP_CONCURRENCY ?? 8) }),
-          homeRegion: region,
+          aws: createAwsSetupProbe({ concurrency: shared.env.FSBP_CONCURRENCY }),
+          homeRegion: homeRegion(shared.env),
         }),
       },
     },
@@ -111,7 +104,7 @@ export async function startBot(
       mode: slack.mode,
       port,
       config: source ?? 'own account',
-      store: describeStoreLocation(location),
+      store: describeStoreLocation(shared.storeLocation),
       accounts: config.accounts.length,
     },
     'fsbp-bot is running',
@@ -123,8 +116,7 @@ export async function startBot(
     async stop() {
       scheduler?.stop();
       await slack.stop();
-      aws.close();
-      await store.close();
+      await shared.close();
     },
   };
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Store } from './store.ts';
 
@@ -48,12 +47,6 @@ export function describeStoreLocation(location: StoreLocation): string {
   url.search = '';
   return url.toString();
 }
-
-export const StoreEnv = z.object({
-  FSBP_STORE: z.string().optional(),
-  /** Connections each replica keeps to PostgreSQL. */
-  FSBP_STORE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-});
 
 /** Opens the store; each backend is loaded only when used (the CLI's `explain` loads neither). */
 export async function openStore(
