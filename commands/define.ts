@@ -8,6 +8,7 @@ import type { AwsPort } from '../src/engine/ports.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
+import type { HoldOptions } from '../src/store/lease.ts';
 import type { StoreLocation } from '../src/store/open.ts';
 import type { Store } from '../src/store/store.ts';
 import type { FlagSpec, ParsedArgv } from './argv.ts';
@@ -81,6 +82,8 @@ export interface DigestServices {
   /** When the channel's scheduled digest runs next, if one is scheduled in this process. */
   nextRun?(channel: string): Date | null;
   now?: () => number;
+  /** The digest run's lease (FSBP_DIGEST_LEASE_SECONDS). */
+  lease?: HoldOptions | undefined;
 }
 
 export interface CommandContext {

@@ -77,6 +77,7 @@ export const digest = defineSubcommand({
         aws: services.aws,
         poster: services.poster && digestPoster(services.poster, ctx.catalog, ctx.i18n),
         now: services.now,
+        lease: services.lease,
       },
       channelId,
       { dryRun: args.dryRun },

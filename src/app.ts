@@ -49,6 +49,7 @@ export async function startBot(
   const { config, source } = await shared.config();
   const store = await shared.store();
   const engine = shared.checkEngine();
+  const digestLease = { ttlMs: shared.env.FSBP_DIGEST_LEASE_SECONDS * 1000 };
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
   const digestServices = (poster: DocPoster) => ({
@@ -57,6 +58,7 @@ export async function startBot(
     poster,
     nextRun: (channel: string) => scheduler?.nextRun(channel) ?? null,
     now,
+    lease: digestLease,
   });
   let poster: DocPoster | undefined;
   const slack = createSlackApp(
@@ -93,10 +95,20 @@ export async function startBot(
     logger,
     run: (channel) =>
       runDigest(
-        { config, store, aws, poster: digestPoster(poster as DocPoster, catalog, i18n), now },
+        {
+          config,
+          store,
+          aws,
+          poster: digestPoster(poster as DocPoster, catalog, i18n),
+          now,
+          lease: digestLease,
+        },
         channel,
       ),
     maintain,
+    ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE
+      ? { resumeSchedule: shared.env.FSBP_DIGEST_RESUME_SCHEDULE }
+      : {}),
   });
   const port = await slack.start();
   logger.info(

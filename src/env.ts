@@ -16,6 +16,13 @@ export const RuntimeEnv = z.object({
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   LOG_LEVEL: z.string().min(1).optional(),
+  /**
+   * A digest run's lease: renewed every third of it while the run works, so a replica that dies
+   * mid-run is replaced after at most this long (plus the minute the resume job waits).
+   */
+  FSBP_DIGEST_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  /** The resume job's cron (tests use seconds: every minute by default). */
+  FSBP_DIGEST_RESUME_SCHEDULE: z.string().min(1).optional(),
 });
 
 export type RuntimeEnv = z.infer<typeof RuntimeEnv>;

@@ -36,7 +36,7 @@ export interface DigestDeps {
   aws: AwsPort;
   poster?: DigestPoster | undefined;
   now?: () => number;
-  /** The run's lease (tests shorten it); 15 minutes, renewed every 5 while the run works. */
+  /** The run's lease (FSBP_DIGEST_LEASE_SECONDS); two minutes, renewed every third of it while the run works. */
   lease?: HoldOptions | undefined;
 }
 
@@ -53,7 +53,7 @@ export interface DigestOutcome {
  * A digest run holds this lease and renews it while it works; a crashed holder's lease runs out and
  * the next run resumes. A holder whose lease was taken over stops before its next post or write.
  */
-const leaseMs = 15 * 60 * 1000;
+const leaseMs = 2 * 60 * 1000;
 
 function localDate(at: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', {
