@@ -39,6 +39,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   });
   // An idle connection the server dropped must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // As SQLite's synchronous=NORMAL: a commit does not wait for the WAL flush, so an OS crash of the
+  // database host may lose the last moments of digest bookkeeping (at worst a reply posted twice).
+  // Suppressions and their audit trail switch it back on for their transactions (see tx).
+  pool.on('connect', (c) => {
+    c.query('SET synchronous_commit = off').catch(() => {});
+  });
   const client = await pool.connect();
   try {
     await migratePostgres(client);

@@ -8,7 +8,8 @@ import { benchDoctor } from './doctor.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
   check: () => benchCheck(),
-  digest: () => benchDigest(),
+  digest: () => benchDigest('sqlite'),
+  'digest-pg': () => benchDigest('postgres'),
   doctor: () => benchDoctor(),
   ack: async () => {
     // Three full runs; the figures are the medians, with every run shown.
