@@ -244,16 +244,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await pool.query('UPDATE digest_run SET parent_ts = $1 WHERE id = $2', [ts, runId]);
     },
     async recordDigestItem(runId, position, ts) {
-      await tx(async (q) => {
-        const row = await one(
-          q,
-          `UPDATE digest_item SET ts = $1 WHERE run_id = $2 AND position = $3
-           RETURNING *, (SELECT channel FROM digest_run WHERE id = $2) AS channel`,
-          [ts, runId, position],
-        );
-        if (!row?.channel) return;
-        await markReported(q, String(row.channel), toItem(row).findingIds, runId);
-      });
+      // One statement (one round trip, atomic): the reply's ts and its findings marked reported.
+      await pool.query(
+        `WITH item AS (
+           UPDATE digest_item SET ts = $1 WHERE run_id = $2 AND position = $3 RETURNING finding_ids
+         )
+         INSERT INTO digest_reported (channel, finding_id, run_id)
+         SELECT r.channel, f.id, $2 FROM item, digest_run r, json_array_elements_text(item.finding_ids::json) AS f(id)
+         WHERE r.id = $2
+         ON CONFLICT (channel, finding_id) DO UPDATE SET run_id = excluded.run_id`,
+        [ts, runId, position],
+      );
     },
     async finishDigest(runId) {
       await tx(async (q) => {

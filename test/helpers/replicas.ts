@@ -65,8 +65,9 @@ export async function startReplica(name: string, env: Record<string, string>): P
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       logs.push(chunk.toString());
-      const match = /"port":(\d+)/.exec(out);
-      if (match?.[1]) resolve(Number(match[1]));
+      // Socket Mode logs "port":null: such a replica has no HTTP endpoint.
+      const match = /"port":(\d+|null)/.exec(out);
+      if (match?.[1]) resolve(match[1] === 'null' ? 0 : Number(match[1]));
     });
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${out} ${logs.join('')}`)));
   });

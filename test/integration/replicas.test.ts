@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { type SlackEmulator, type StoredMessage, startSlackEmulator } from '../emulator/slack/server.ts';
+import { startSocketModeServer } from '../emulator/slack/socket-mode.ts';
 import { ownAccountState } from '../helpers/aws-state.ts';
 import { botToken, eventually } from '../helpers/bot.ts';
 import { freshSchema, postgresAvailable } from '../helpers/postgres.ts';
@@ -161,4 +162,47 @@ describe.skipIf(!available)('several replicas on one PostgreSQL database', () =>
     await admin.end();
     expect(await readyz()).toBe(200);
   });
+});
+
+describe.skipIf(!available)('two Socket Mode replicas on one PostgreSQL database', () => {
+  it('one envelope delivered to both connections (a redelivery) is handled once', async () => {
+    const appToken = 'xapp-1-A0EMU00001-1234567890-socketmodetoken';
+    const socket = await startSocketModeServer({ appToken, forwardTo: slack.url });
+    const config = writeConfig({
+      accounts: [{ id: PROD, regions: [TOKYO] }],
+      channels: [{ id: KILL, accounts: [PROD] }],
+    });
+    const env = {
+      AWS_ENDPOINT_URL: aws.url,
+      SLACK_API_URL: socket.apiUrl,
+      SLACK_APP_TOKEN: appToken,
+      FSBP_STORE: schema.url,
+      FSBP_STORE_POOL_SIZE: '2',
+      FSBP_CONFIG: config,
+    };
+    const replicas = await Promise.all([startReplica('S1', env), startReplica('S2', env)]);
+    try {
+      await eventually(() => socket.connections() === 2, 15_000);
+      const responseUrl = slack.responseUrl({ channel: KILL });
+      const acks = await socket.sendToEvery('slash_commands', {
+        token: 'legacy',
+        team_id: 'T0EMU00001',
+        channel_id: KILL,
+        user_id: 'U0EN00001',
+        user_name: 'alice',
+        command: '/fsbp',
+        text: 'explain S3.1',
+        api_app_id: 'A0EMU00001',
+        response_url: responseUrl,
+        trigger_id: '7.7.socket-replicas',
+      });
+      expect(acks).toHaveLength(2);
+      await eventually(() => slack.responses(responseUrl)[0], 15_000);
+      await sleep(1500);
+      expect(slack.responses(responseUrl)).toHaveLength(1);
+    } finally {
+      await Promise.all(replicas.map((r) => r.kill()));
+      await socket.close();
+    }
+  }, 60_000);
 });
