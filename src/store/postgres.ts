@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import type { DigestPlanRecord, DigestRun } from '../digest/types.ts';
 import { eventHash, genesisHash } from '../suppression/audit.ts';
 import type { SuppressionFilter } from '../suppression/types.ts';
@@ -33,18 +34,17 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
  * atomic statements, so replicas racing for them cannot both win.
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const base: pg.PoolConfig = options.connectionString ? parseIntoClientConfig(options.connectionString) : {};
   const pool = new pg.Pool({
-    ...(options.connectionString ? { connectionString: options.connectionString } : {}),
+    ...base,
+    // As SQLite's synchronous=NORMAL: a commit does not wait for the WAL flush, so an OS crash of the
+    // database host may lose the last moments of digest bookkeeping (at worst a reply posted twice).
+    // Suppressions and their audit trail switch it back on for their transactions (see tx).
+    options: [base.options ?? process.env.PGOPTIONS, '-c synchronous_commit=off'].filter(Boolean).join(' '),
     max: options.poolSize ?? 10,
   });
   // An idle connection the server dropped must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  // As SQLite's synchronous=NORMAL: a commit does not wait for the WAL flush, so an OS crash of the
-  // database host may lose the last moments of digest bookkeeping (at worst a reply posted twice).
-  // Suppressions and their audit trail switch it back on for their transactions (see tx).
-  pool.on('connect', (c) => {
-    c.query('SET synchronous_commit = off').catch(() => {});
-  });
   const client = await pool.connect();
   try {
     await migratePostgres(client);

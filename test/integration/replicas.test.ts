@@ -6,11 +6,18 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { type SlackEmulator, type StoredMessage, startSlackEmulator } from '../emulator/slack/server.ts';
+import {
+  blockActionPayload,
+  interactionBody,
+  postToBot,
+  viewSubmissionPayload,
+} from '../emulator/slack/signing.ts';
 import { startSocketModeServer } from '../emulator/slack/socket-mode.ts';
 import { ownAccountState } from '../helpers/aws-state.ts';
-import { botToken, eventually } from '../helpers/bot.ts';
+import { botToken, eventually, signingSecret } from '../helpers/bot.ts';
 import { freshSchema, postgresAvailable } from '../helpers/postgres.ts';
 import { type Replica, slashBody, startReplica, writeConfig } from '../helpers/replicas.ts';
+import { suppressFormValues } from '../helpers/suppress-form.ts';
 
 const PROD = '111111111111';
 const TOKYO = 'ap-northeast-1';
@@ -64,6 +71,7 @@ beforeAll(async () => {
       },
       { id: KILL, accounts: ['prod'], digest: { language: 'en' } },
     ],
+    suppression: { allowedUsers: ['U0EN00001'] },
   });
   const env = {
     AWS_ENDPOINT_URL: aws.url,
@@ -127,6 +135,45 @@ describe.skipIf(!available)('several replicas on one PostgreSQL database', () =>
     const posted = keys(replies(CRON, parent));
     expect(posted).toHaveLength(controls.length);
     expect(new Set(posted).size).toBe(controls.length);
+  }, 60_000);
+
+  it('a suppression clicked on B and submitted on A is listed by /fsbp suppressions on B at once', async () => {
+    const parent = parents(CRON)[0] as StoredMessage;
+    const reply = replies(CRON, parent)[0] as StoredMessage;
+    const key = keys([reply])[0] as string;
+    const opened = slack.calls('views.open').length;
+    const click = blockActionPayload({
+      user: 'U0EN00001',
+      channel: CRON,
+      message_ts: reply.ts,
+      action_id: 'suppress_open',
+      value: key,
+      trigger_id: slack.mintTriggerId(),
+      response_url: slack.responseUrl({ channel: CRON }),
+    });
+    expect((await postToBot(b.url, interactionBody(click), { secret: signingSecret })).status).toBe(200);
+    const call = await eventually(() => slack.calls('views.open')[opened], 15_000);
+    const view = (call.response as { view: Record<string, unknown> }).view;
+    const submission = viewSubmissionPayload({
+      user: 'U0EN00001',
+      callback_id: 'suppress_submit',
+      private_metadata: String(view.private_metadata),
+      values: suppressFormValues({ reason: 'accepted by the replica test' }),
+      view_id: String(view.id),
+      view,
+    });
+    expect((await postToBot(a.url, interactionBody(submission), { secret: signingSecret })).status).toBe(200);
+    await eventually(
+      () =>
+        slack
+          .calls('views.update')
+          .some((c) => c.args.view_id === view.id && JSON.stringify(c.args.view).includes('Suppressed')),
+      30_000,
+    );
+    const { body, responseUrl } = slashBody(slack, 'suppressions', CRON);
+    expect((await b.slash(body)).status).toBe(200);
+    const listed = await eventually(() => slack.responses(responseUrl)[0], 15_000);
+    expect(JSON.stringify(listed.body)).toContain('accepted by the replica test');
   }, 60_000);
 
   it('SIGKILL of A after its 3rd reply: B completes the run, no reply lost, a duplicate only in the documented window', async () => {
