@@ -55,7 +55,7 @@ beforeAll(async () => {
     },
   });
   schema = await freshSchema();
-  cronAt = new Date(Date.now() + 12_000);
+  cronAt = new Date(Date.now() + 20_000);
   const config = writeConfig({
     defaultLanguage: 'en',
     accounts: [{ id: PROD, name: 'prod', regions: [TOKYO] }],
