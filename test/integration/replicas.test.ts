@@ -32,6 +32,8 @@ let slack: SlackEmulator;
 let schema: Awaited<ReturnType<typeof freshSchema>>;
 let a: Replica;
 let b: Replica;
+/** Controls suppressed by an earlier test: their findings are left out of later digests. */
+let suppressedControls = 0;
 /** When both replicas' crons fire for CRON (a few seconds after start-up). */
 let cronAt: Date;
 
@@ -174,9 +176,11 @@ describe.skipIf(!available)('several replicas on one PostgreSQL database', () =>
     expect((await b.slash(body)).status).toBe(200);
     const listed = await eventually(() => slack.responses(responseUrl)[0], 15_000);
     expect(JSON.stringify(listed.body)).toContain('accepted by the replica test');
+    suppressedControls += 1;
   }, 60_000);
 
   it('SIGKILL of A after its 3rd reply: B completes the run, no reply lost, a duplicate only in the documented window', async () => {
+    const expected = controls.length - suppressedControls;
     const { body } = slashBody(slack, 'digest now', KILL);
     expect((await a.slash(body)).status).toBe(200);
     const parent = await eventually(() => parents(KILL)[0], 20_000);
@@ -186,12 +190,12 @@ describe.skipIf(!available)('several replicas on one PostgreSQL database', () =>
     const atKill = replies(KILL, parent).length;
     await eventually(() => replies(KILL, parent).length > atKill, 30_000);
     const failoverMs = Date.now() - killedAt;
-    await eventually(() => new Set(keys(replies(KILL, parent))).size >= controls.length, 30_000);
+    await eventually(() => new Set(keys(replies(KILL, parent))).size >= expected, 30_000);
     await sleep(3000);
     const posted = keys(replies(KILL, parent));
-    expect(new Set(posted).size).toBe(controls.length);
+    expect(new Set(posted).size).toBe(expected);
     // Slack may have accepted a post whose ts A had not stored yet: that one reply can appear twice.
-    expect(posted.length - controls.length).toBeLessThanOrEqual(1);
+    expect(posted.length - expected).toBeLessThanOrEqual(1);
     expect(parents(KILL)).toHaveLength(1);
     // Lease TTL (3 s here) + the resume job's period (2 s) + pacing; the figure goes to the log.
     expect(failoverMs).toBeLessThan(3_000 + 60_000);
