@@ -104,6 +104,10 @@ describe('fsbp explain', () => {
     const { code, stdout } = await cli('explain', 'Athena.1', '--lang', 'en');
     expect(code).toBe(0);
     expect(stdout).toContain('This control is retired');
+    const replaced = await cli('explain', 'CloudFront.2', '--lang', 'ja');
+    expect(replaced.stdout).toContain('後継のコントロール: CloudFront.13');
+    const renamed = await cli('explain', 'OpenSearch.10', '--lang', 'en');
+    expect(renamed.stdout).toContain('Opensearch.10');
   });
 
   it('exits 2 with a bilingual message and suggestions for an unknown ID', async () => {
