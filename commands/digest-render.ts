@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { Catalog } from '../src/catalog/catalog.ts';
+import { unknownControlId } from '../src/catalog/control-id.ts';
 import { severities } from '../src/catalog/schema.ts';
 import { resourcesPerReply } from '../src/digest/plan.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
@@ -103,7 +104,10 @@ export function digestItemDoc(
           `[${langs.map((l) => t(l)(`severity.${control?.severity ?? 'LOW'}`)).join(' / ')}] ${item.controlId}`,
         ),
       ],
-      ...langs.map((l) => [control?.title[l] ?? item.controlId]),
+      ...langs.map((l) => [
+        control?.title[l] ??
+          (item.controlId === unknownControlId ? t(l)('untrusted.unknownControl') : item.controlId),
+      ]),
       [
         `${item.accountId} ${item.region}: `,
         ...shown.flatMap((id, i) => (i === 0 ? [code(id)] : [', ', code(id)])),

@@ -39,6 +39,8 @@ export interface DigestOutcome {
   runId: number | null;
   postedMessages: number;
   run: (Omit<DigestRun, 'items'> & { items: DigestRun['items'] }) | null;
+  /** Malformed control IDs seen in findings (reported as an unknown control), for the log. */
+  rejectedControlIds: string[];
 }
 
 /** A digest run holds this lease; a crashed holder's lease runs out and the next run resumes. */
@@ -147,16 +149,27 @@ export async function runDigest(
   const holder = randomUUID();
   const lock = `digest:${channelId}`;
   if (!options.dryRun && !(await deps.store.acquireLock(lock, holder, leaseMs))) {
-    return { channel: channelId, status: 'locked', runId: null, postedMessages: 0, run: null };
+    return {
+      channel: channelId,
+      status: 'locked',
+      runId: null,
+      postedMessages: 0,
+      run: null,
+      rejectedControlIds: [],
+    };
   }
   try {
     let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
     const resumed = run !== null;
+    let rejectedControlIds: string[] = [];
     if (!run) {
       const accounts = channelAccounts(deps.config, channel);
       const accountIds = accounts.map((a) => a.id);
       const gathered = await gatherFailing(deps, accounts, channel.digest.minSeverity);
       const { unreachable } = gathered;
+      rejectedControlIds = [
+        ...new Set(gathered.failing.flatMap((f) => (f.rejectedControlId ? [f.rejectedControlId] : []))),
+      ].slice(0, 20);
       const active = await deps.store.listSuppressions({ states: ['active', 'partial'], accountIds });
       // Findings an active suppression covers (Security Hub reset them) are suppressed again, not reported.
       const {
@@ -196,6 +209,7 @@ export async function runDigest(
           status: 'dry-run',
           runId: null,
           postedMessages: 0,
+          rejectedControlIds,
           run: {
             id: 0,
             channel: channelId,
@@ -232,6 +246,7 @@ export async function runDigest(
       runId: run.id,
       postedMessages: posted,
       run: await deps.store.lastDigest(channelId),
+      rejectedControlIds,
     };
   } finally {
     if (!options.dryRun) await deps.store.releaseLock(lock, holder);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DestinationStream } from 'pino';
-import { type DigestPoster, runDigest } from '../commands/digest-run.ts';
+import type { DestinationStream, Logger } from 'pino';
+import { type DigestOutcome, type DigestPoster, runDigest } from '../commands/digest-run.ts';
 import { subcommands } from '../commands/index.ts';
 import { createAwsPort } from './aws/index.ts';
 import { loadCatalog } from './catalog/load.ts';
@@ -33,6 +33,15 @@ export interface StartOptions {
   logDestination?: DestinationStream;
   /** The clock (tests move it forward to let suppressions expire). */
   now?: () => number;
+}
+
+/** Findings whose control ID was malformed were reported as an unknown control; the values go here only. */
+function logRejectedControlIds(logger: Logger, outcome: DigestOutcome): void {
+  if (outcome.rejectedControlIds.length === 0) return;
+  logger.warn(
+    { channel: outcome.channel, rejectedControlIds: outcome.rejectedControlIds },
+    'findings with a malformed control ID were reported as an unknown control',
+  );
 }
 
 export async function startBot(
@@ -89,7 +98,11 @@ export async function startBot(
     config,
     store,
     logger,
-    run: (channel) => runDigest({ config, catalog, i18n, store, aws, poster, now }, channel),
+    run: async (channel) => {
+      const outcome = await runDigest({ config, catalog, i18n, store, aws, poster, now }, channel);
+      logRejectedControlIds(logger, outcome);
+      return outcome;
+    },
     maintain,
   });
   const port = await slack.start();
