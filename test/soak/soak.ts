@@ -240,6 +240,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   }
 
   function arm(point: KillPoint) {
+    log(
+      `soak: ${point.phase}: kill armed at ${point.source} ${point.method} #${point.nth} +${point.delayMs} ms`,
+    );
     armed = { ...point, landed: false, seen: 0 };
     kills.push(armed);
   }
@@ -256,7 +259,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   /** Repeats `drive` after every kill until `done`; arms kill points until the phase's quota landed. */
   async function phase(
     name: Phase,
-    plan: () => KillPoint,
+    /** `last`: the phase's last kill, which may also land after its work is done. */
+    plan: (last: boolean) => Promise<KillPoint>,
     drive: () => Promise<unknown>,
     done: () => Promise<boolean>,
   ) {
@@ -266,21 +270,28 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
         timedOut = true;
         return;
       }
-      if (landed < quota[name]) arm(plan());
+      if (landed < quota[name]) arm(await plan(landed === quota[name] - 1));
+      const current = armed;
       postsBefore = slack.calls('chat.postMessage').length;
       await drive();
+      const dead = () => current?.landed === true || !bot?.alive;
       const until = Date.now() + 120_000;
-      while (bot?.alive && !(await done()) && Date.now() < until) await sleep(50);
+      while (!dead() && !(await done()) && Date.now() < until) await sleep(50);
       const finished = await done();
       // Nothing can fire after this: a kill at delay 0 runs inside a call, a delayed one is cleared.
       disarm();
-      if (!bot?.alive) {
+      if (dead()) {
         landed += 1;
         await recover(name);
       } else if (!finished) {
         throw new Error(`soak: ${name} did not finish in 120 s with the bot alive`);
       }
-      if (finished) return;
+      if (finished && !dead()) {
+        // Kills the phase had no room for move to the next one.
+        const next = name === 'digest' ? 'apply' : name === 'apply' ? 'lift' : null;
+        if (next) quota[next] += Math.max(0, quota[name] - landed);
+        return;
+      }
     }
   }
 
@@ -297,24 +308,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     };
     await phase(
       'digest',
-      () => {
-        const window = rand() < 0.3;
-        const onPost = rand() < 0.8;
-        return onPost
-          ? {
-              phase: 'digest',
-              source: 'slack',
-              method: 'chat.postMessage',
-              nth: 1 + Math.floor(rand() * 4),
-              delayMs: window ? 0 : Math.floor(rand() * 1200),
-            }
-          : {
-              phase: 'digest',
-              source: 'aws',
-              method: 'GetFindings',
-              nth: 1,
-              delayMs: Math.floor(rand() * 50),
-            };
+      async () => {
+        // Only calls still to come can be hit: the findings are read only by a run not yet planned,
+        // and only the parent and the replies without a ts are posted again.
+        const run = await store.unfinishedDigest(CHANNEL);
+        const left = run
+          ? (run.parentTs ? 0 : 1) + run.items.filter((i) => !i.ts).length
+          : 1 + newControls.length;
+        if (!run && rand() < 0.2) {
+          return {
+            phase: 'digest',
+            source: 'aws',
+            method: 'GetFindings',
+            nth: 1,
+            delayMs: Math.floor(rand() * 50),
+          };
+        }
+        const nth = 1 + Math.floor(rand() * Math.min(left, 4));
+        // A third land inside the window (Slack has the post, the bot never hears its ts); after the
+        // last post the run ends within milliseconds, so a kill there lands inside the call.
+        const delayMs = nth === left || rand() < 0.3 ? 0 : Math.floor(rand() * 1200);
+        return { phase: 'digest', source: 'slack', method: 'chat.postMessage', nth, delayMs };
       },
       () => slash('digest now'),
       digestDone,
@@ -327,15 +341,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       (await store.listSuppressions()).find((s) => s.controlId === suppressedControl);
     await phase(
       'apply',
-      () => {
-        const point = pick([
-          { source: 'aws', method: 'GetFindings', nth: 1 },
-          { source: 'slack', method: 'chat.getPermalink', nth: 1 },
-          { source: 'aws', method: 'BatchUpdateFindings', nth: 1 + Math.floor(rand() * 3) },
-          { source: 'aws', method: 'BatchUpdateFindings', nth: 1 + Math.floor(rand() * 3) },
-          { source: 'slack', method: 'chat.update', nth: 1 },
-        ] as const);
-        return { phase: 'apply', ...point, delayMs: rand() < 0.5 ? 0 : Math.floor(rand() * 40) };
+      async (last) => {
+        // Before the record exists, the read of the findings and the permalink are points too. Every
+        // attempt sends all 250 again (3 calls); a kill after the last must come before the record's write.
+        const exists = (await record()) !== undefined;
+        const points: Omit<KillPoint, 'phase'>[] = [
+          ...(exists
+            ? []
+            : [
+                { source: 'aws', method: 'GetFindings', nth: 1, delayMs: Math.floor(rand() * 20) },
+                { source: 'slack', method: 'chat.getPermalink', nth: 1, delayMs: 0 },
+              ]),
+          ...batchUpdatePoints(rand),
+          // After the record is active, before the digest reply is edited: this ends the phase.
+          ...(last ? [{ source: 'slack', method: 'chat.update', nth: 1, delayMs: 0 }] : []),
+        ] as Omit<KillPoint, 'phase'>[];
+        return { phase: 'apply', ...pick(points) };
       },
       () => postToBot(url, interactionBody(submission(view)), { secret: signingSecret }).catch(() => null),
       async () => (await record())?.state === 'active',
@@ -346,13 +367,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     // 3. Lift it.
     await phase(
       'lift',
-      () => ({
-        phase: 'lift',
-        source: 'aws',
-        method: 'BatchUpdateFindings',
-        nth: 1 + Math.floor(rand() * 3),
-        delayMs: rand() < 0.5 ? 0 : Math.floor(rand() * 40),
-      }),
+      async () => ({ phase: 'lift', ...pick(batchUpdatePoints(rand)) }),
       () => slash(`unsuppress ${applied?.id ?? 0} --reason "${liftReason}"`),
       async () => (await record())?.state === 'lifted',
     );
@@ -396,6 +411,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     await slack.close();
     await aws.close();
   }
+}
+
+/**
+ * The n-th of the 3 BatchUpdateFindings calls of 250 findings. The bot sends them at once and
+ * records the outcome right after, so a kill lands inside the call or within 2 ms.
+ */
+function batchUpdatePoints(rand: () => number): Omit<KillPoint, 'phase'>[] {
+  return [1, 2, 3].map((nth) => ({
+    source: 'aws' as const,
+    method: 'BatchUpdateFindings',
+    nth,
+    delayMs: rand() < 0.5 ? 0 : Math.floor(rand() * 3),
+  }));
 }
 
 async function waitFor<T>(probe: () => Promise<T | null | undefined>, timeoutMs: number): Promise<T> {
