@@ -16,14 +16,17 @@ describe('fsbp controls', () => {
     expect(entries).toHaveLength(154);
     expect(Object.keys(entries[0] as object).sort()).toEqual(
       [
+        'aliases',
         'category',
         'configRule',
         'configRuleIsSecurityHubCustom',
         'deprecated',
         'id',
         'links',
+        'notes',
         'parameters',
         'remediation',
+        'replacedBy',
         'resourceTypes',
         'scheduleType',
         'securityControlId',
