@@ -219,6 +219,16 @@ describe('the Suppress modal', () => {
     expect(tooLong.response_action).toBe('errors');
     const badChoices = await submit(view, form('A long enough reason here', '<!channel>', '<@U0123ABC>'));
     expect(badChoices.response_action).toBe('errors');
+    // A forged item key in the view's metadata: a refusal, never the key shown as markup.
+    for (const key of [
+      hostileStrings.link,
+      hostileStrings.sql,
+      hostileStrings.loneHighSurrogate,
+    ] as string[]) {
+      const forged = await submit({ ...view, private_metadata: key }, form('A long enough reason here'));
+      expect(['update', 'errors']).toContain(forged.response_action);
+      expect(liveMarkup(forged)).toEqual([]);
+    }
     expect(h.aws.calls().filter((c) => c.operation === 'BatchUpdateFindings')).toHaveLength(0);
     expectNoLiveMarkup();
     await botStillAnswers();
