@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import type { Store, Suppression, SuppressionEvent } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
+import type { Suppression, SuppressionEvent } from '../../src/suppression/types.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { type SlackEmulator, type StoredMessage, startSlackEmulator } from '../emulator/slack/server.ts';
 import {
