@@ -162,13 +162,13 @@ export async function runDigest(
     : await holdLease(deps.store, `digest:${channelId}`, randomUUID(), deps.lease ?? { ttlMs: leaseMs });
   if (!options.dryRun && !lease) {
     return {
-        channel: channelId,
-        status: 'locked',
-        runId: null,
-        postedMessages: 0,
-        run: null,
-        rejectedControlIds: [],
-      };
+      channel: channelId,
+      status: 'locked',
+      runId: null,
+      postedMessages: 0,
+      run: null,
+      rejectedControlIds: [],
+    };
   }
   // Before every post and every write to AWS or the store: still the holder?
   const fence = async () => {
