@@ -1,5 +1,6 @@
 import type { i18n, TFunction } from 'i18next';
 import type { Catalog } from '../src/catalog/catalog.ts';
+import { unknownControlId } from '../src/catalog/control-id.ts';
 import { severities } from '../src/catalog/schema.ts';
 import { resourcesPerReply } from '../src/digest/plan.ts';
 import type { DigestMessage, DigestPoster } from '../src/digest/run.ts';
@@ -106,7 +107,10 @@ export function digestItemDoc(
           `[${langs.map((l) => t(l)(`severity.${control?.severity ?? 'LOW'}`)).join(' / ')}] ${item.controlId}`,
         ),
       ],
-      ...langs.map((l) => [control?.title[l] ?? item.controlId]),
+      ...langs.map((l) => [
+        control?.title[l] ??
+          (item.controlId === unknownControlId ? t(l)('untrusted.unknownControl') : item.controlId),
+      ]),
       [
         `${item.accountId} ${item.region}: `,
         ...shown.flatMap((id, i) => (i === 0 ? [code(id)] : [', ', code(id)])),

@@ -47,6 +47,8 @@ export interface DigestOutcome {
   runId: number | null;
   postedMessages: number;
   run: (Omit<DigestRun, 'items'> & { items: DigestRun['items'] }) | null;
+  /** Malformed control IDs seen in findings (reported as an unknown control), for the log. */
+  rejectedControlIds: string[];
 }
 
 /**
@@ -159,7 +161,14 @@ export async function runDigest(
     ? null
     : await holdLease(deps.store, `digest:${channelId}`, randomUUID(), deps.lease ?? { ttlMs: leaseMs });
   if (!options.dryRun && !lease) {
-    return { channel: channelId, status: 'locked', runId: null, postedMessages: 0, run: null };
+    return {
+      channel: channelId,
+      status: 'locked',
+      runId: null,
+      postedMessages: 0,
+      run: null,
+      rejectedControlIds: [],
+    };
   }
   // Before every post and every write to AWS or the store: still the holder?
   const fence = async () => {
@@ -170,11 +179,15 @@ export async function runDigest(
   try {
     let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
     const resumed = run !== null;
+    let rejectedControlIds: string[] = [];
     if (!run) {
       const accounts = channelAccounts(deps.config, channel);
       const accountIds = accounts.map((a) => a.id);
       const gathered = await gatherFailing(deps, accounts, channel.digest.minSeverity);
       const { unreachable } = gathered;
+      rejectedControlIds = [
+        ...new Set(gathered.failing.flatMap((f) => (f.rejectedControlId ? [f.rejectedControlId] : []))),
+      ].slice(0, 20);
       const active = await deps.store.listSuppressions({ states: ['active', 'partial'], accountIds });
       // Findings an active suppression covers (Security Hub reset them) are suppressed again, not reported.
       const {
@@ -215,6 +228,7 @@ export async function runDigest(
           status: 'dry-run',
           runId: null,
           postedMessages: 0,
+          rejectedControlIds,
           run: {
             id: 0,
             channel: channelId,
@@ -257,10 +271,18 @@ export async function runDigest(
       runId: run.id,
       postedMessages: posted,
       run: await deps.store.lastDigest(channelId),
+      rejectedControlIds,
     };
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;
-    return { channel: channelId, status: 'taken-over', runId, postedMessages: posted, run: null };
+    return {
+      channel: channelId,
+      status: 'taken-over',
+      runId,
+      postedMessages: posted,
+      run: null,
+      rejectedControlIds: [],
+    };
   } finally {
     await lease?.release();
   }
