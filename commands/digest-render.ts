@@ -31,6 +31,7 @@ export function digestParentDoc(
           summary.resolvedCount > 0 ? ` ${tl('digest.resolved', { count: summary.resolvedCount })}` : '',
         ],
         [trend(tl, total, summary.previousFailingTotal)],
+        ...overdueLine(tl, summary),
       ),
     );
     if (summary.overflow > 0) {
@@ -47,6 +48,20 @@ export function digestParentDoc(
     }
   }
   return doc;
+}
+
+/** Open failures past the SLA by severity, linked to the findings list; nothing when none is. */
+function overdueLine(t: TFunction, summary: DigestSummary): Line[] {
+  const overdue = summary.overdue;
+  const total = overdue ? Object.values(overdue).reduce((a, b) => a + b, 0) : 0;
+  if (!overdue || total === 0) return [];
+  const label = t('posture.overdueNow', { total });
+  return [
+    [
+      summary.consoleUrl ? link(summary.consoleUrl, label) : bold(label),
+      ` ${severities.map((s) => `${t(`severity.${s}`)} ${overdue[s] ?? 0}`).join(' · ')}`,
+    ],
+  ];
 }
 
 /** Suppressions ending within 7 days (each linked to where it was made) and re-suppressed findings. */
@@ -112,6 +127,11 @@ export function digestItemDoc(
       ],
     ),
   );
+  if (item.overdueDays && !suppression) {
+    doc.push(
+      note([bold(langs.map((l) => t(l)('posture.daysOver', { count: item.overdueDays ?? 0 })).join(' / '))]),
+    );
+  }
   if (control?.deprecated) {
     // Findings of a control AWS retired can still be active for a while: say so rather than explain it as current.
     doc.push(note(...langs.map((l) => retiredLine(control, t(l)))));

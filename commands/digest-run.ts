@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { i18n } from 'i18next';
 import type { Catalog } from '../src/catalog/catalog.ts';
 import { type Severity, severities, severityRank } from '../src/catalog/schema.ts';
-import { channelAccounts } from '../src/config/load.ts';
+import { channelAccounts, channelSla } from '../src/config/load.ts';
 import type { AccountConfig, Config } from '../src/config/schema.ts';
 import { planDigest } from '../src/digest/plan.ts';
+import { type PostureSnapshot, recordPosture, slaSnapshot } from '../src/digest/posture.ts';
 import type { AwsPort, ControlFinding, WorkflowPort } from '../src/engine/ports.ts';
 import { AppError } from '../src/errors.ts';
 import type {
   DigestItemLabel,
+  DigestPlanRecord,
   DigestRun,
   ExpiringSuppression,
   Store,
@@ -126,6 +128,60 @@ async function suppressionContext(
 }
 
 /**
+ * Records this run's read into the posture history (not in a dry run) and returns where each open
+ * failure of the channel's accounts stands against the channel's SLA.
+ */
+async function postureOf(
+  deps: DigestDeps,
+  channel: Config['channels'][number],
+  read: {
+    accounts: readonly AccountConfig[];
+    unreachable: ReadonlySet<string>;
+    failing: readonly ControlFinding[];
+    suppressed: ReadonlySet<string>;
+    dryRun: boolean;
+  },
+): Promise<PostureSnapshot> {
+  const at = (deps.now ?? Date.now)();
+  const timeZone = channel.digest.timezone;
+  const sla = channelSla(deps.config, channel);
+  const accountIds = read.accounts.map((a) => a.id);
+  if (read.dryRun) {
+    return slaSnapshot(await deps.store.openFailures(accountIds), read.suppressed, sla, at, timeZone);
+  }
+  const minimum = severityRank[channel.digest.minSeverity];
+  const snapshot = await recordPosture({
+    history: deps.store,
+    at,
+    day: localDate(at, timeZone),
+    timeZone,
+    sla,
+    accountIds,
+    scopes: read.accounts.flatMap((a) =>
+      a.regions
+        .filter((r) => !read.unreachable.has(`${a.id}|${r}`))
+        .map((region) => ({ accountId: a.id, region })),
+    ),
+    severities: severities.filter((s) => severityRank[s] >= minimum),
+    failing: read.failing,
+    suppressed: read.suppressed,
+  });
+  const retention = deps.config.history.retentionDays * dayMs;
+  await deps.store.purgeHistory(localDate(at - retention, timeZone), new Date(at - retention).toISOString());
+  return snapshot;
+}
+
+/** Adds the overdue counts to the parent and the days over SLA to each reply that has some. */
+function withSla(plan: DigestPlanRecord, posture: PostureSnapshot): DigestPlanRecord {
+  const overdueDays: Record<string, number> = {};
+  for (const item of plan.items) {
+    const over = Math.max(0, ...item.findingIds.map((id) => posture.status.get(id)?.daysOver ?? 0));
+    if (over > 0) overdueDays[item.key] = over;
+  }
+  return { ...plan, summary: { ...plan.summary, overdue: posture.overdue, overdueDays } };
+}
+
+/**
  * One digest for one channel. Idempotent and resumable: the plan and every posted reply are recorded
  * as they happen, so a run that crashed is completed by the next one without a duplicate, and a lease
  * keeps two runs for the same channel from both posting.
@@ -167,6 +223,13 @@ export async function runDigest(
         dryRun: options.dryRun ?? false,
         now: now(),
       });
+      const posture = await postureOf(deps, channel, {
+        accounts,
+        unreachable,
+        failing,
+        suppressed,
+        dryRun: options.dryRun ?? false,
+      });
       const reported = await deps.store.reportedFindings(channelId);
       // Suppressed findings are neither failing nor resolved: they stay reported until the suppression ends.
       const visible = new Set(
@@ -175,7 +238,7 @@ export async function runDigest(
       const previous = await deps.store.lastDigest(channelId);
       const since = previous?.startedAt ?? new Date(now() - expiringWithinDays * dayMs).toISOString();
       const context = await suppressionContext(deps, active, accountIds, since);
-      const plan = planDigest({
+      const planned = planDigest({
         ...context,
         resuppressed,
         channel: channelId,
@@ -189,6 +252,7 @@ export async function runDigest(
           : null,
         consoleUrl: 'https://console.aws.amazon.com/securityhub/home#/findings',
       });
+      const plan = withSla(planned, posture);
       if (options.dryRun) {
         const items = plan.items.map((i) => ({ ...i, runId: 0, ts: null }));
         return {
@@ -221,7 +285,16 @@ export async function runDigest(
     }
     for (const item of run.items) {
       if (item.ts) continue;
-      const ts = await poster.post(channelId, digestItemDoc(item, deps.catalog, t, language), parentTs);
+      const ts = await poster.post(
+        channelId,
+        digestItemDoc(
+          { ...item, overdueDays: run.summary.overdueDays?.[item.key] },
+          deps.catalog,
+          t,
+          language,
+        ),
+        parentTs,
+      );
       await deps.store.recordDigestItem(run.id, item.position, ts);
       posted += 1;
     }

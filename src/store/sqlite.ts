@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LanguagePreference } from '../i18n/index.ts';
+import { sqliteHistory } from './sqlite-history.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
 import type {
   CheckTargetRecord,
@@ -164,6 +165,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
     db,
     ...digest,
     ...suppressionStatements(db, now),
+    ...sqliteHistory(db),
     async acquireLock(name, holder, ttlMs) {
       const at = now();
       return acquire.run({ name, holder, expires: at + ttlMs, now: at }).changes === 1;

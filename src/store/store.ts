@@ -1,10 +1,11 @@
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { PostureHistory } from './history.ts';
 
 /**
  * Everything the bot remembers. Methods are async so a shared store (one database for several
  * replicas) can implement the same interface; the default is SQLite on local disk.
  */
-export interface Store {
+export interface Store extends PostureHistory {
   getUserLanguage(userId: string): Promise<LanguagePreference | null>;
   setUserLanguage(userId: string, language: LanguagePreference): Promise<void>;
   /**
@@ -146,6 +147,8 @@ export interface DigestItem extends FindingGroup {
   /** Why these findings are in the digest again, when it is not a plain new failure. */
   label?: DigestItemLabel | undefined;
   ts: string | null;
+  /** Days past the SLA, when the reply is rendered for a digest that found it overdue (not stored). */
+  overdueDays?: number | undefined;
 }
 
 /** Something a Suppress button points at. */
@@ -189,6 +192,10 @@ export interface DigestSummary {
   expiringSoon?: ExpiringSuppression[];
   /** Findings found reset to NEW under an active suppression and suppressed again by this run. */
   resuppressed?: number;
+  /** Open, unsuppressed failures past the channel's SLA, by severity. */
+  overdue?: Record<string, number>;
+  /** Days over SLA of the most overdue finding of a reply, by item key (overdue replies only). */
+  overdueDays?: Record<string, number>;
 }
 
 export interface ExpiringSuppression {
