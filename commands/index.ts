@@ -8,6 +8,7 @@ import { doctor } from './doctor.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
+import { report } from './report.ts';
 import { suppressions } from './suppressions.ts';
 import { unsuppress } from './unsuppress.ts';
 
@@ -23,6 +24,7 @@ export const subcommands: readonly Subcommand<never>[] = [
   explain,
   help,
   lang,
+  report,
   suppressions,
   unsuppress,
 ] as unknown as Subcommand<never>[];

@@ -19,13 +19,26 @@ export interface SlaStatus {
   daysOver: number;
 }
 
+/** Building a formatter costs far more than using one: one per time zone. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The local date (YYYY-MM-DD) of an instant in a time zone. */
+export function localDate(at: number, timeZone: string): string {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    formatters.set(timeZone, format);
+  }
+  return format.format(at);
+}
+
 function localDay(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
+  const parts = localDate(at, timeZone);
   return Date.parse(`${parts}T00:00:00Z`) / 86_400_000;
 }
 

@@ -5,11 +5,13 @@ import { benchAck } from './ack.ts';
 import { benchCheck } from './check.ts';
 import { benchDigest } from './digest.ts';
 import { benchDoctor } from './doctor.ts';
+import { benchReport } from './report.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
   check: () => benchCheck(),
   digest: () => benchDigest(),
   doctor: () => benchDoctor(),
+  report: () => benchReport(),
   ack: async () => {
     // Three full runs; the figures are the medians, with every run shown.
     const runs = [];
