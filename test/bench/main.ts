@@ -2,12 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 /** `npm run bench [name...]`: runs the benchmarks and prints their figures as JSON. */
 import { benchAck } from './ack.ts';
+import { benchChart } from './chart.ts';
 import { benchCheck } from './check.ts';
 import { benchDigest } from './digest.ts';
 import { benchDoctor } from './doctor.ts';
 import { benchReport } from './report.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
+  chart: () => benchChart(),
   check: () => benchCheck(),
   digest: () => benchDigest(),
   doctor: () => benchDoctor(),
