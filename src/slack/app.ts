@@ -7,6 +7,7 @@ import type { AwsPort } from '../engine/ports.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
 import type { SlackEnv } from './env.ts';
+import { registerHome } from './home.ts';
 import { createLanguageResolver } from './language.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
 import { createSlackSetupProbe, slackSettings } from './setup-probe.ts';
@@ -116,6 +117,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
   });
 
   registerSuppression(app, { ...deps, logger, resolveLanguage, users });
+  registerHome(app, { ...deps, logger, resolveLanguage });
 
   app.error(async (error) => {
     logger.error(

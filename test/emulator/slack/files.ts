@@ -127,7 +127,7 @@ export function checkImageFiles(ws: Workspace, blocks: readonly unknown[], point
     }
     if (b.slack_file === undefined) return;
     const file = ws.files.get(str(b.slack_file?.id) ?? '');
-    if (!file || !file.completed || !file.mimetype.startsWith('image/'))
+    if (!file?.completed || !file.mimetype.startsWith('image/'))
       messages.push(`[ERROR] invalid slack_file: not a completed image upload ${at}`);
   });
   return messages;

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import { eventCallbackPayload, postToBot } from '../emulator/slack/signing.ts';
+import { ownAccountState } from '../helpers/aws-state.ts';
+import { eventually, type Harness, signingSecret, startHarness } from '../helpers/bot.ts';
+
+const PROD = '111111111111';
+const DEV = '222222222222';
+const TOKYO = 'ap-northeast-1';
+const MEMBER = 'U0JA00001'; // in #security (prod) only
+const OTHER = 'U0EN00001'; // in #dev (dev) only
+const NOBODY = 'U0NOBODY01'; // in no configured channel
+
+const config = {
+  defaultLanguage: 'en',
+  accounts: [
+    { id: PROD, name: 'prod', regions: [TOKYO] },
+    { id: DEV, name: 'dev', regions: [TOKYO] },
+  ],
+  channels: [
+    { id: 'C0123456789', accounts: ['prod'] },
+    { id: 'C0DEVCHAN01', accounts: ['dev'] },
+  ],
+};
+
+let clock = Date.parse('2026-11-30T01:00:00.000Z');
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({
+    state: ownAccountState(PROD, TOKYO, {}),
+    config,
+    now: () => clock,
+    users: {
+      [MEMBER]: { name: 'taro', locale: 'ja-JP' },
+      [OTHER]: { name: 'alice', locale: 'en-US' },
+      [NOBODY]: { name: 'bob', locale: 'en-US' },
+    },
+    channels: {
+      C0123456789: { name: 'security', members: [MEMBER] },
+      C0DEVCHAN01: { name: 'dev', members: [OTHER] },
+    },
+  });
+  // History as the digest records it: a CRITICAL failure open since 2026-11-01 in each account.
+  const store = openSqliteStore({ path: h.storePath });
+  for (const [account, day] of [
+    [PROD, '2026-11-01'],
+    [DEV, '2026-11-20'],
+  ] as const) {
+    await store.recordSweep({
+      at: `${day}T00:00:00.000Z`,
+      day,
+      scopes: [{ accountId: account, region: TOKYO }],
+      severities: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'],
+      failing: [
+        {
+          findingId: `arn:aws:securityhub:${TOKYO}:${account}:security-control/EC2.19/finding/1`,
+          accountId: account,
+          region: TOKYO,
+          controlId: 'EC2.19',
+          severity: 'CRITICAL',
+          firstObservedAt: null,
+        },
+      ],
+      suppressed: [],
+    });
+  }
+  store.close();
+});
+afterAll(() => h.stop());
+
+async function openHome(user: string) {
+  const before = h.slack.calls('views.publish').length;
+  const reply = await postToBot(
+    h.url,
+    eventCallbackPayload({ event: { type: 'app_home_opened', user, channel: 'D0HOME0001', tab: 'home' } }),
+    { secret: signingSecret },
+  );
+  expect(reply.status).toBe(200);
+  return before;
+}
+
+describe('App Home', () => {
+  it('a member sees exactly the accounts of their channels, with counts, overdue, the chart and the oldest failures', async () => {
+    const before = await openHome(MEMBER);
+    await eventually(() => h.slack.calls('views.publish').length > before, 30_000);
+    const view = h.slack.homeView(MEMBER);
+    const text = JSON.stringify(view?.blocks);
+    expect(text).toContain(PROD);
+    expect(text).not.toContain(DEV);
+    expect(text).not.toContain('dev');
+    // Japanese for a ja-JP viewer; the 29-day-old CRITICAL failure is 22 days past its 7-day SLA.
+    expect(text).toContain('FSBP セキュリティ態勢');
+    expect(text).toContain('SLA 超過: 重大 1');
+    expect(text).toContain('SLA を 22 日超過');
+    const image = view?.blocks.find((b) => (b as { type: string }).type === 'image') as {
+      slack_file: { id: string };
+    };
+    const file = h.slack.file(image.slack_file.id);
+    expect(file?.completed).toBe(true);
+    expect(file?.mimetype).toBe('image/png');
+  });
+
+  it("the other channel's member sees only theirs; someone in no channel sees no account at all", async () => {
+    const a = await openHome(OTHER);
+    await eventually(() => h.slack.calls('views.publish').length > a, 30_000);
+    const other = JSON.stringify(h.slack.homeView(OTHER)?.blocks);
+    expect(other).toContain(DEV);
+    expect(other).not.toContain(PROD);
+    const b = await openHome(NOBODY);
+    await eventually(() => h.slack.calls('views.publish').length > b, 30_000);
+    const none = JSON.stringify(h.slack.homeView(NOBODY)?.blocks);
+    expect(none).toContain('No accounts to show');
+    expect(none).not.toContain(PROD);
+    expect(none).not.toContain(DEV);
+  });
+
+  it('opening again within a minute publishes nothing new; after a minute it refreshes', async () => {
+    const before = h.slack.calls('views.publish').length;
+    await openHome(MEMBER);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(h.slack.calls('views.publish').length).toBe(before);
+    clock += 61_000;
+    await openHome(MEMBER);
+    await eventually(() => h.slack.calls('views.publish').length > before, 30_000);
+  });
+});
