@@ -32,8 +32,22 @@ export function digestParentDoc(
         ],
         [trend(tl, total, summary.previousFailingTotal)],
         ...overdueLine(tl, summary),
+        ...(summary.weekly
+          ? [
+              [
+                bold(
+                  tl('posture.weekly', {
+                    newCount: summary.weekly.newCount,
+                    fixedCount: summary.weekly.fixedCount,
+                    overdue: summary.weekly.overdue,
+                  }),
+                ),
+              ],
+            ]
+          : []),
       ),
     );
+
     if (summary.overflow > 0) {
       doc.push(
         note([
@@ -46,6 +60,11 @@ export function digestParentDoc(
     if (expiring.length > 0 || (summary.resuppressed ?? 0) > 0) {
       doc.push(note(...suppressionLines(tl, summary)));
     }
+  }
+  if (summary.chartFileId) {
+    // One chart, labelled in the first language of the digest.
+    const tl = t(languagesFor(language)[0] ?? 'ja');
+    doc.push({ type: 'image', slackFileId: summary.chartFileId, altText: tl('posture.chart.trendTitle') });
   }
   return doc;
 }

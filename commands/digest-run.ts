@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { i18n } from 'i18next';
 import type { Catalog } from '../src/catalog/catalog.ts';
 import { type Severity, severities, severityRank } from '../src/catalog/schema.ts';
+import { chartLabels, renderTrendChart } from '../src/chart/posture-charts.ts';
 import { channelAccounts, channelSla } from '../src/config/load.ts';
 import type { AccountConfig, Config } from '../src/config/schema.ts';
 import { planDigest } from '../src/digest/plan.ts';
 import { type PostureSnapshot, recordPosture, slaSnapshot } from '../src/digest/posture.ts';
+import { trendStart, weeklyTrend } from '../src/digest/trend.ts';
 import type { AwsPort, ControlFinding, WorkflowPort } from '../src/engine/ports.ts';
 import { AppError } from '../src/errors.ts';
+import { languagesFor } from '../src/i18n/index.ts';
 import type {
   DigestItemLabel,
   DigestPlanRecord,
@@ -23,6 +26,8 @@ import type { Doc } from './doc.ts';
 /** Posts one message (a thread reply when `threadTs` is given) and returns its ts. */
 export interface DigestPoster {
   post(channel: string, doc: Doc, threadTs?: string): Promise<string>;
+  /** Uploads a PNG privately (not shared to a channel) and returns its file ID for an image block. */
+  uploadImage?(png: Buffer, title: string): Promise<string>;
 }
 
 export interface DigestDeps {
@@ -181,6 +186,53 @@ function withSla(plan: DigestPlanRecord, posture: PostureSnapshot): DigestPlanRe
   return { ...plan, summary: { ...plan.summary, overdue: posture.overdue, overdueDays } };
 }
 
+function isMonday(at: number, timeZone: string): boolean {
+  return new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' }).format(at) === 'Mon';
+}
+
+/**
+ * Monday's digest adds the week (new and fixed failures of the last 7 days, overdue now) and the
+ * 12-week trend chart, uploaded before the parent is posted so a resumed run shows the same one.
+ */
+async function withWeekly(
+  deps: DigestDeps,
+  channel: Config['channels'][number],
+  plan: DigestPlanRecord,
+  posture: PostureSnapshot,
+  options: { accountIds: string[]; dryRun: boolean },
+): Promise<DigestPlanRecord> {
+  const at = (deps.now ?? Date.now)();
+  const timeZone = channel.digest.timezone;
+  if (!isMonday(at, timeZone)) return plan;
+  const weekAgo = new Date(at - 7 * dayMs).toISOString();
+  const recent = await deps.store.failuresBetween({ accountIds: options.accountIds, from: weekAgo });
+  const weekly = {
+    newCount: recent.filter((f) => f.since >= weekAgo).length,
+    fixedCount: recent.filter((f) => f.resolvedAt !== null && f.resolvedAt >= weekAgo).length,
+    overdue: Object.values(posture.overdue).reduce((a, b) => a + b, 0),
+  };
+  let chartFileId: string | undefined;
+  if (!options.dryRun && deps.poster?.uploadImage) {
+    const [counts, episodes] = await Promise.all([
+      deps.store.dailyCounts({ accountIds: options.accountIds, from: trendStart(at, timeZone, 12) }),
+      deps.store.failuresBetween({
+        accountIds: options.accountIds,
+        from: new Date(at - 84 * dayMs).toISOString(),
+      }),
+    ]);
+    const lang = languagesFor(channel.digest.language)[0] ?? 'ja';
+    const chart = await renderTrendChart(
+      weeklyTrend(counts, episodes, at, timeZone),
+      chartLabels(deps.i18n.getFixedT(lang), 'trend'),
+    );
+    chartFileId = await deps.poster.uploadImage(
+      chart.png,
+      deps.i18n.getFixedT(lang)('posture.chart.trendTitle'),
+    );
+  }
+  return { ...plan, summary: { ...plan.summary, weekly, ...(chartFileId ? { chartFileId } : {}) } };
+}
+
 /**
  * One digest for one channel. Idempotent and resumable: the plan and every posted reply are recorded
  * as they happen, so a run that crashed is completed by the next one without a duplicate, and a lease
@@ -252,7 +304,10 @@ export async function runDigest(
           : null,
         consoleUrl: 'https://console.aws.amazon.com/securityhub/home#/findings',
       });
-      const plan = withSla(planned, posture);
+      const plan = await withWeekly(deps, channel, withSla(planned, posture), posture, {
+        accountIds,
+        dryRun: options.dryRun ?? false,
+      });
       if (options.dryRun) {
         const items = plan.items.map((i) => ({ ...i, runId: 0, ts: null }));
         return {

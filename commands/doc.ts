@@ -26,6 +26,8 @@ export type Block =
   | { readonly type: 'list'; readonly items: readonly Line[] }
   | { readonly type: 'note'; readonly lines: readonly Line[] }
   | { readonly type: 'divider' }
+  /** An image uploaded to Slack (its file ID); terminals show the alt text. */
+  | { readonly type: 'image'; readonly slackFileId: string; readonly altText: string }
   | ({ readonly type: 'button' } & Button);
 
 export type Doc = readonly Block[];

@@ -196,6 +196,10 @@ export interface DigestSummary {
   overdue?: Record<string, number>;
   /** Days over SLA of the most overdue finding of a reply, by item key (overdue replies only). */
   overdueDays?: Record<string, number>;
+  /** Monday's digest: the last 7 days (new and fixed failures) and what is overdue now. */
+  weekly?: { newCount: number; fixedCount: number; overdue: number };
+  /** Monday's digest: the uploaded 12-week trend chart. */
+  chartFileId?: string;
 }
 
 export interface ExpiringSuppression {

@@ -59,17 +59,30 @@ describe('the digest against the SLA (CRITICAL: 7 days, Asia/Tokyo)', () => {
     const { parent, replies } = await digestNow();
     expect(JSON.stringify(parent.blocks)).not.toContain('Overdue');
     expect(JSON.stringify(parent.blocks)).not.toContain('SLA 超過');
+    // A Sunday: no weekly line, no chart.
+    expect(JSON.stringify(parent.blocks)).not.toContain('This week');
+    expect((parent.blocks ?? []).some((b) => (b as { type: string }).type === 'image')).toBe(false);
     expect(replies).toHaveLength(2);
     expect(JSON.stringify(replies.map((r) => r.blocks))).not.toContain('past the SLA');
   });
 
-  it('at midnight starting day 8 the CRITICAL failure is overdue in the parent, per severity', async () => {
+  it('at midnight starting day 8 (a Monday) the CRITICAL failure is overdue in the parent, which carries the week and the chart', async () => {
     clock = Date.parse('2026-11-08T15:00:00.000Z');
     const { parent } = await digestNow();
     const text = JSON.stringify(parent.blocks);
     expect(text).toContain('Overdue (past SLA): 1');
     expect(text).toContain('Critical 1 · High 0 · Medium 0 · Low 0');
     expect(text).toContain('SLA 超過: 1');
+    // Both failures began (FirstObservedAt) more than 7 days ago: none new this week, none fixed.
+    expect(text).toContain('This week: +0 new, −0 fixed, overdue 1');
+    expect(text).toContain('今週: 新規 +0、修復済み −0、SLA 超過 1');
+    const images = (parent.blocks ?? []).filter((b) => (b as { type: string }).type === 'image') as {
+      slack_file: { id: string };
+    }[];
+    expect(images).toHaveLength(1);
+    const file = h.slack.file(images[0]?.slack_file.id as string);
+    expect(file?.completed).toBe(true);
+    expect(file?.mimetype).toBe('image/png');
   });
 
   it('a reply for a finding already past its SLA says by how many days; the history records the rest', async () => {
