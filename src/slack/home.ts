@@ -58,8 +58,9 @@ export async function visibleAccounts(
   config: Config,
   viewer: string,
   membersOf: (channel: string) => Promise<Set<string>>,
-): Promise<{ accounts: AccountConfig[]; timeZone: string }> {
+): Promise<{ accounts: AccountConfig[]; timeZone: string; channels: string[] }> {
   const seen = new Map<string, AccountConfig>();
+  const channels: string[] = [];
   let timeZone: string | undefined;
   for (const channel of config.channels) {
     let members: Set<string>;
@@ -70,9 +71,10 @@ export async function visibleAccounts(
     }
     if (!members.has(viewer)) continue;
     timeZone ??= channel.digest.timezone;
+    channels.push(channel.id);
     for (const account of channelAccounts(config, channel)) seen.set(account.id, account);
   }
-  return { accounts: [...seen.values()], timeZone: timeZone ?? 'Asia/Tokyo' };
+  return { accounts: [...seen.values()], timeZone: timeZone ?? 'Asia/Tokyo', channels };
 }
 
 const count = (t: TFunction, values: Record<string, number>) =>
@@ -88,6 +90,7 @@ export function homeBlocks(
   t: TFunction,
   lang: Language,
   chartFileId: string | null,
+  digestLinks: readonly string[] = [],
 ): KnownBlock[] {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: t('posture.home.title') } },
@@ -100,6 +103,13 @@ export function homeBlocks(
           text: { type: 'plain_text', text: t('posture.home.switchLanguage') },
           value: lang === 'ja' ? 'en' : 'ja',
         },
+        // Slack takes 25 elements per actions block.
+        ...digestLinks.slice(0, 24).map((url, i) => ({
+          type: 'button' as const,
+          action_id: `home_digest_${i}`,
+          text: { type: 'plain_text' as const, text: t('posture.home.openDigest') },
+          url,
+        })),
       ],
     },
   ];
@@ -162,7 +172,7 @@ export function registerHome(app: App, deps: HomeDeps) {
     lastPublished.set(viewer, now());
     const lang = languagesFor(await deps.resolveLanguage(viewer))[0] ?? 'ja';
     const t = deps.i18n.getFixedT(lang);
-    const { accounts, timeZone } = await visibleAccounts(deps.config, viewer, membersOf);
+    const { accounts, timeZone, channels } = await visibleAccounts(deps.config, viewer, membersOf);
     const data = await homeData(deps.store, { accounts, viewer, sla: deps.config.sla, timeZone, now: now() });
     let chartFileId: string | null = null;
     if (data.trend.some((p) => severities.some((s) => p.failing[s] > 0))) {
@@ -175,10 +185,23 @@ export function registerHome(app: App, deps: HomeDeps) {
       const files = (uploaded as { files?: { files?: { id?: string }[] }[] }).files;
       chartFileId = files?.[0]?.files?.[0]?.id ?? null;
     }
+    const links = await digestLinks(client, channels);
     await client.views.publish({
       user_id: viewer,
-      view: { type: 'home', blocks: homeBlocks(data, t, lang, chartFileId) },
+      view: { type: 'home', blocks: homeBlocks(data, t, lang, chartFileId, links) },
     });
+  }
+
+  /** Permalinks of the latest digest thread of each channel the viewer is in. */
+  async function digestLinks(client: WebClient, channels: readonly string[]): Promise<string[]> {
+    const links: string[] = [];
+    for (const channel of channels) {
+      const last = await deps.store.lastDigest(channel);
+      if (!last?.parentTs) continue;
+      const permalink = await client.chat.getPermalink({ channel, message_ts: last.parentTs }).catch(() => null);
+      if (typeof permalink?.permalink === 'string') links.push(permalink.permalink);
+    }
+    return links;
   }
 
   const run = (client: WebClient, viewer: string, force = false) => {
@@ -192,6 +215,11 @@ export function registerHome(app: App, deps: HomeDeps) {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     run(client, event.user);
+  });
+
+  // Link buttons still send an action; acknowledge it.
+  app.action(/^home_digest_\d+$/, async ({ ack }) => {
+    await ack();
   });
 
   app.action('home_language', async ({ ack, body, action, client }) => {

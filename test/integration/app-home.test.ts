@@ -124,3 +124,42 @@ describe('App Home', () => {
     await eventually(() => h.slack.calls('views.publish').length > before, 30_000);
   });
 });
+
+describe('App Home links', () => {
+  it('links the latest digest thread of each channel the viewer is in, and only those', async () => {
+    const { WebClient } = await import('@slack/web-api');
+    const slack = new WebClient('xoxb-1234567890-test-token', { slackApiUrl: h.slack.url });
+    const posted = await slack.chat.postMessage({ channel: 'C0DEVCHAN01', text: 'FSBP digest' });
+    const store = openSqliteStore({ path: h.storePath });
+    const summary = {
+      date: '2026-11-30',
+      accounts: ['dev'],
+      failing: {},
+      newCount: 0,
+      overflow: 0,
+      resolvedCount: 0,
+      previousFailingTotal: null,
+      resolvedIds: [],
+      overflowIds: [],
+      consoleUrl: null,
+    };
+    const run = await store.createDigest({
+      channel: 'C0DEVCHAN01',
+      startedAt: '2026-11-30T00:00:00.000Z',
+      summary,
+      items: [],
+    });
+    await store.setDigestParent(run.id, posted.ts as string);
+    await store.finishDigest(run.id);
+    store.close();
+    clock += 61_000;
+    const before = await openHome(OTHER);
+    await eventually(() => h.slack.calls('views.publish').length > before, 30_000);
+    const other = JSON.stringify(h.slack.homeView(OTHER)?.blocks);
+    expect(other).toContain(`/archives/C0DEVCHAN01/p${(posted.ts as string).replace('.', '')}`);
+    clock += 61_000;
+    const again = await openHome(MEMBER);
+    await eventually(() => h.slack.calls('views.publish').length > again, 30_000);
+    expect(JSON.stringify(h.slack.homeView(MEMBER)?.blocks)).not.toContain('C0DEVCHAN01');
+  });
+});
