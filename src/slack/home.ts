@@ -198,7 +198,9 @@ export function registerHome(app: App, deps: HomeDeps) {
     for (const channel of channels) {
       const last = await deps.store.lastDigest(channel);
       if (!last?.parentTs) continue;
-      const permalink = await client.chat.getPermalink({ channel, message_ts: last.parentTs }).catch(() => null);
+      const permalink = await client.chat
+        .getPermalink({ channel, message_ts: last.parentTs })
+        .catch(() => null);
       if (typeof permalink?.permalink === 'string') links.push(permalink.permalink);
     }
     return links;

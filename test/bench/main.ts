@@ -6,6 +6,7 @@ import { benchChart } from './chart.ts';
 import { benchCheck } from './check.ts';
 import { benchDigest } from './digest.ts';
 import { benchDoctor } from './doctor.ts';
+import { benchHome } from './home.ts';
 import { benchReport } from './report.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   check: () => benchCheck(),
   digest: () => benchDigest(),
   doctor: () => benchDoctor(),
+  home: () => benchHome(),
   report: () => benchReport(),
   ack: async () => {
     // Three full runs; the figures are the medians, with every run shown.
