@@ -11,6 +11,7 @@ export function observation(finding: ControlFinding): FailureObservation {
     controlId: finding.controlId,
     severity: severityOrLow(finding.severity ?? ''),
     firstObservedAt: finding.firstObservedAt ?? null,
+    resourceId: finding.resourceId,
   };
 }
 

@@ -117,7 +117,12 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
   });
 
   registerSuppression(app, { ...deps, logger, resolveLanguage, users });
-  registerHome(app, { ...deps, logger, resolveLanguage });
+  registerHome(app, {
+    ...deps,
+    logger,
+    resolveLanguage,
+    mayModify: (userId) => users.mayModify(userId, deps.config.suppression),
+  });
 
   app.error(async (error) => {
     logger.error(

@@ -9,10 +9,11 @@ import { chartLabels, renderTrendChart } from '../chart/posture-charts.ts';
 import { channelAccounts } from '../config/load.ts';
 import type { AccountConfig, Config } from '../config/schema.ts';
 import { type HomeData, homeData } from '../digest/home.ts';
+import { itemKey } from '../digest/plan.ts';
 import { type Language, languagesFor } from '../i18n/index.ts';
 import type { Store } from '../store/store.ts';
 import type { LanguageResolver } from './language.ts';
-import { escapeMrkdwn, truncate } from './mrkdwn.ts';
+import { escapeMrkdwn, inertFormatting, truncate } from './mrkdwn.ts';
 
 /** A viewer's Home tab is rebuilt at most this often; opening it again sooner shows the last one. */
 export const homeRefreshMs = 60_000;
@@ -27,6 +28,8 @@ export interface HomeDeps {
   i18n: i18n;
   logger: Logger;
   resolveLanguage: LanguageResolver;
+  /** Whether the user may suppress (the suppression policy), checked again at submit. */
+  mayModify(userId: string): Promise<boolean>;
   now?: () => number;
 }
 
@@ -58,8 +61,15 @@ export async function visibleAccounts(
   config: Config,
   viewer: string,
   membersOf: (channel: string) => Promise<Set<string>>,
-): Promise<{ accounts: AccountConfig[]; timeZone: string; channels: string[] }> {
+): Promise<{
+  accounts: AccountConfig[];
+  timeZone: string;
+  channels: string[];
+  /** The first of the viewer's channels that reports each account. */
+  channelOf: Map<string, string>;
+}> {
   const seen = new Map<string, AccountConfig>();
+  const channelOf = new Map<string, string>();
   const channels: string[] = [];
   let timeZone: string | undefined;
   for (const channel of config.channels) {
@@ -72,9 +82,12 @@ export async function visibleAccounts(
     if (!members.has(viewer)) continue;
     timeZone ??= channel.digest.timezone;
     channels.push(channel.id);
-    for (const account of channelAccounts(config, channel)) seen.set(account.id, account);
+    for (const account of channelAccounts(config, channel)) {
+      seen.set(account.id, account);
+      if (!channelOf.has(account.id)) channelOf.set(account.id, channel.id);
+    }
   }
-  return { accounts: [...seen.values()], timeZone: timeZone ?? 'Asia/Tokyo', channels };
+  return { accounts: [...seen.values()], timeZone: timeZone ?? 'Asia/Tokyo', channels, channelOf };
 }
 
 const count = (t: TFunction, values: Record<string, number>) =>
@@ -84,6 +97,20 @@ function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } };
 }
 
+/** A Suppress button beside a failure: the existing suppression modal, keyed by a check target. */
+function withButton(block: KnownBlock, button: { text: string; key: string } | null): KnownBlock {
+  if (!button || block.type !== 'section') return block;
+  return {
+    ...block,
+    accessory: {
+      type: 'button',
+      action_id: 'suppress_open',
+      text: { type: 'plain_text', text: button.text },
+      value: button.key,
+    },
+  };
+}
+
 /** The Home tab's blocks in one language; every AWS-derived string is escaped. */
 export function homeBlocks(
   data: HomeData,
@@ -91,6 +118,8 @@ export function homeBlocks(
   lang: Language,
   chartFileId: string | null,
   digestLinks: readonly string[] = [],
+  /** Suppress button keys by finding ID, for a viewer allowed to suppress. */
+  suppressKeys: ReadonlyMap<string, string> = new Map(),
 ): KnownBlock[] {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: t('posture.home.title') } },
@@ -142,9 +171,16 @@ export function homeBlocks(
   for (const f of data.oldest) {
     const over =
       f.standing.daysOver > 0 ? ` · *${t('posture.daysOver', { count: f.standing.daysOver })}*` : '';
+    const key = suppressKeys.get(f.findingId);
+    const resource = f.resourceId
+      ? ` \`${escapeMrkdwn(inertFormatting(truncate(f.resourceId, 200), '`'))}\``
+      : '';
     blocks.push(
-      section(
-        `\`${escapeMrkdwn(f.controlId)}\` ${escapeMrkdwn(f.accountId)} ${escapeMrkdwn(f.region)} · ${t(`severity.${f.severity}`, { defaultValue: escapeMrkdwn(f.severity) })} · ${t('posture.home.age', { count: f.standing.ageDays })}${over}`,
+      withButton(
+        section(
+          `\`${escapeMrkdwn(f.controlId)}\`${resource} ${escapeMrkdwn(f.accountId)} ${escapeMrkdwn(f.region)} · ${t(`severity.${f.severity}`, { defaultValue: escapeMrkdwn(f.severity) })} · ${t('posture.home.age', { count: f.standing.ageDays })}${over}`,
+        ),
+        key ? { text: t('digest.suppress'), key } : null,
       ),
     );
   }
@@ -172,7 +208,7 @@ export function registerHome(app: App, deps: HomeDeps) {
     lastPublished.set(viewer, now());
     const lang = languagesFor(await deps.resolveLanguage(viewer))[0] ?? 'ja';
     const t = deps.i18n.getFixedT(lang);
-    const { accounts, timeZone, channels } = await visibleAccounts(deps.config, viewer, membersOf);
+    const { accounts, timeZone, channels, channelOf } = await visibleAccounts(deps.config, viewer, membersOf);
     const data = await homeData(deps.store, { accounts, viewer, sla: deps.config.sla, timeZone, now: now() });
     let chartFileId: string | null = null;
     if (data.trend.some((p) => severities.some((s) => p.failing[s] > 0))) {
@@ -186,10 +222,43 @@ export function registerHome(app: App, deps: HomeDeps) {
       chartFileId = files?.[0]?.files?.[0]?.id ?? null;
     }
     const links = await digestLinks(client, channels);
+    const suppressKeys = (await deps.mayModify(viewer))
+      ? await recordTargets(data, viewer, channelOf)
+      : new Map();
     await client.views.publish({
       user_id: viewer,
-      view: { type: 'home', blocks: homeBlocks(data, t, lang, chartFileId, links) },
+      view: { type: 'home', blocks: homeBlocks(data, t, lang, chartFileId, links, suppressKeys) },
     });
+  }
+
+  /**
+   * Check targets behind the Suppress buttons: the failure, its resource and the viewer's channel
+   * that reports the account (the submit checks the policy and the channel's accounts again).
+   */
+  async function recordTargets(
+    data: HomeData,
+    viewer: string,
+    channelOf: ReadonlyMap<string, string>,
+  ): Promise<Map<string, string>> {
+    const createdAt = new Date(now()).toISOString();
+    const targets = data.oldest.flatMap((f) => {
+      const channel = channelOf.get(f.accountId);
+      if (!channel || !f.resourceId) return [];
+      return [
+        {
+          key: itemKey(channel, `home:${viewer}:${createdAt}`, f.findingId),
+          controlId: f.controlId,
+          accountId: f.accountId,
+          region: f.region,
+          findingIds: [f.findingId],
+          resources: [f.resourceId],
+          channel,
+          createdAt,
+        },
+      ];
+    });
+    await deps.store.recordCheckTargets(targets);
+    return new Map(targets.map((target) => [target.findingIds[0] as string, target.key]));
   }
 
   /** Permalinks of the latest digest thread of each channel the viewer is in. */

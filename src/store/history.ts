@@ -12,6 +12,8 @@ export interface FailureObservation {
   severity: string;
   /** Security Hub's FirstObservedAt, when it gave one. */
   firstObservedAt: string | null;
+  /** The failing resource, for showing and suppressing it later. */
+  resourceId?: string | null;
 }
 
 /**
@@ -37,6 +39,7 @@ export interface FailureEpisode {
   region: string;
   controlId: string;
   severity: string;
+  resourceId: string | null;
   /** When it started failing: the bot's first sight, or FirstObservedAt when earlier. */
   since: string;
   firstSeenAt: string;

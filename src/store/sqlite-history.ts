@@ -36,6 +36,7 @@ export const historyMigrations: readonly string[] = [
      PRIMARY KEY (account_id, region, day, severity)
    );
    CREATE INDEX posture_daily_day ON posture_daily (day);`,
+  `ALTER TABLE posture_failure ADD COLUMN resource_id TEXT;`,
 ];
 
 export function migrateHistory(db: Database.Database): void {
@@ -56,6 +57,7 @@ const EpisodeRow = z.object({
   region: z.string(),
   control_id: z.string(),
   severity: z.string(),
+  resource_id: z.string().nullable().optional(),
   since: z.string(),
   first_seen_at: z.string(),
   last_seen_at: z.string(),
@@ -78,6 +80,7 @@ export function toEpisode(raw: unknown): FailureEpisode {
     region: row.region,
     controlId: row.control_id,
     severity: row.severity,
+    resourceId: row.resource_id ?? null,
     since: row.since,
     firstSeenAt: row.first_seen_at,
     lastSeenAt: row.last_seen_at,
@@ -118,8 +121,8 @@ export function sqliteHistory(db: Database.Database): PostureHistory {
     'SELECT 1 AS one FROM posture_failure WHERE finding_id = ? AND resolved_at IS NOT NULL LIMIT 1',
   );
   const open = db.prepare(
-    `INSERT INTO posture_failure (finding_id, account_id, region, control_id, severity, since, first_seen_at, last_seen_at)
-     VALUES (@findingId, @accountId, @region, @controlId, @severity, @since, @at, @at)`,
+    `INSERT INTO posture_failure (finding_id, account_id, region, control_id, severity, resource_id, since, first_seen_at, last_seen_at)
+     VALUES (@findingId, @accountId, @region, @controlId, @severity, @resourceId, @since, @at, @at)`,
   );
   const seen = db.prepare('UPDATE posture_failure SET last_seen_at = ?, severity = ? WHERE id = ?');
   const openInScope = db.prepare<[string, string], { id: number; finding_id: string; severity: string }>(
@@ -149,7 +152,7 @@ export function sqliteHistory(db: Database.Database): PostureHistory {
             continue;
           }
           const since = failureSince(sweep.at, f, passedBefore.get(f.findingId) !== undefined);
-          open.run({ ...f, since, at: sweep.at });
+          open.run({ ...f, resourceId: f.resourceId ?? null, since, at: sweep.at });
           opened += 1;
         }
         const severities = new Set(sweep.severities);

@@ -33,6 +33,7 @@ export function fixedHistory(): { counts: DailyCount[]; episodes: FailureEpisode
           region: 'ap-northeast-1',
           controlId: 'S3.8',
           severity: 'HIGH',
+          resourceId: `bucket-${day}-${k}`,
           since,
           firstSeenAt: since,
           lastSeenAt: since,

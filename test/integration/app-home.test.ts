@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import { eventCallbackPayload, postToBot } from '../emulator/slack/signing.ts';
+import {
+  blockActionPayload,
+  eventCallbackPayload,
+  interactionBody,
+  postToBot,
+} from '../emulator/slack/signing.ts';
 import { ownAccountState } from '../helpers/aws-state.ts';
 import { eventually, type Harness, signingSecret, startHarness } from '../helpers/bot.ts';
 
@@ -21,6 +26,7 @@ const config = {
     { id: 'C0123456789', accounts: ['prod'] },
     { id: 'C0DEVCHAN01', accounts: ['dev'] },
   ],
+  suppression: { allowedUsers: [MEMBER] },
 };
 
 let clock = Date.parse('2026-11-30T01:00:00.000Z');
@@ -59,6 +65,7 @@ beforeAll(async () => {
           controlId: 'EC2.19',
           severity: 'CRITICAL',
           firstObservedAt: null,
+          resourceId: `sg-${account}`,
         },
       ],
       suppressed: [],
@@ -161,5 +168,39 @@ describe('App Home links', () => {
     const again = await openHome(MEMBER);
     await eventually(() => h.slack.calls('views.publish').length > again, 30_000);
     expect(JSON.stringify(h.slack.homeView(MEMBER)?.blocks)).not.toContain('C0DEVCHAN01');
+  });
+});
+
+describe('App Home Suppress button', () => {
+  it('is offered to a user the policy allows and opens the suppression modal for that failure; not to others', async () => {
+    clock += 61_000;
+    const before = await openHome(MEMBER);
+    await eventually(() => h.slack.calls('views.publish').length > before, 30_000);
+    const view = h.slack.homeView(MEMBER);
+    const button = view?.blocks
+      .map((b) => (b as { accessory?: { action_id?: string; value?: string } }).accessory)
+      .find((a) => a?.action_id === 'suppress_open');
+    expect(button?.value).toMatch(/^[\w-]{16}$/);
+    const payload = blockActionPayload({
+      user: MEMBER,
+      channel: 'D0HOME0001',
+      message_ts: '0',
+      action_id: 'suppress_open',
+      value: button?.value as string,
+      response_url: h.slack.responseUrl(),
+      trigger_id: h.slack.mintTriggerId(),
+    });
+    // A click in the Home tab comes from a view, not a message.
+    delete payload.message;
+    payload.container = { type: 'view', view_id: view?.id };
+    const opened = h.slack.calls('views.open').length;
+    const reply = await postToBot(h.url, interactionBody(payload), { secret: signingSecret });
+    expect(reply.status).toBe(200);
+    const call = await eventually(() => h.slack.calls('views.open')[opened], 30_000);
+    expect(call.response.ok).toBe(true);
+    expect(JSON.stringify(call.args.view)).toContain(`sg-${PROD}`);
+    // OTHER is not in suppression.allowedUsers: the same failure list without a button.
+    const other = JSON.stringify(h.slack.homeView(OTHER)?.blocks);
+    expect(other).not.toContain('suppress_open');
   });
 });
