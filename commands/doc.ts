@@ -80,3 +80,14 @@ export function lineText(line: Line): string {
     )
     .join('');
 }
+
+/**
+ * Posts one document as a channel message (a thread reply when `threadTs` is given) and returns its
+ * ts. `beforeSend` runs right before each Slack call (after any wait for Slack's pace) and stops
+ * the post by throwing.
+ */
+export interface DocPoster {
+  post(channel: string, doc: Doc, threadTs?: string, beforeSend?: () => Promise<void>): Promise<string>;
+  /** Uploads a PNG privately (not shared to a channel) and returns its file ID for an image block. */
+  uploadImage?(png: Buffer, title: string): Promise<string>;
+}

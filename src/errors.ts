@@ -23,6 +23,7 @@ export const errorCodes = [
   'unknown_suppression',
   'suppression_target_gone',
   'nothing_to_suppress',
+  'store_copy_failed',
   'internal',
 ] as const;
 

@@ -26,6 +26,7 @@ const inputErrors: readonly ErrorCode[] = [
 export function exitCodeFor(error: AppError): number {
   if (inputErrors.includes(error.code)) return 2;
   if (error.code.startsWith('aws_')) return 3;
+  if (error.code === 'store_copy_failed') return 1;
   return 70;
 }
 
@@ -109,12 +110,13 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (
       appError.code === 'internal' ||
       appError.code === 'config_invalid' ||
-      appError.code === 'catalog_invalid'
+      appError.code === 'catalog_invalid' ||
+      appError.code === 'store_copy_failed'
     ) {
       io.stderr(`${appError.message}\n`);
     }
     return exitCodeFor(appError);
   } finally {
-    services.close();
+    await services.close();
   }
 }

@@ -1,7 +1,8 @@
 import type { Severity } from '../catalog/schema.ts';
 import type { AccountConfig } from '../config/schema.ts';
 import type { FailureEpisode } from '../store/history.ts';
-import type { Store, Suppression } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { Suppression } from '../suppression/types.ts';
 import { slaSnapshot } from './posture.ts';
 import type { SlaDays, SlaStatus } from './sla.ts';
 import { trendStart, type WeekPoint, weeklyTrend } from './trend.ts';

@@ -1,7 +1,7 @@
 import { type Severity, severities } from '../catalog/schema.ts';
 import { groupBy } from '../engine/group.ts';
 import type { FailureEpisode } from '../store/history.ts';
-import type { Suppression } from '../store/store.ts';
+import type { Suppression } from '../suppression/types.ts';
 import { type SlaDays, severityOrLow, slaStatus } from './sla.ts';
 
 const dayMs = 86_400_000;

@@ -58,7 +58,7 @@ export async function benchHome() {
       suppressed: [],
     });
   }
-  store.close();
+  await store.close();
 
   async function open(viewer: string): Promise<number> {
     const before = h.slack.calls('views.publish').length;

@@ -94,7 +94,7 @@ beforeAll(async () => {
   await sweep('2026-11-25T00:00:00.000Z', [f('h2'), f('m1'), f('h3')], ['c1']);
   await sweep('2026-11-30T15:30:00.000Z', [f('h2'), f('m1')], ['c1']);
   await sweep('2026-12-05T00:00:00.000Z', [f('h2')], ['c1']);
-  store.close();
+  await store.close();
 });
 
 const args = (format: string, ...extra: string[]) => [

@@ -71,7 +71,7 @@ beforeAll(async () => {
       suppressed: [],
     });
   }
-  store.close();
+  await store.close();
 });
 afterAll(() => h.stop());
 
@@ -158,7 +158,7 @@ describe('App Home links', () => {
     });
     await store.setDigestParent(run.id, posted.ts as string);
     await store.finishDigest(run.id);
-    store.close();
+    await store.close();
     clock += 61_000;
     const before = await openHome(OTHER);
     await eventually(() => h.slack.calls('views.publish').length > before, 30_000);

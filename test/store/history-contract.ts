@@ -47,7 +47,7 @@ export function historyContract(name: string, open: () => Promise<PostureHistory
         f2: '2026-11-01T03:00:00.000Z',
         f3: '2026-11-10T00:00:00.000Z',
       });
-      h.close();
+      await h.close();
     });
 
     it('resolves what stops failing, keeps the unreachable, the suppressed and other severities open', async () => {
@@ -85,7 +85,7 @@ export function historyContract(name: string, open: () => Promise<PostureHistory
       });
       expect(all2.find((f) => f.findingId === 'fixed')?.resolvedAt).toBe('2026-11-12T00:00:00.000Z');
       expect(all2.find((f) => f.findingId === 'still')?.lastSeenAt).toBe('2026-11-12T00:00:00.000Z');
-      h.close();
+      await h.close();
     });
 
     it('a failure back after a pass starts again at the second sight, not at FirstObservedAt', async () => {
@@ -100,7 +100,7 @@ export function historyContract(name: string, open: () => Promise<PostureHistory
         ['2026-10-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z'],
         ['2026-11-05T00:00:00.000Z', null],
       ]);
-      h.close();
+      await h.close();
     });
 
     it('counts failing (not suppressed) findings per account, Region, day and severity, and keeps only the retention', async () => {
@@ -145,7 +145,7 @@ export function historyContract(name: string, open: () => Promise<PostureHistory
       // 'b' resolved at 05:00 on the 1st: gone; 'c' resolved at the cut-off and 'a' still open: kept.
       const episodes = await h.failuresBetween({ accountIds: [A] });
       expect(episodes.map((e) => e.findingId).sort()).toEqual(['a', 'c']);
-      h.close();
+      await h.close();
     });
   });
 }

@@ -1,55 +1,70 @@
 import { randomUUID } from 'node:crypto';
-import type { i18n } from 'i18next';
-import type { Catalog } from '../src/catalog/catalog.ts';
-import { type Severity, severities, severityRank } from '../src/catalog/schema.ts';
-import { chartLabels, renderTrendChart } from '../src/chart/posture-charts.ts';
-import { channelAccounts, channelSla } from '../src/config/load.ts';
-import type { AccountConfig, Config } from '../src/config/schema.ts';
-import { planDigest } from '../src/digest/plan.ts';
-import { type PostureSnapshot, recordPosture, slaSnapshot } from '../src/digest/posture.ts';
-import { trendStart, weeklyTrend } from '../src/digest/trend.ts';
-import type { AwsPort, ControlFinding, WorkflowPort } from '../src/engine/ports.ts';
-import { AppError } from '../src/errors.ts';
-import { languagesFor } from '../src/i18n/index.ts';
+import { type Severity, severities, severityRank } from '../catalog/schema.ts';
+import { channelAccounts, channelSla } from '../config/load.ts';
+import type { AccountConfig, Config } from '../config/schema.ts';
+import type { AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
+import { AppError } from '../errors.ts';
+import type { LanguagePreference } from '../i18n/index.ts';
+import { type HoldOptions, holdLease, LeaseLostError } from '../store/lease.ts';
+import type { Store } from '../store/store.ts';
+import { resuppressReset } from '../suppression/maintain.ts';
+import type { Suppression } from '../suppression/types.ts';
+import { planDigest } from './plan.ts';
+import { type PostureSnapshot, recordPosture, slaSnapshot } from './posture.ts';
+import { trendStart, type WeekPoint, weeklyTrend } from './trend.ts';
 import type {
+  DigestItem,
   DigestItemLabel,
   DigestPlanRecord,
   DigestRun,
+  DigestSummary,
   ExpiringSuppression,
-  Store,
-  Suppression,
-} from '../src/store/store.ts';
-import { resuppressReset } from '../src/suppression/maintain.ts';
-import { digestItemDoc, digestParentDoc } from './digest-render.ts';
-import type { Doc } from './doc.ts';
+} from './types.ts';
 
-/** Posts one message (a thread reply when `threadTs` is given) and returns its ts. */
+/** One digest message, the thread's parent or one reply; how it reads is the poster's business. */
+export type DigestMessage =
+  | { kind: 'parent'; summary: DigestSummary; language: LanguagePreference }
+  | { kind: 'item'; item: DigestItem; language: LanguagePreference };
+
+/**
+ * Posts one message (a thread reply when `threadTs` is given) and returns its ts. `beforeSend` runs
+ * right before each Slack call (after any wait for Slack's pace) and stops the post by throwing.
+ */
 export interface DigestPoster {
-  post(channel: string, doc: Doc, threadTs?: string): Promise<string>;
-  /** Uploads a PNG privately (not shared to a channel) and returns its file ID for an image block. */
-  uploadImage?(png: Buffer, title: string): Promise<string>;
+  post(
+    channel: string,
+    message: DigestMessage,
+    threadTs?: string,
+    beforeSend?: () => Promise<void>,
+  ): Promise<string>;
+  /** Renders the 12-week trend chart in the digest's language, uploads it and returns its file ID. */
+  uploadTrendChart?(points: WeekPoint[], language: LanguagePreference): Promise<string>;
 }
 
 export interface DigestDeps {
   config: Config;
-  catalog: Catalog;
-  i18n: i18n;
   store: Store;
   aws: AwsPort;
   poster?: DigestPoster | undefined;
   now?: () => number;
+  /** The run's lease (FSBP_DIGEST_LEASE_SECONDS); two minutes, renewed every third of it while the run works. */
+  lease?: HoldOptions | undefined;
 }
 
 export interface DigestOutcome {
   channel: string;
-  status: 'posted' | 'resumed' | 'dry-run' | 'locked';
+  /** `taken-over`: this run's lease passed to another run, which posts the rest; this one stopped. */
+  status: 'posted' | 'resumed' | 'dry-run' | 'locked' | 'taken-over';
   runId: number | null;
   postedMessages: number;
   run: (Omit<DigestRun, 'items'> & { items: DigestRun['items'] }) | null;
 }
 
-/** A digest run holds this lease; a crashed holder's lease runs out and the next run resumes. */
-const leaseMs = 15 * 60 * 1000;
+/**
+ * A digest run holds this lease and renews it while it works; a crashed holder's lease runs out and
+ * the next run resumes. A holder whose lease was taken over stops before its next post or write.
+ */
+const leaseMs = 2 * 60 * 1000;
 
 function localDate(at: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', {
@@ -212,7 +227,7 @@ async function withWeekly(
     overdue: Object.values(posture.overdue).reduce((a, b) => a + b, 0),
   };
   let chartFileId: string | undefined;
-  if (!options.dryRun && deps.poster?.uploadImage) {
+  if (!options.dryRun && deps.poster?.uploadTrendChart) {
     const [counts, episodes] = await Promise.all([
       deps.store.dailyCounts({ accountIds: options.accountIds, from: trendStart(at, timeZone, 12) }),
       deps.store.failuresBetween({
@@ -220,14 +235,9 @@ async function withWeekly(
         from: new Date(at - 84 * dayMs).toISOString(),
       }),
     ]);
-    const lang = languagesFor(channel.digest.language)[0] ?? 'ja';
-    const chart = await renderTrendChart(
+    chartFileId = await deps.poster.uploadTrendChart(
       weeklyTrend(counts, episodes, at, timeZone),
-      chartLabels(deps.i18n.getFixedT(lang), 'trend'),
-    );
-    chartFileId = await deps.poster.uploadImage(
-      chart.png,
-      deps.i18n.getFixedT(lang)('posture.chart.trendTitle'),
+      channel.digest.language,
     );
   }
   return { ...plan, summary: { ...plan.summary, weekly, ...(chartFileId ? { chartFileId } : {}) } };
@@ -252,11 +262,18 @@ export async function runDigest(
   }
   if (!options.dryRun && !deps.poster)
     throw new AppError('invalid_arguments', 'no poster', { params: { detailKey: 'digest.noPoster' } });
-  const holder = randomUUID();
-  const lock = `digest:${channelId}`;
-  if (!options.dryRun && !(await deps.store.acquireLock(lock, holder, leaseMs))) {
+  const lease = options.dryRun
+    ? null
+    : await holdLease(deps.store, `digest:${channelId}`, randomUUID(), deps.lease ?? { ttlMs: leaseMs });
+  if (!options.dryRun && !lease) {
     return { channel: channelId, status: 'locked', runId: null, postedMessages: 0, run: null };
   }
+  // Before every post and every write to AWS or the store: still the holder?
+  const fence = async () => {
+    await lease?.ensure();
+  };
+  let runId: number | null = null;
+  let posted = 0;
   try {
     let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
     const resumed = run !== null;
@@ -274,6 +291,7 @@ export async function runDigest(
       } = await resuppressReset(deps, active, gathered.failing, gathered.workflowOf, {
         dryRun: options.dryRun ?? false,
         now: now(),
+        beforeWrite: fence,
       });
       const posture = await postureOf(deps, channel, {
         accounts,
@@ -326,15 +344,20 @@ export async function runDigest(
           },
         };
       }
+      await fence();
       run = await deps.store.createDigest(plan);
     }
+    runId = run.id;
     const poster = deps.poster as DigestPoster;
-    const t = (lang: 'ja' | 'en') => deps.i18n.getFixedT(lang);
     const language = channel.digest.language;
-    let posted = 0;
     let parentTs = run.parentTs;
     if (!parentTs) {
-      parentTs = await poster.post(channelId, digestParentDoc(run.summary, t, language));
+      parentTs = await poster.post(
+        channelId,
+        { kind: 'parent', summary: run.summary, language },
+        undefined,
+        fence,
+      );
       await deps.store.setDigestParent(run.id, parentTs);
       posted += 1;
     }
@@ -342,17 +365,14 @@ export async function runDigest(
       if (item.ts) continue;
       const ts = await poster.post(
         channelId,
-        digestItemDoc(
-          { ...item, overdueDays: run.summary.overdueDays?.[item.key] },
-          deps.catalog,
-          t,
-          language,
-        ),
+        { kind: 'item', item: { ...item, overdueDays: run.summary.overdueDays?.[item.key] }, language },
         parentTs,
+        fence,
       );
       await deps.store.recordDigestItem(run.id, item.position, ts);
       posted += 1;
     }
+    await fence();
     await deps.store.finishDigest(run.id);
     return {
       channel: channelId,
@@ -361,7 +381,10 @@ export async function runDigest(
       postedMessages: posted,
       run: await deps.store.lastDigest(channelId),
     };
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error;
+    return { channel: channelId, status: 'taken-over', runId, postedMessages: posted, run: null };
   } finally {
-    if (!options.dryRun) await deps.store.releaseLock(lock, holder);
+    await lease?.release();
   }
 }
