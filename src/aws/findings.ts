@@ -49,6 +49,7 @@ export function toControlFinding(finding: AwsSecurityFinding): ControlFinding | 
     updatedAt: finding.UpdatedAt ?? null,
     title: finding.Title ?? null,
     severity: finding.Severity?.Label ?? null,
+    firstObservedAt: finding.FirstObservedAt ?? null,
   };
 }
 

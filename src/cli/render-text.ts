@@ -53,6 +53,9 @@ export function renderText(doc: Doc, style: TextStyle = { color: false }): strin
       case 'button':
         // Buttons act in Slack only; the terminal has the matching command instead.
         break;
+      case 'image':
+        out.push(wrap(style, 'dim', `[${block.altText}]`));
+        break;
     }
   }
   return `${out.join('\n')}\n`;

@@ -60,6 +60,8 @@ export interface ControlFinding {
   updatedAt: string | null;
   title: string | null;
   severity: string | null;
+  /** Security Hub's FirstObservedAt: when the finding was first seen (failing or not). */
+  firstObservedAt?: string | null;
 }
 
 export interface FindingsPort {

@@ -3,6 +3,7 @@ import { parseIntoClientConfig } from 'pg-connection-string';
 import type { DigestPlanRecord, DigestRun } from '../digest/types.ts';
 import { eventHash, genesisHash } from '../suppression/audit.ts';
 import type { SuppressionFilter } from '../suppression/types.ts';
+import { postgresHistory } from './postgres-history.ts';
 import { lockKey, migratePostgres, postgresMigrations, postgresSchemaVersion } from './postgres-schema.ts';
 import { postgresTransfer } from './postgres-transfer.ts';
 import {
@@ -119,6 +120,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   return {
     ...postgresTransfer(pool),
+    ...postgresHistory(pool, tx),
     async ready() {
       try {
         return (await postgresSchemaVersion(pool)) === postgresMigrations.length;
