@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import { type DigestPoster, runDigest } from '../commands/digest-run.ts';
+import { type DigestOutcome, type DigestPoster, runDigest } from '../commands/digest-run.ts';
 import { subcommands } from '../commands/index.ts';
 import { createAwsPort } from './aws/index.ts';
 import { loadCatalog } from './catalog/load.ts';
@@ -21,6 +21,8 @@ export interface RunningBot {
   port: number | null;
   /** Runs the suppression job now (it also runs on its schedule). */
   maintainSuppressions(): Promise<MaintenanceReport>;
+  /** Runs a channel's digest now, as its schedule does. */
+  runDigest(channel: string): Promise<DigestOutcome>;
   stop(): Promise<void>;
 }
 
@@ -45,16 +47,23 @@ export async function startBot(
   const aws = createAwsPort({
     maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8),
     concurrency: Number(env.FSBP_CONCURRENCY ?? 8),
+    backgroundConcurrency: Number(env.FSBP_BACKGROUND_CONCURRENCY ?? 8),
   });
+  // Digests and the suppression job have their own AWS call budget: checks cannot starve them.
+  const backgroundAws = aws.background;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const { config, source } = await loadConfig({ env, whoAmI: () => aws.whoAmI(region) });
   const now = options.now ?? Date.now;
   const store = openSqliteStore({ path: slackEnv.FSBP_STORE, now });
-  const engine = createCheckEngine({ aws });
+  const engine = createCheckEngine({
+    aws,
+    onError: (where, error) =>
+      logger.warn({ ...where, err: error }, 'an account Region could not be checked'),
+  });
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
   const digestServices = (poster: DigestPoster) => ({
-    aws,
+    aws: backgroundAws,
     store,
     poster,
     nextRun: (channel: string) => scheduler?.nextRun(channel) ?? null,
@@ -84,14 +93,10 @@ export async function startBot(
   );
   poster = createSlackPoster(slack.app.client, slack.pace);
   // A holder per run: the store's lease then keeps any two runs (here or in a replica) apart.
-  const maintain = () => maintainSuppressions({ store, aws, config, now }, randomUUID());
-  scheduler = scheduleDigests({
-    config,
-    store,
-    logger,
-    run: (channel) => runDigest({ config, catalog, i18n, store, aws, poster, now }, channel),
-    maintain,
-  });
+  const maintain = () => maintainSuppressions({ store, aws: backgroundAws, config, now }, randomUUID());
+  const digestNow = (channel: string) =>
+    runDigest({ config, catalog, i18n, store, aws: backgroundAws, poster, now }, channel);
+  scheduler = scheduleDigests({ config, store, logger, run: digestNow, maintain });
   const port = await slack.start();
   logger.info(
     {
@@ -106,6 +111,7 @@ export async function startBot(
     slack,
     port,
     maintainSuppressions: maintain,
+    runDigest: digestNow,
     async stop() {
       scheduler?.stop();
       await slack.stop();

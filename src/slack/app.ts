@@ -12,7 +12,7 @@ import { type ChannelPacer, createChannelPacer } from './pacer.ts';
 import { registerSuppression } from './suppress.ts';
 import { createUserDirectory } from './users.ts';
 
-export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace'> & {
+export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace' | 'inFlight'> & {
   aws: AwsPort;
   now?: () => number;
 };
@@ -80,9 +80,17 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
           userName: (userId: string) => users.name(userId),
         };
       },
+      // Who may switch a channel's digest: digest.managers, else the suppression policy.
+      async digest() {
+        const base = await deps.services.digest?.();
+        if (!base) throw new Error('no digest services');
+        const managers = deps.config.digest.managers ?? deps.config.suppression;
+        return { ...base, mayManage: (userId: string) => users.mayModify(userId, managers) };
+      },
     },
     resolveLanguage,
     pace,
+    inFlight: new Map(),
   };
 
   app.command('/fsbp', async ({ command, ack, respond, client }) => {
