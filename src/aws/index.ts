@@ -39,6 +39,8 @@ export interface AwsAdapterOptions {
 export interface AwsAdapter extends AwsPort {
   background: AwsPort;
   whoAmI(region: string): Promise<string>;
+  /** What the adapter holds: SDK clients (3 per account and Region) and cached role sessions. */
+  held(): { clients: number; sessions: number };
   /** Closes every client's sockets, so a CLI run can exit at once. */
   close(): void;
 }
@@ -136,6 +138,10 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
       );
       if (!identity.Account) throw new AppError('aws_credentials', 'GetCallerIdentity returned no account');
       return identity.Account;
+    },
+
+    held() {
+      return { clients: clients.size * 3 + stsClients.size, sessions: roles.size() };
     },
 
     close() {

@@ -4,10 +4,25 @@ import { createRequire } from 'node:module';
 import { benchAck } from './ack.ts';
 import { benchCheck } from './check.ts';
 import { benchDigest } from './digest.ts';
+import { benchMemory } from './memory.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
   check: () => benchCheck(),
   digest: () => benchDigest(),
+  memory: async () => {
+    // Three full runs; the figures are the medians, with every run shown.
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await benchMemory());
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[1];
+    return {
+      name: 'memory',
+      setup: runs[0]?.setup,
+      rssAfterFirst500Mb: median(runs.map((r) => r.rssAfterFirst500Mb)),
+      rssAfterAllMb: median(runs.map((r) => r.rssAfterAllMb)),
+      growthMb: median(runs.map((r) => r.growthMb)),
+      runs,
+    };
+  },
   ack: async () => {
     // Three full runs; the figures are the medians, with every run shown.
     const runs = [];

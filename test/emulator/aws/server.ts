@@ -34,6 +34,8 @@ export interface CallRecord {
   region: string;
   status: number;
   at: number;
+  /** Who signed the call (an assumed-role session ARN names its session), once authenticated. */
+  principal?: string;
 }
 
 export interface AwsEmulator {
@@ -256,6 +258,7 @@ export async function startAwsEmulator(opts: { state: EmulatorState; port?: numb
     try {
       const { principal, region } = await authenticate(req, r, path, url.searchParams, raw);
       record.accountId = principal.accountId;
+      record.principal = principal.arn;
       record.region = region;
       if (r.operation === '') {
         throw r.service === 'sts'

@@ -1,0 +1,152 @@
+/**
+ * Memory benchmark: 10,000 signed `/fsbp check` requests from 1,000 distinct users over 20 accounts
+ * (2 Regions each) into the built bot in its own process. Compares the bot's RSS once the first 500
+ * are answered with its RSS once all are: what the bot keeps per user or per request shows as growth.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { stringify } from 'yaml';
+import { startSlackEmulator } from '../emulator/slack/server.ts';
+import { postToBot, slashCommandBody } from '../emulator/slack/signing.ts';
+import { buildState } from '../helpers/aws-state.ts';
+import { startRemoteEmulator } from './remote-emulator.ts';
+
+const total = Number(process.env.BENCH_MEMORY_REQUESTS ?? 10_000);
+const baselineAfter = 500;
+const userCount = 1_000;
+const accountCount = 20;
+const channelCount = 200;
+const concurrency = 25;
+const regions = ['ap-northeast-1', 'us-east-1'];
+const secret = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const token = 'xoxb-1234567890-bench';
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 102.4) / 10;
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+export async function benchMemory() {
+  const accountIds = Array.from({ length: accountCount }, (_, i) => `1000000000${pad(i, 2)}`);
+  const userIds = Array.from({ length: userCount }, (_, i) => `U0MEM${pad(i, 5)}`);
+  const channels = Array.from({ length: channelCount }, (_, i) => `C0MEM${pad(i, 5)}`);
+  const controls = { 'EC2.19': [{ id: 'sg-0abc', compliance: 'NON_COMPLIANT' as const }] };
+  const state = buildState(
+    accountIds.map((id) => ({
+      id,
+      role: { name: 'FsbpBotRole' },
+      regions: Object.fromEntries(regions.map((r) => [r, { controls }])),
+    })),
+    { rateLimits: false },
+  );
+  const aws = await startRemoteEmulator(state);
+  const slack = await startSlackEmulator({
+    botToken: token,
+    users: Object.fromEntries(
+      userIds.map((id, i) => [id, { name: `user${i}`, locale: i % 2 ? 'en-US' : 'ja-JP' }]),
+    ),
+    channels: Object.fromEntries(channels.map((id) => [id, { name: id.toLowerCase(), member: true }])),
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'fsbp-memory-'));
+  const names = accountIds.map((_, i) => `acct${i}`);
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    stringify({
+      accounts: accountIds.map((id, i) => ({
+        id,
+        name: names[i],
+        roleArn: `arn:aws:iam::${id}:role/FsbpBotRole`,
+        regions,
+      })),
+      channels: channels.map((id) => ({ id, accounts: [...names] })),
+    }),
+  );
+  const entry = new URL('../../bin/fsbp.js', import.meta.url).pathname;
+  const bot = spawn(process.execPath, [entry, 'serve'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example',
+      AWS_REGION: 'ap-northeast-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      SLACK_BOT_TOKEN: token,
+      SLACK_SIGNING_SECRET: secret,
+      SLACK_API_URL: slack.url,
+      PORT: '0',
+      FSBP_STORE: join(dir, 'fsbp.db'),
+      FSBP_CONFIG: join(dir, 'config.yaml'),
+      LOG_LEVEL: 'info',
+    },
+  });
+  let out = '';
+  // Only the start-up lines are kept (the port); the rest of the log is read and dropped.
+  bot.stdout?.on('data', (chunk: Buffer) => {
+    if (out.length < 100_000) out += chunk.toString();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const match = /"port":(\d+)/.exec(out);
+      if (match?.[1]) {
+        clearInterval(timer);
+        resolve(Number(match[1]));
+      }
+    }, 50);
+    bot.once('exit', (code) => reject(new Error(`bot exited with ${code}: ${out}`)));
+  });
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  const responseBase = slack.url.replace(/\/api\/$/, '/response');
+  const answered = () => slack.calls('chat.update').length + slack.responses().length;
+  const limit = pLimit(concurrency);
+  const started = performance.now();
+  async function send(i: number) {
+    const body = slashCommandBody({
+      // Each user asks about one account in one of the Regions, in a channel of their own choice.
+      text: `check EC2.19 --account ${names[i % accountCount]} --region ${regions[Math.floor(i / accountCount) % 2]} --no-reevaluate`,
+      user_id: userIds[i % userCount] as string,
+      channel_id: channels[(i * 7) % channelCount] as string,
+      response_url: `${responseBase}/memory-${i}`,
+      trigger_id: `${i}.memory.${Date.now()}`,
+    });
+    await postToBot(url, body, { secret });
+  }
+  async function sendAll(from: number, to: number) {
+    await Promise.all(Array.from({ length: to - from }, (_, k) => limit(() => send(from + k))));
+    // Every request is answered: its result replaced the placeholder, or an ephemeral answer.
+    while (answered() < to) {
+      if (process.env.BENCH_DEBUG) process.stderr.write(`answered ${answered()} of ${to}\n`);
+      await new Promise((r) => setTimeout(r, process.env.BENCH_DEBUG ? 2000 : 100));
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  await sendAll(0, baselineAfter);
+  const rssAfterFirst = rssMb(bot.pid as number);
+  await sendAll(baselineAfter, total);
+  const rssAfterAll = rssMb(bot.pid as number);
+  const seconds = Math.round((performance.now() - started) / 1000);
+  bot.kill('SIGTERM');
+  await new Promise((r) => bot.once('exit', r));
+  await slack.close();
+  await aws.close();
+  return {
+    name: 'memory',
+    setup: {
+      requests: total,
+      users: userCount,
+      accounts: accountCount,
+      regions: regions.length,
+      channels: channelCount,
+      concurrency,
+    },
+    rssAfterFirst500Mb: rssAfterFirst,
+    rssAfterAllMb: rssAfterAll,
+    growthMb: Math.round((rssAfterAll - rssAfterFirst) * 10) / 10,
+    seconds,
+  };
+}
