@@ -17,7 +17,10 @@ export const AccountId = z
 /** A Region code the AWS SDK's partition data lists (a pattern alone would take `aa-a-1`). */
 export const Region = z
   .string()
-  .max(32, 'must be an AWS Region code such as ap-northeast-1')
+  .regex(/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/, {
+    error: 'must be an AWS Region code such as ap-northeast-1',
+    abort: true,
+  })
   .refine(isKnownRegion, 'must be an AWS Region code such as ap-northeast-1');
 
 const RoleArn = z
@@ -28,7 +31,7 @@ const ExternalId = z
   .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of letters, digits and +=,.@:/-');
 
 export const AccountConfig = z
-  .object({
+  .strictObject({
     id: AccountId,
     name: z
       .string()
@@ -77,13 +80,13 @@ const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{8,}$/, 'must be a Slack user
 const SlackUserGroupId = z.string().regex(/^S[A-Z0-9]{8,}$/, 'must be a Slack user group ID');
 
 /** Who may do something from Slack: users and user groups. */
-export const Permission = z.object({
+export const Permission = z.strictObject({
   allowedUsers: z.array(SlackUserId).default([]),
   allowedUserGroups: z.array(SlackUserGroupId).default([]),
 });
 export type Permission = z.infer<typeof Permission>;
 
-export const DigestConfig = z.object({
+export const DigestConfig = z.strictObject({
   enabled: z.boolean().default(true),
   schedule: z.string().refine(isCron, 'must be a cron expression such as "0 9 * * *"').default('0 9 * * *'),
   timezone: z
@@ -94,13 +97,13 @@ export const DigestConfig = z.object({
   language: LanguagePreference.default('both'),
 });
 
-export const ChannelConfig = z.object({
+export const ChannelConfig = z.strictObject({
   id: z.string().regex(/^[CGD][A-Z0-9]{8,}$/, 'must be a Slack channel ID such as C0123456789'),
   accounts: z.array(z.string().min(1)).min(1, 'must name at least one account'),
   digest: DigestConfig.prefault({}),
 });
 
-export const SuppressionConfig = z.object({
+export const SuppressionConfig = z.strictObject({
   allowedUsers: z.array(SlackUserId).default([]),
   allowedUserGroups: z.array(SlackUserGroupId).default([]),
   maxDays: z.number().int().min(1).max(365).default(90),
@@ -108,7 +111,7 @@ export const SuppressionConfig = z.object({
 });
 
 /** Bounds on what one `check` may ask of AWS (the cost guard). */
-export const CheckConfig = z.object({
+export const CheckConfig = z.strictObject({
   /** Account-Region pairs one check may cover. */
   maxTargets: z.number().int().min(1).max(1000).default(100),
   /** Minutes: a rule evaluated more recently than this is not started again; its last result is used. */
@@ -116,7 +119,7 @@ export const CheckConfig = z.object({
 });
 
 /** Who may switch a channel's digest, and how often `digest now` may run. */
-export const DigestPolicyConfig = z.object({
+export const DigestPolicyConfig = z.strictObject({
   /** Users and user groups that may turn digests on or off; the suppression policy's when left out. */
   managers: Permission.optional(),
   /** Minutes between two `digest now` runs in one channel. */
@@ -124,7 +127,7 @@ export const DigestPolicyConfig = z.object({
 });
 
 export const Config = z
-  .object({
+  .strictObject({
     defaultLanguage: LanguagePreference.default('ja'),
     accounts: z.array(AccountConfig).min(1, 'must list at least one account'),
     channels: z.array(ChannelConfig).default([]),

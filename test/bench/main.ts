@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { benchAck } from './ack.ts';
 import { benchCheck } from './check.ts';
 import { benchDigest } from './digest.ts';
+import { benchDoctor } from './doctor.ts';
 import { benchMemory } from './memory.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
@@ -23,6 +24,7 @@ const benches: Record<string, () => Promise<unknown>> = {
       runs,
     };
   },
+  doctor: () => benchDoctor(),
   ack: async () => {
     // Three full runs; the figures are the medians, with every run shown.
     const runs = [];
