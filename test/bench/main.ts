@@ -21,6 +21,8 @@ const benches: Record<string, () => Promise<unknown>> = {
       rssAfterFirst500Mb: median(runs.map((r) => r.rssAfterFirst500Mb)),
       rssAfterAllMb: median(runs.map((r) => r.rssAfterAllMb)),
       growthMb: median(runs.map((r) => r.growthMb)),
+      heapUsedAfterFirst500Mb: median(runs.map((r) => r.heapUsedAfterFirst500Mb)),
+      heapUsedAfterAllMb: median(runs.map((r) => r.heapUsedAfterAllMb)),
       runs,
     };
   },

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
+import WebSocket from 'ws';
 import { stringify } from 'yaml';
 import { startSlackEmulator } from '../emulator/slack/server.ts';
 import { postToBot, slashCommandBody } from '../emulator/slack/signing.ts';
@@ -68,8 +69,10 @@ export async function benchMemory() {
     }),
   );
   const entry = new URL('../../bin/fsbp.js', import.meta.url).pathname;
-  const bot = spawn(process.execPath, [entry, 'serve'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  // The inspector lets the benchmark collect garbage in the bot before reading its memory, so the
+  // figures are what the bot keeps, not how far V8 let its heap grow between collections.
+  const bot = spawn(process.execPath, ['--inspect=127.0.0.1:0', entry, 'serve'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       AWS_ENDPOINT_URL: aws.url,
@@ -87,6 +90,10 @@ export async function benchMemory() {
     },
   });
   let out = '';
+  let err = '';
+  bot.stderr?.on('data', (chunk: Buffer) => {
+    if (err.length < 100_000) err += chunk.toString();
+  });
   // Only the start-up lines are kept (the port); the rest of the log is read and dropped.
   bot.stdout?.on('data', (chunk: Buffer) => {
     if (out.length < 100_000) out += chunk.toString();
@@ -102,6 +109,39 @@ export async function benchMemory() {
     bot.once('exit', (code) => reject(new Error(`bot exited with ${code}: ${out}`)));
   });
   const url = `http://127.0.0.1:${port}/slack/events`;
+  const inspectorUrl = /ws:\/\/[^\s]+/.exec(err)?.[0];
+  if (!inspectorUrl) throw new Error(`no inspector address: ${err}`);
+  const inspector = new WebSocket(inspectorUrl);
+  await new Promise((resolve, reject) => {
+    inspector.once('open', resolve);
+    inspector.once('error', reject);
+  });
+  let nextId = 1;
+  function ask(method: string, params: object = {}): Promise<{ result?: { result?: { value?: unknown } } }> {
+    const id = nextId++;
+    return new Promise((resolve) => {
+      const onMessage = (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as {
+          id?: number;
+          result?: { result?: { value?: unknown } };
+        };
+        if (message.id !== id) return;
+        inspector.off('message', onMessage);
+        resolve(message);
+      };
+      inspector.on('message', onMessage);
+      inspector.send(JSON.stringify({ id, method, params }));
+    });
+  }
+  /** RSS and heap in use after a full collection in the bot. */
+  async function settled() {
+    await ask('HeapProfiler.collectGarbage');
+    const heap = await ask('Runtime.evaluate', { expression: 'process.memoryUsage().heapUsed' });
+    return {
+      rssMb: rssMb(bot.pid as number),
+      heapUsedMb: Math.round(Number(heap.result?.result?.value ?? 0) / 104857.6) / 10,
+    };
+  }
   const responseBase = slack.url.replace(/\/api\/$/, '/response');
   const answered = () => slack.calls('chat.update').length + slack.responses().length;
   const limit = pLimit(concurrency);
@@ -136,9 +176,10 @@ export async function benchMemory() {
     await new Promise((r) => setTimeout(r, 2000));
   }
   await sendAll(0, baselineAfter);
-  const rssAfterFirst = rssMb(bot.pid as number);
+  const first = await settled();
   await sendAll(baselineAfter, total);
-  const rssAfterAll = rssMb(bot.pid as number);
+  const all = await settled();
+  inspector.close();
   const seconds = Math.round((performance.now() - started) / 1000);
   bot.kill('SIGTERM');
   await new Promise((r) => bot.once('exit', r));
@@ -153,10 +194,13 @@ export async function benchMemory() {
       regions: regions.length,
       channels: channelCount,
       concurrency,
+      backlog,
     },
-    rssAfterFirst500Mb: rssAfterFirst,
-    rssAfterAllMb: rssAfterAll,
-    growthMb: Math.round((rssAfterAll - rssAfterFirst) * 10) / 10,
+    rssAfterFirst500Mb: first.rssMb,
+    rssAfterAllMb: all.rssMb,
+    growthMb: Math.round((all.rssMb - first.rssMb) * 10) / 10,
+    heapUsedAfterFirst500Mb: first.heapUsedMb,
+    heapUsedAfterAllMb: all.heapUsedMb,
     seconds,
   };
 }
