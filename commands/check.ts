@@ -6,7 +6,7 @@ import { itemKey } from '../src/digest/plan.ts';
 import type { CheckReport } from '../src/engine/types.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import { languagesFor } from '../src/i18n/index.ts';
-import type { CheckTargetRecord } from '../src/store/store.ts';
+import type { CheckTargetRecord } from '../src/suppression/types.ts';
 import { chooseAccounts, requesterOf } from './accounts.ts';
 import { renderCheckReport, suppressGroup } from './check-render.ts';
 import { type CommandContext, defineSubcommand, perLanguage } from './define.ts';

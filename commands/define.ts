@@ -8,10 +8,11 @@ import type { AwsPort } from '../src/engine/ports.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
+import type { HoldOptions } from '../src/store/lease.ts';
+import type { StoreLocation } from '../src/store/open.ts';
 import type { Store } from '../src/store/store.ts';
 import type { FlagSpec, ParsedArgv } from './argv.ts';
-import type { DigestPoster } from './digest-run.ts';
-import type { Doc } from './doc.ts';
+import type { Doc, DocPoster } from './doc.ts';
 import { joinDocs } from './doc.ts';
 
 export type Surface = 'cli' | 'slack';
@@ -43,6 +44,10 @@ export interface CommandServices {
   setUserLanguage?(userId: string, language: LanguagePreference): Promise<void>;
   /** What the digest needs: AWS access, the store, and (where Slack is set up) a poster. */
   digest?(): Promise<DigestServices>;
+  /** The configured store (CLI: FSBP_STORE), for `audit verify`. */
+  store?(): Promise<Store>;
+  /** CLI: opens a store at another location, for `store copy`; the caller closes it. */
+  storeAt?(location: StoreLocation): Promise<Store>;
   /** What `doctor` needs: probes of AWS and Slack that change nothing. */
   doctor?(): Promise<DoctorServices>;
   /** What suppression commands need; undefined where there is no store. */
@@ -73,7 +78,7 @@ export interface DoctorServices {
 export interface DigestServices {
   aws: AwsPort;
   store: Store;
-  poster?: DigestPoster | undefined;
+  poster?: DocPoster | undefined;
   /** When the channel's scheduled digest runs next, if one is scheduled in this process. */
   nextRun?(channel: string): Date | null;
   /**
@@ -82,6 +87,8 @@ export interface DigestServices {
    */
   mayManage?(userId: string): Promise<boolean>;
   now?: () => number;
+  /** The digest run's lease (FSBP_DIGEST_LEASE_SECONDS). */
+  lease?: HoldOptions | undefined;
 }
 
 export interface CommandContext {

@@ -1,11 +1,14 @@
-import type { TFunction } from 'i18next';
+import type { i18n, TFunction } from 'i18next';
 import type { Catalog } from '../src/catalog/catalog.ts';
+import { unknownControlId } from '../src/catalog/control-id.ts';
 import { severities } from '../src/catalog/schema.ts';
 import { resourcesPerReply } from '../src/digest/plan.ts';
+import type { DigestMessage, DigestPoster } from '../src/digest/run.ts';
+import type { DigestItem, DigestSummary } from '../src/digest/types.ts';
 import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
-import type { DigestItem, DigestSummary, Suppression } from '../src/store/store.ts';
-import { bold, code, type Doc, heading, type Line, link, note, text } from './doc.ts';
+import type { Suppression } from '../src/suppression/types.ts';
+import { bold, code, type Doc, type DocPoster, heading, type Line, link, note, text } from './doc.ts';
 import { retiredLine } from './explain.ts';
 
 /** The parent message: date, accounts, counts by severity, the trend, what resolved. */
@@ -104,7 +107,10 @@ export function digestItemDoc(
           `[${langs.map((l) => t(l)(`severity.${control?.severity ?? 'LOW'}`)).join(' / ')}] ${item.controlId}`,
         ),
       ],
-      ...langs.map((l) => [control?.title[l] ?? item.controlId]),
+      ...langs.map((l) => [
+        control?.title[l] ??
+          (item.controlId === unknownControlId ? t(l)('untrusted.unknownControl') : item.controlId),
+      ]),
       [
         `${item.accountId} ${item.region}: `,
         ...shown.flatMap((id, i) => (i === 0 ? [code(id)] : [', ', code(id)])),
@@ -154,4 +160,17 @@ export function digestItemDoc(
     value: item.key,
   });
   return doc;
+}
+
+/** A digest poster that renders each message as a document and hands it to a document poster. */
+export function digestPoster(poster: DocPoster, catalog: Catalog, i18n: i18n): DigestPoster {
+  const t = (lang: Language) => i18n.getFixedT(lang);
+  const render = (m: DigestMessage): Doc =>
+    m.kind === 'parent'
+      ? digestParentDoc(m.summary, t, m.language)
+      : digestItemDoc(m.item, catalog, t, m.language);
+  return {
+    post: (channel, message, threadTs, beforeSend) =>
+      poster.post(channel, render(message), threadTs, beforeSend),
+  };
 }

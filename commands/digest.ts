@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { findChannel } from '../src/config/load.ts';
+import { runDigest } from '../src/digest/run.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import { type CommandContext, type DigestServices, defineSubcommand, perLanguage } from './define.ts';
-import { runDigest } from './digest-run.ts';
+import { digestPoster } from './digest-render.ts';
 import { text } from './doc.ts';
 
 const Args = z
@@ -98,19 +99,18 @@ export const digest = defineSubcommand({
     const outcome = await runDigest(
       {
         config,
-        catalog: ctx.catalog,
-        i18n: ctx.i18n,
         store: services.store,
         aws: services.aws,
-        poster: services.poster,
+        poster: services.poster && digestPoster(services.poster, ctx.catalog, ctx.i18n),
         now: services.now,
+        lease: services.lease,
       },
       channelId,
       { dryRun: args.dryRun },
     );
     const doc = perLanguage(ctx, (t) => [
       text([
-        outcome.status === 'locked'
+        outcome.status === 'locked' || outcome.status === 'taken-over'
           ? t('digest.locked')
           : outcome.status === 'dry-run'
             ? `${t('digest.dryRun')} ${t('digest.newCount', { count: outcome.run?.summary.newCount ?? 0 })}`

@@ -78,3 +78,12 @@ export function lineText(line: Line): string {
     )
     .join('');
 }
+
+/**
+ * Posts one document as a channel message (a thread reply when `threadTs` is given) and returns its
+ * ts. `beforeSend` runs right before each Slack call (after any wait for Slack's pace) and stops
+ * the post by throwing.
+ */
+export interface DocPoster {
+  post(channel: string, doc: Doc, threadTs?: string, beforeSend?: () => Promise<void>): Promise<string>;
+}

@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import { audit } from './audit.ts';
 import { check } from './check.ts';
 import { config } from './config.ts';
 import { controls } from './controls.ts';
@@ -8,6 +9,7 @@ import { doctor } from './doctor.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
+import { store } from './store.ts';
 import { suppressions } from './suppressions.ts';
 import { unsuppress } from './unsuppress.ts';
 
@@ -15,6 +17,7 @@ export const help = createHelp(() => subcommands);
 
 /** Every subcommand of `/fsbp` and `fsbp`, alphabetical. A test keeps this list and the folder in step. */
 export const subcommands: readonly Subcommand<never>[] = [
+  audit,
   check,
   config,
   controls,
@@ -23,6 +26,7 @@ export const subcommands: readonly Subcommand<never>[] = [
   explain,
   help,
   lang,
+  store,
   suppressions,
   unsuppress,
 ] as unknown as Subcommand<never>[];

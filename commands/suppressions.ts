@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidArguments } from '../src/errors.ts';
-import type { Suppression } from '../src/store/store.ts';
+import type { Suppression } from '../src/suppression/types.ts';
 import { chooseAccounts } from './accounts.ts';
 import { type CommandContext, defineSubcommand, perLanguage, type SuppressionServices } from './define.ts';
 import { bold, code, type Doc, heading, type Line, link, text } from './doc.ts';

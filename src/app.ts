@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { DestinationStream } from 'pino';
-import { type DigestOutcome, type DigestPoster, runDigest } from '../commands/digest-run.ts';
+import type { DestinationStream, Logger } from 'pino';
+import { digestPoster } from '../commands/digest-render.ts';
+import type { DocPoster } from '../commands/doc.ts';
 import { subcommands } from '../commands/index.ts';
-import { createAwsPort } from './aws/index.ts';
 import { createAwsSetupProbe } from './aws/setup-probe.ts';
 import { loadCatalog } from './catalog/load.ts';
-import { loadConfig } from './config/load.ts';
-import { createCheckEngine } from './engine/check.ts';
+import { type DigestOutcome, runDigest } from './digest/run.ts';
+import { homeRegion, parseSlackEnv } from './env.ts';
 import { createI18n } from './i18n/index.ts';
+import { scheduleDigests } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';
+import { createServices } from './services.ts';
 import { createSlackApp, type SlackAppHandle } from './slack/app.ts';
-import { parseSlackEnv } from './slack/env.ts';
 import { createSlackPoster } from './slack/poster.ts';
-import { scheduleDigests } from './slack/scheduler.ts';
-import { openSqliteStore } from './store/sqlite.ts';
+import { describeStoreLocation } from './store/open.ts';
 import { type MaintenanceReport, maintainSuppressions } from './suppression/maintain.ts';
 
 export interface RunningBot {
@@ -38,6 +38,15 @@ export interface StartOptions {
   now?: () => number;
 }
 
+/** Findings whose control ID was malformed were reported as an unknown control; the values go here only. */
+function logRejectedControlIds(logger: Logger, outcome: DigestOutcome): void {
+  if (outcome.rejectedControlIds.length === 0) return;
+  logger.warn(
+    { channel: outcome.channel, rejectedControlIds: outcome.rejectedControlIds },
+    'findings with a malformed control ID were reported as an unknown control',
+  );
+}
+
 export async function startBot(
   env: NodeJS.ProcessEnv = process.env,
   options: StartOptions = {},
@@ -45,32 +54,30 @@ export async function startBot(
   const logger = createLogger({ level: env.LOG_LEVEL, destination: options.logDestination });
   const slackEnv = parseSlackEnv(env);
   const catalog = loadCatalog();
-  const aws = createAwsPort({
-    maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8),
-    concurrency: Number(env.FSBP_CONCURRENCY ?? 8),
-    backgroundConcurrency: Number(env.FSBP_BACKGROUND_CONCURRENCY ?? 8),
-  });
-  // Digests and the suppression job have their own AWS call budget: checks cannot starve them.
-  const backgroundAws = aws.background;
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const { config, source } = await loadConfig({ env, whoAmI: () => aws.whoAmI(region) });
   const now = options.now ?? Date.now;
-  const store = openSqliteStore({ path: slackEnv.FSBP_STORE, now });
-  const engine = createCheckEngine({
-    aws,
-    onError: (where, error) =>
+  const shared = createServices(env, {
+    now,
+    onCheckError: (where, error) =>
       logger.warn({ ...where, err: error }, 'an account Region could not be checked'),
   });
+  const aws = shared.aws();
+  // Digests and the suppression job have their own AWS call budget: checks cannot starve them.
+  const backgroundAws = aws.background;
+  const { config, source } = await shared.config();
+  const store = await shared.store();
+  const engine = shared.checkEngine();
+  const digestLease = { ttlMs: shared.env.FSBP_DIGEST_LEASE_SECONDS * 1000 };
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
-  const digestServices = (poster: DigestPoster) => ({
+  const digestServices = (poster: DocPoster) => ({
     aws: backgroundAws,
     store,
     poster,
     nextRun: (channel: string) => scheduler?.nextRun(channel) ?? null,
     now,
+    lease: digestLease,
   });
-  let poster: DigestPoster | undefined;
+  let poster: DocPoster | undefined;
   const slack = createSlackApp(
     slackEnv,
     {
@@ -86,11 +93,11 @@ export async function startBot(
         config: async () => config,
         checkEngine: async () => engine,
         setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
-        digest: async () => digestServices(poster as DigestPoster),
+        digest: async () => digestServices(poster as DocPoster),
         suppression: async () => ({ aws, store, now }),
         doctor: async () => ({
-          aws: createAwsSetupProbe({ concurrency: Number(env.FSBP_CONCURRENCY ?? 8) }),
-          homeRegion: region,
+          aws: createAwsSetupProbe({ concurrency: shared.env.FSBP_CONCURRENCY }),
+          homeRegion: homeRegion(shared.env),
         }),
       },
     },
@@ -99,15 +106,38 @@ export async function startBot(
   poster = createSlackPoster(slack.app.client, slack.pace);
   // A holder per run: the store's lease then keeps any two runs (here or in a replica) apart.
   const maintain = () => maintainSuppressions({ store, aws: backgroundAws, config, now }, randomUUID());
-  const digestNow = (channel: string) =>
-    runDigest({ config, catalog, i18n, store, aws: backgroundAws, poster, now }, channel);
-  scheduler = scheduleDigests({ config, store, logger, run: digestNow, maintain });
+  const digestNow = async (channel: string) => {
+    const outcome = await runDigest(
+      {
+        config,
+        store,
+        aws: backgroundAws,
+        poster: digestPoster(poster as DocPoster, catalog, i18n),
+        now,
+        lease: digestLease,
+      },
+      channel,
+    );
+    logRejectedControlIds(logger, outcome);
+    return outcome;
+  };
+  scheduler = scheduleDigests({
+    config,
+    store,
+    logger,
+    run: digestNow,
+    maintain,
+    ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE
+      ? { resumeSchedule: shared.env.FSBP_DIGEST_RESUME_SCHEDULE }
+      : {}),
+  });
   const port = await slack.start();
   logger.info(
     {
       mode: slack.mode,
       port,
       config: source ?? 'own account',
+      store: describeStoreLocation(shared.storeLocation),
       accounts: config.accounts.length,
     },
     'fsbp-bot is running',
@@ -120,8 +150,7 @@ export async function startBot(
     async stop() {
       scheduler?.stop();
       await slack.stop();
-      aws.close();
-      store.close();
+      await shared.close();
     },
   };
 }

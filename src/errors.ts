@@ -27,6 +27,7 @@ export const errorCodes = [
   'too_many_targets',
   'check_running',
   'digest_cooldown',
+  'store_copy_failed',
   'internal',
 ] as const;
 

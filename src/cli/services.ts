@@ -1,55 +1,47 @@
 import type { CommandServices } from '../../commands/define.ts';
-import { createAwsPort } from '../aws/index.ts';
 import { createAwsSetupProbe } from '../aws/setup-probe.ts';
-import { loadConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { type CheckEngine, createCheckEngine } from '../engine/check.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
-import type { Store } from '../store/store.ts';
+import { homeRegion } from '../env.ts';
+import { createServices, type Services } from '../services.ts';
+import { openStore } from '../store/open.ts';
 
 export interface CliServices extends CommandServices {
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Services for the terminal, built on first use: `explain` needs neither a config nor AWS. */
 export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
-  let aws: ReturnType<typeof createAwsPort> | undefined;
-  let config: Promise<Config> | undefined;
-  let engine: CheckEngine | undefined;
-  let store: Store | undefined;
-  const awsPort = () => {
-    aws ??= createAwsPort({
-      maxAttempts: Number(env.FSBP_AWS_MAX_ATTEMPTS ?? 8),
-      concurrency: Number(env.FSBP_CONCURRENCY ?? 8),
-    });
-    return aws;
+  // Parsed on first use too, so `explain` works whatever the environment holds.
+  let shared: Services | undefined;
+  const services = () => {
+    shared ??= createServices(env);
+    return shared;
   };
   return {
-    config() {
-      config ??= loadConfig({
-        env,
-        whoAmI: () => awsPort().whoAmI(env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'),
-      }).then((loaded) => loaded.config);
-      return config;
+    async config() {
+      return (await services().config()).config;
     },
     async checkEngine() {
-      engine ??= createCheckEngine({ aws: awsPort() });
-      return engine;
+      return services().checkEngine();
+    },
+    store() {
+      return services().store();
+    },
+    async storeAt(location) {
+      return openStore(location);
     },
     async suppression() {
-      store ??= openSqliteStore({ path: env.FSBP_STORE ?? './data/fsbp.db' });
-      return { aws: awsPort(), store };
+      return { aws: services().aws(), store: await services().store() };
     },
     async digest() {
-      store ??= openSqliteStore({ path: env.FSBP_STORE ?? './data/fsbp.db' });
+      const store = await services().store();
       // Loaded only here, so commands that never post do not load the Slack client.
       const { createCliPoster } = await import('../slack/poster.ts');
-      return { aws: awsPort(), store, poster: createCliPoster(env) };
+      return { aws: services().aws(), store, poster: createCliPoster(env) };
     },
     async doctor() {
       const { createSlackSetupProbe, slackSettings } = await import('../slack/setup-probe.ts');
       return {
-        aws: createAwsSetupProbe({ concurrency: Number(env.FSBP_CONCURRENCY ?? 8) }),
+        aws: createAwsSetupProbe({ concurrency: services().env.FSBP_CONCURRENCY }),
         slack: env.SLACK_BOT_TOKEN
           ? {
               probe: createSlackSetupProbe(env),
@@ -57,12 +49,11 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
               socketMode: Boolean(env.SLACK_APP_TOKEN),
             }
           : undefined,
-        homeRegion: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+        homeRegion: homeRegion(services().env),
       };
     },
-    close() {
-      aws?.close();
-      store?.close();
+    async close() {
+      await shared?.close();
     },
   };
 }

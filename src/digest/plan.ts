@@ -3,12 +3,7 @@ import { compareControlIds } from '../catalog/catalog.ts';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
 import { groupBy } from '../engine/group.ts';
 import type { ControlFinding } from '../engine/ports.ts';
-import type {
-  DigestItemLabel,
-  DigestPlanRecord,
-  DigestSummary,
-  ExpiringSuppression,
-} from '../store/store.ts';
+import type { DigestItemLabel, DigestPlanRecord, DigestSummary, ExpiringSuppression } from './types.ts';
 
 /** Replies one digest thread holds; the rest are counted and linked, not posted. */
 export const maxDigestReplies = 40;

@@ -50,6 +50,8 @@ export interface ControlFinding {
   id: string;
   productArn: string;
   controlId: string;
+  /** A control ID the finding carried that is not shaped like one (then `controlId` is UNKNOWN). */
+  rejectedControlId?: string;
   accountId: string;
   region: string;
   resourceType: string;

@@ -4,9 +4,10 @@ import { App } from '@slack/bolt';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { AwsPort } from '../engine/ports.ts';
+import type { SlackEnv } from '../env.ts';
+import type { Store } from '../store/store.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
-import type { SlackEnv } from './env.ts';
 import { createLanguageResolver } from './language.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
 import { createSlackSetupProbe, slackSettings } from './setup-probe.ts';
@@ -36,6 +37,22 @@ function healthz(_req: IncomingMessage, res: ServerResponse) {
   res.end('{"ok":true}');
 }
 
+/** Readiness for load balancers: 200 only while the store answers and its schema is current. */
+function readyz(store: Pick<Store, 'ready'>) {
+  return (_req: IncomingMessage, res: ServerResponse) => {
+    store.ready().then(
+      (ready) => {
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: ready }));
+      },
+      () => {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"ok":false}');
+      },
+    );
+  };
+}
+
 /** The Bolt app: one `/fsbp` command; Socket Mode with an app token, else HTTP on /slack/events. */
 export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Logger): SlackAppHandle {
   const clientOptions = env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {};
@@ -54,7 +71,10 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
         token: env.SLACK_BOT_TOKEN,
         signingSecret: env.SLACK_SIGNING_SECRET as string,
         endpoints: '/slack/events',
-        customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz }],
+        customRoutes: [
+          { path: '/healthz', method: ['GET'], handler: healthz },
+          { path: '/readyz', method: ['GET'], handler: readyz(deps.store) },
+        ],
         clientOptions,
         logger: boltLogger(logger),
       });

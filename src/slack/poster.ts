@@ -1,5 +1,5 @@
 import { WebClient } from '@slack/web-api';
-import type { DigestPoster } from '../../commands/digest-run.ts';
+import type { DocPoster } from '../../commands/doc.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
 
@@ -8,17 +8,18 @@ import { type ChannelPacer, createChannelPacer } from './pacer.ts';
  * retried by the Web API client after its Retry-After). A document too big for one message
  * continues in the thread.
  */
-export function createSlackPoster(client: WebClient, pace: ChannelPacer): DigestPoster {
+export function createSlackPoster(client: WebClient, pace: ChannelPacer): DocPoster {
   return {
-    async post(channel, doc, threadTs) {
+    async post(channel, doc, threadTs, beforeSend) {
       const pages = paginateBlocks(docToBlocks(doc));
       const text = fallbackText(doc);
       let first: string | undefined;
       for (const blocks of pages) {
         const thread = threadTs ?? first;
-        const response = await pace(channel, () =>
-          client.chat.postMessage({ channel, text, blocks, ...(thread ? { thread_ts: thread } : {}) }),
-        );
+        const response = await pace(channel, async () => {
+          await beforeSend?.();
+          return client.chat.postMessage({ channel, text, blocks, ...(thread ? { thread_ts: thread } : {}) });
+        });
         first ??= response.ts;
       }
       if (!first) throw new Error('chat.postMessage returned no ts');
@@ -28,7 +29,7 @@ export function createSlackPoster(client: WebClient, pace: ChannelPacer): Digest
 }
 
 /** A poster for the CLI (`fsbp digest`): its own Web API client from SLACK_BOT_TOKEN and SLACK_API_URL. */
-export function createCliPoster(env: NodeJS.ProcessEnv): DigestPoster | undefined {
+export function createCliPoster(env: NodeJS.ProcessEnv): DocPoster | undefined {
   if (!env.SLACK_BOT_TOKEN) return undefined;
   const client = new WebClient(
     env.SLACK_BOT_TOKEN,

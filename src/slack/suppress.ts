@@ -7,19 +7,20 @@ import { z } from 'zod';
 import { digestItemDoc } from '../../commands/digest-render.ts';
 import { bold, note } from '../../commands/doc.ts';
 import { errorMessage } from '../../commands/errors.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { Config } from '../config/schema.ts';
+import type { AwsPort } from '../engine/ports.ts';
+import { asAppError } from '../errors.ts';
+import { type Language, languagesFor } from '../i18n/index.ts';
+import type { Store } from '../store/store.ts';
 import {
   type FormErrors,
   parseSuppressForm,
   requestKeyOf,
   type SuppressOutcome,
   suppressTarget,
-} from '../../commands/suppress.ts';
-import type { Catalog } from '../catalog/catalog.ts';
-import type { Config } from '../config/schema.ts';
-import type { AwsPort } from '../engine/ports.ts';
-import { asAppError } from '../errors.ts';
-import { type Language, languagesFor } from '../i18n/index.ts';
-import type { Store, Suppression, SuppressTarget } from '../store/store.ts';
+} from '../suppression/request.ts';
+import type { Suppression, SuppressTarget } from '../suppression/types.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
 import type { LanguageResolver } from './language.ts';
 import type { UserDirectory } from './users.ts';

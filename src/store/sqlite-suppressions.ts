@@ -1,51 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { NewSuppression, Store, Suppression, SuppressionFilter, SuppressionState } from './store.ts';
+import { eventHash, genesisHash } from '../suppression/audit.ts';
+import type { NewSuppression, SuppressionFilter } from '../suppression/types.ts';
+import { ChainedEventRow, EventRow, parseRow, SuppressionRow } from './rows.ts';
+import type { Store } from './store.ts';
 
-interface Row {
-  id: number;
-  request_key: string;
-  control_id: string;
-  account_id: string;
-  region: string;
-  scope: 'resource' | 'control';
-  reason: string;
-  user_id: string;
-  user_name: string;
-  created_at: string;
-  expires_at: string;
-  state: SuppressionState;
-  findings: string;
-  updated: string;
-  failed: string;
-  channel: string | null;
-  message_ts: string | null;
-  permalink: string | null;
-  ended_at: string | null;
-}
-
-function toSuppression(row: Row): Suppression {
-  return {
-    id: row.id,
-    requestKey: row.request_key,
-    controlId: row.control_id,
-    accountId: row.account_id,
-    region: row.region,
-    scope: row.scope,
-    reason: row.reason,
-    userId: row.user_id,
-    userName: row.user_name,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    state: row.state,
-    findings: JSON.parse(row.findings),
-    updated: JSON.parse(row.updated),
-    failed: JSON.parse(row.failed),
-    channel: row.channel,
-    messageTs: row.message_ts,
-    permalink: row.permalink,
-    endedAt: row.ended_at,
-  };
-}
+const toSuppression = (row: unknown) => parseRow(SuppressionRow, 'suppression', row);
 
 type SuppressionMethods = Pick<
   Store,
@@ -57,6 +16,7 @@ type SuppressionMethods = Pick<
   | 'suppressionForRequest'
   | 'listSuppressions'
   | 'suppressionHistory'
+  | 'auditEvents'
 >;
 
 /**
@@ -71,22 +31,36 @@ export function suppressionStatements(db: Database.Database, now: () => number):
        @createdAt, @expiresAt, 'pending', @findings, @channel, @messageTs, @permalink)
      ON CONFLICT (request_key) DO NOTHING`,
   );
-  const byKey = db.prepare<[string], Row>('SELECT * FROM suppression WHERE request_key = ?');
-  const byId = db.prepare<[number], Row>('SELECT * FROM suppression WHERE id = ?');
+  const byKey = db.prepare<[string], unknown>('SELECT * FROM suppression WHERE request_key = ?');
+  const byId = db.prepare<[number], unknown>('SELECT * FROM suppression WHERE id = ?');
   const setProgress = db.prepare('UPDATE suppression SET state = ?, updated = ?, failed = ? WHERE id = ?');
   const setEnded = db.prepare('UPDATE suppression SET state = ?, ended_at = ? WHERE id = ?');
   const event = db.prepare(
-    'INSERT INTO suppression_event (suppression_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)',
+    `INSERT INTO suppression_event (suppression_id, at, actor, action, detail, prev_hash, hash)
+     VALUES (@suppressionId, @at, @actor, @action, @detail, @prevHash, @hash)`,
   );
-  const events = db.prepare<[number], { at: string; actor: string; action: string; detail: string }>(
+  const lastHash = db.prepare<[], { hash: string }>(
+    'SELECT hash FROM suppression_event ORDER BY id DESC LIMIT 1',
+  );
+  const chain = db.prepare<[number, number], unknown>(
+    `SELECT id, suppression_id, at, actor, action, detail, prev_hash, hash FROM suppression_event
+     WHERE id > ? ORDER BY id LIMIT ?`,
+  );
+  const events = db.prepare<[number], unknown>(
     'SELECT at, actor, action, detail FROM suppression_event WHERE suppression_id = ? ORDER BY id',
   );
   const iso = () => new Date(now()).toISOString();
-  const record = (id: number, actor: string, action: string, detail: Record<string, unknown>) =>
-    event.run(id, iso(), actor, action, JSON.stringify(detail));
-  const get = (id: number) => toSuppression(byId.get(id) as Row);
+  // Each event is chained to the one before; IMMEDIATE so another process cannot append in between.
+  const record = db.transaction(
+    (suppressionId: number, actor: string, action: string, detail: Record<string, unknown>) => {
+      const prevHash = lastHash.get()?.hash ?? genesisHash;
+      const e = { suppressionId, at: iso(), actor, action, detail: JSON.stringify(detail) };
+      event.run({ ...e, prevHash, hash: eventHash(prevHash, e) });
+    },
+  ).immediate;
+  const get = (id: number) => toSuppression(byId.get(id));
   // One statement per filter shape (which parts are given, how many values), prepared once.
-  const listings = new Map<string, Database.Statement<unknown[], Row>>();
+  const listings = new Map<string, Database.Statement<unknown[], unknown>>();
   const listing = (filter: SuppressionFilter) => {
     const where: string[] = [];
     const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
@@ -96,7 +70,7 @@ export function suppressionStatements(db: Database.Database, now: () => number):
     const sql = `SELECT * FROM suppression${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
     let statement = listings.get(sql);
     if (!statement) {
-      statement = db.prepare<unknown[], Row>(sql);
+      statement = db.prepare<unknown[], unknown>(sql);
       listings.set(sql, statement);
     }
     return statement;
@@ -106,7 +80,7 @@ export function suppressionStatements(db: Database.Database, now: () => number):
     async createSuppression(input: NewSuppression) {
       return db.transaction(() => {
         const inserted = insert.run({ ...input, findings: JSON.stringify(input.findings) }).changes === 1;
-        const row = byKey.get(input.requestKey) as Row;
+        const row = toSuppression(byKey.get(input.requestKey));
         if (inserted) {
           record(row.id, input.userId, 'requested', {
             reason: input.reason,
@@ -115,7 +89,7 @@ export function suppressionStatements(db: Database.Database, now: () => number):
             findings: input.findings.map((f) => f.id),
           });
         }
-        return { suppression: toSuppression(row), created: inserted };
+        return { suppression: row, created: inserted };
       })();
     },
     async suppressionProgress(id, actor, state, updated, failed) {
@@ -150,8 +124,11 @@ export function suppressionStatements(db: Database.Database, now: () => number):
         .all(...values)
         .map(toSuppression);
     },
+    async auditEvents(afterId, limit) {
+      return chain.all(afterId, limit).map((e) => parseRow(ChainedEventRow, 'suppression_event', e));
+    },
     async suppressionHistory(id) {
-      return events.all(id).map((e) => ({ ...e, detail: JSON.parse(e.detail) }));
+      return events.all(id).map((e) => parseRow(EventRow, 'suppression_event', e));
     },
   };
 }

@@ -1,20 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { LanguagePreference } from '../i18n/index.ts';
+import type { DigestPlanRecord, DigestRun } from '../digest/types.ts';
+import { type ChainedEvent, eventHash, genesisHash } from '../suppression/audit.ts';
+import type { CheckTargetRecord, SuppressTarget } from '../suppression/types.ts';
+import { NewerSchemaError } from './errors.ts';
+import type { LeaseGrant } from './lease.ts';
+import { CheckTargetRow, ItemRow, LanguageRow, parseRow, RunRow, toGroup } from './rows.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
-import type {
-  CheckTargetRecord,
-  DigestItem,
-  DigestItemLabel,
-  DigestRun,
-  FindingGroup,
-  Store,
-  SuppressTarget,
-} from './store.ts';
+import { sqliteTransfer } from './sqlite-transfer.ts';
+import type { Store } from './store.ts';
 
-/** Versioned schema changes; `PRAGMA user_version` records how many have run. Only ever append. */
-export const migrations: readonly string[] = [
+/**
+ * Versioned schema changes; `PRAGMA user_version` records how many have run. Only ever append.
+ * A function is for a change SQL alone cannot make (filling in values computed here).
+ */
+export const migrations: readonly (string | ((db: Database.Database) => void))[] = [
   `CREATE TABLE user_language (
      user_id TEXT PRIMARY KEY,
      language TEXT NOT NULL CHECK (language IN ('ja', 'en', 'both')),
@@ -107,16 +108,71 @@ export const migrations: readonly string[] = [
      ts TEXT,
      created_at TEXT NOT NULL
    );`,
+  // Fencing tokens: a lease row is kept after release so its token only ever grows.
+  `ALTER TABLE lease ADD COLUMN token INTEGER NOT NULL DEFAULT 0;`,
+  chainAuditTrail,
 ];
 
-export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let version = current; version < migrations.length; version++) {
-    db.transaction(() => {
-      db.exec(migrations[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
+/** Hash-chains the audit trail: events written before get their hashes, in their order. */
+function chainAuditTrail(db: Database.Database): void {
+  db.exec(`DROP TRIGGER suppression_event_no_update;
+    ALTER TABLE suppression_event ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE suppression_event ADD COLUMN hash TEXT NOT NULL DEFAULT '';`);
+  const events = db
+    .prepare(
+      'SELECT id, suppression_id AS suppressionId, at, actor, action, detail FROM suppression_event ORDER BY id',
+    )
+    .all() as Omit<ChainedEvent, 'prevHash' | 'hash'>[];
+  const set = db.prepare('UPDATE suppression_event SET prev_hash = ?, hash = ? WHERE id = ?');
+  let previous = genesisHash;
+  for (const e of events) {
+    const hash = eventHash(previous, e);
+    set.run(previous, hash, e.id);
+    previous = hash;
   }
+  db.exec(`CREATE TRIGGER suppression_event_no_update BEFORE UPDATE ON suppression_event
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`);
+}
+
+/**
+ * Runs the missing migrations in one write transaction taken before the version is read
+ * (BEGIN IMMEDIATE), so two processes starting together migrate once: the second waits, then
+ * finds the schema current.
+ */
+export function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > migrations.length) throw new NewerSchemaError(current, migrations.length);
+    for (let version = current; version < migrations.length; version++) {
+      const migration = migrations[version];
+      if (typeof migration === 'function') migration(db);
+      else db.exec(migration as string);
+    }
+    if (current < migrations.length) db.pragma(`user_version = ${migrations.length}`);
+  }).immediate();
+}
+
+/**
+ * Runs every method of `methods` with synchronous=FULL: their transactions reach the disk before
+ * they return (an OS crash right after cannot lose them), while other writes keep NORMAL's speed.
+ * The methods must do their writes synchronously (better-sqlite3 does), before their first await.
+ */
+export function durably<T extends Record<string, (...args: never[]) => unknown>>(
+  db: Database.Database,
+  methods: T,
+): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(methods)) {
+    wrapped[name] = (...args: never[]) => {
+      db.pragma('synchronous = FULL');
+      try {
+        return method(...args);
+      } finally {
+        db.pragma('synchronous = NORMAL');
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 export interface SqliteStoreOptions {
@@ -125,20 +181,20 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
-export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Database.Database } {
+export function openSqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
+  // First, so that a second process starting at the same moment waits for locks instead of failing.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL survives a crash of the bot (only an OS crash may lose the last commits) and keeps
   // each write off the disk's fsync path, which would otherwise stall the event loop on every request.
+  // Suppression records and their audit trail are written with FULL (see `durably`).
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   migrate(db);
   const now = options.now ?? Date.now;
 
-  const getLanguage = db.prepare<[string], { language: LanguagePreference }>(
-    'SELECT language FROM user_language WHERE user_id = ?',
-  );
+  const getLanguage = db.prepare<[string], unknown>('SELECT language FROM user_language WHERE user_id = ?');
   const setLanguage = db.prepare(
     `INSERT INTO user_language (user_id, language, updated_at) VALUES (?, ?, ?)
      ON CONFLICT (user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at`,
@@ -153,27 +209,42 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
   let lastPurge = 0;
 
   const digest = digestStatements(db, now);
-  const acquire = db.prepare(
-    `INSERT INTO lease (name, holder, expires_at) VALUES (@name, @holder, @expires)
-     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-     WHERE lease.expires_at < @now OR lease.holder = excluded.holder`,
+  const acquire = db.prepare<
+    { name: string; holder: string; expires: number; now: number },
+    { token: number }
+  >(
+    `INSERT INTO lease (name, holder, expires_at, token) VALUES (@name, @holder, @expires, 1)
+     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
+       token = lease.token + 1
+     WHERE lease.expires_at < @now
+     RETURNING token`,
   );
-  const release = db.prepare('DELETE FROM lease WHERE name = ? AND holder = ?');
+  const renew = db.prepare('UPDATE lease SET expires_at = ? WHERE name = ? AND holder = ? AND token = ?');
+  // The row stays (expired) so the next holder's token is still greater.
+  const release = db.prepare('UPDATE lease SET expires_at = 0 WHERE name = ? AND holder = ? AND token = ?');
+  const leases = {
+    async acquireLease(name: string, holder: string, ttlMs: number) {
+      const at = now();
+      const row = acquire.get({ name, holder, expires: at + ttlMs, now: at });
+      return row ? { name, holder, token: row.token } : null;
+    },
+    async renewLease(grant: LeaseGrant, ttlMs: number) {
+      return renew.run(now() + ttlMs, grant.name, grant.holder, grant.token).changes === 1;
+    },
+    async releaseLease(grant: LeaseGrant) {
+      release.run(grant.name, grant.holder, grant.token);
+    },
+  };
 
   return {
-    db,
     ...digest,
-    ...suppressionStatements(db, now),
-    async acquireLock(name, holder, ttlMs) {
-      const at = now();
-      return acquire.run({ name, holder, expires: at + ttlMs, now: at }).changes === 1;
-    },
-    async releaseLock(name, holder) {
-      release.run(name, holder);
-    },
+    ...durably(db, suppressionStatements(db, now)),
+    ...leases,
+    ...sqliteTransfer(db),
 
     async getUserLanguage(userId) {
-      return getLanguage.get(userId)?.language ?? null;
+      const row = getLanguage.get(userId);
+      return row ? parseRow(LanguageRow, 'user_language', row).language : null;
     },
     async setUserLanguage(userId, language) {
       setLanguage.run(userId, language, new Date(now()).toISOString());
@@ -186,76 +257,32 @@ export function openSqliteStore(options: SqliteStoreOptions): Store & { db: Data
       }
       return claim.run({ key, expires: at + ttlMs, now: at }).changes === 1;
     },
-    close() {
+    async ready() {
+      try {
+        return db.pragma('user_version', { simple: true }) === migrations.length;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
       db.close();
     },
   };
 }
 
-interface ItemRow {
-  run_id: number;
-  position: number;
-  key: string;
-  control_id: string;
-  account_id: string;
-  region: string;
-  finding_ids: string;
-  resources: string;
-  label: DigestItemLabel | null;
-  ts: string | null;
-}
-
-interface RunRow {
-  id: number;
-  channel: string;
-  started_at: string;
-  finished_at: string | null;
-  parent_ts: string | null;
-  summary: string;
-}
-
-type GroupRow = Pick<ItemRow, 'key' | 'control_id' | 'account_id' | 'region' | 'finding_ids' | 'resources'>;
-
-function toGroup(row: GroupRow): FindingGroup {
-  return {
-    key: row.key,
-    controlId: row.control_id,
-    accountId: row.account_id,
-    region: row.region,
-    findingIds: JSON.parse(row.finding_ids),
-    resources: JSON.parse(row.resources),
-  };
-}
-
-function toItem(row: ItemRow): DigestItem {
-  return {
-    runId: row.run_id,
-    position: row.position,
-    ...toGroup(row),
-    label: row.label ?? undefined,
-    ts: row.ts,
-  };
-}
-
 /** The digest's tables: every write that must not be half-done is one transaction. */
 function digestStatements(db: Database.Database, now: () => number) {
-  const items = db.prepare<[number], ItemRow>('SELECT * FROM digest_item WHERE run_id = ? ORDER BY position');
-  const toRun = (row: RunRow | undefined): DigestRun | null =>
-    row
-      ? {
-          id: row.id,
-          channel: row.channel,
-          startedAt: row.started_at,
-          finishedAt: row.finished_at,
-          parentTs: row.parent_ts,
-          summary: JSON.parse(row.summary),
-          items: items.all(row.id).map(toItem),
-        }
-      : null;
-  const unfinished = db.prepare<[string], RunRow>(
+  const items = db.prepare<[number], unknown>('SELECT * FROM digest_item WHERE run_id = ? ORDER BY position');
+  const toItem = (row: unknown) => parseRow(ItemRow, 'digest_item', row);
+  const toRun = (row: unknown): DigestRun | null => {
+    if (!row) return null;
+    const run = parseRow(RunRow, 'digest_run', row);
+    return { ...run, items: items.all(run.id).map(toItem) };
+  };
+  const unfinished = db.prepare<[string], unknown>(
     'SELECT * FROM digest_run WHERE channel = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1',
   );
-  const last = db.prepare<[string], RunRow>(
+  const last = db.prepare<[string], unknown>(
     'SELECT * FROM digest_run WHERE channel = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1',
   );
   const reported = db.prepare<[string], { finding_id: string }>(
@@ -268,24 +295,22 @@ function digestStatements(db: Database.Database, now: () => number) {
   );
   const setParent = db.prepare('UPDATE digest_run SET parent_ts = ? WHERE id = ?');
   const setItemTs = db.prepare('UPDATE digest_item SET ts = ? WHERE run_id = ? AND position = ?');
-  const itemByPosition = db.prepare<[number, number], ItemRow>(
+  const itemByPosition = db.prepare<[number, number], unknown>(
     'SELECT * FROM digest_item WHERE run_id = ? AND position = ?',
   );
-  const runById = db.prepare<[number], RunRow>('SELECT * FROM digest_run WHERE id = ?');
+  const runById = db.prepare<[number], { channel: string }>('SELECT * FROM digest_run WHERE id = ?');
   const markReported = db.prepare(
     'INSERT OR REPLACE INTO digest_reported (channel, finding_id, run_id) VALUES (?, ?, ?)',
   );
   const forget = db.prepare('DELETE FROM digest_reported WHERE channel = ? AND finding_id = ?');
   const forgetEverywhere = db.prepare('DELETE FROM digest_reported WHERE finding_id = ?');
   const finishRun = db.prepare('UPDATE digest_run SET finished_at = ? WHERE id = ?');
-  const itemByKey = db.prepare<[string], ItemRow>('SELECT * FROM digest_item WHERE key = ?');
+  const itemByKey = db.prepare<[string], unknown>('SELECT * FROM digest_item WHERE key = ?');
   const insertTarget = db.prepare(
     `INSERT OR IGNORE INTO check_target (key, control_id, account_id, region, finding_ids, resources, channel, created_at)
      VALUES (@key, @controlId, @accountId, @region, @findingIds, @resources, @channel, @createdAt)`,
   );
-  const targetByKey = db.prepare<[string], GroupRow & { channel: string | null; ts: string | null }>(
-    'SELECT * FROM check_target WHERE key = ?',
-  );
+  const targetByKey = db.prepare<[string], unknown>('SELECT * FROM check_target WHERE key = ?');
   const purgeTargets = db.prepare('DELETE FROM check_target WHERE created_at < ?');
   const setTargetTs = db.prepare('UPDATE check_target SET ts = ? WHERE key = ? AND ts IS NULL');
   const setEnabled = db.prepare(
@@ -305,7 +330,7 @@ function digestStatements(db: Database.Database, now: () => number) {
     async lastDigest(channel: string) {
       return toRun(last.get(channel));
     },
-    async createDigest(plan: import('./store.ts').DigestPlanRecord) {
+    async createDigest(plan: DigestPlanRecord) {
       const id = db.transaction(() => {
         const runId = Number(
           insertRun.run(plan.channel, plan.startedAt, JSON.stringify(plan.summary)).lastInsertRowid,
@@ -332,7 +357,7 @@ function digestStatements(db: Database.Database, now: () => number) {
         const row = itemByPosition.get(runId, position);
         const run = runById.get(runId);
         if (!row || !run) return;
-        for (const id of JSON.parse(row.finding_ids) as string[]) markReported.run(run.channel, id, runId);
+        for (const id of toItem(row).findingIds) markReported.run(run.channel, id, runId);
       })();
     },
     async finishDigest(runId: number) {
@@ -375,17 +400,15 @@ function digestStatements(db: Database.Database, now: () => number) {
       setTargetTs.run(ts, key);
     },
     async suppressTarget(key: string): Promise<SuppressTarget | null> {
-      const item = itemByKey.get(key);
-      if (item) {
-        return {
-          kind: 'digest',
-          ...toGroup(item),
-          channel: runById.get(item.run_id)?.channel ?? null,
-          ts: item.ts,
-        };
+      const row = itemByKey.get(key);
+      if (row) {
+        const { runId, position: _, label: __, ...item } = toItem(row);
+        return { ...item, kind: 'digest', channel: runById.get(runId)?.channel ?? null };
       }
-      const row = targetByKey.get(key);
-      return row ? { kind: 'check', ...toGroup(row), channel: row.channel, ts: row.ts } : null;
+      const target = targetByKey.get(key);
+      if (!target) return null;
+      const parsed = parseRow(CheckTargetRow, 'check_target', target);
+      return { kind: 'check', ...toGroup(parsed), channel: parsed.channel, ts: parsed.ts };
     },
     async setDigestEnabled(channel: string, on: boolean) {
       setEnabled.run(channel, on ? 1 : 0);

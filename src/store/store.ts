@@ -1,23 +1,37 @@
+import type { DigestItem, DigestPlanRecord, DigestRun } from '../digest/types.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { ChainedEvent } from '../suppression/audit.ts';
+import type {
+  CheckTargetRecord,
+  NewSuppression,
+  Suppression,
+  SuppressionEvent,
+  SuppressionFilter,
+  SuppressionState,
+  SuppressTarget,
+} from '../suppression/types.ts';
+import type { LeaseStore } from './lease.ts';
+import type { StoreTransfer } from './tables.ts';
 
-/**
- * Everything the bot remembers. Methods are async so a shared store (one database for several
- * replicas) can implement the same interface; the default is SQLite on local disk.
- */
-export interface Store {
+/** What users and channels chose. */
+export interface Preferences {
   getUserLanguage(userId: string): Promise<LanguagePreference | null>;
   setUserLanguage(userId: string, language: LanguagePreference): Promise<void>;
+  setDigestEnabled(channel: string, enabled: boolean): Promise<void>;
+  digestEnabled(channel: string): Promise<boolean | null>;
+}
+
+/** Requests handled once, whichever replica a retried delivery reaches. */
+export interface Claims {
   /**
    * Claims a key (a Slack request's trigger ID, an event ID) once. Returns false when it was
    * claimed before, so a retried delivery is acknowledged but not run twice.
    */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
-  close(): void;
+}
 
-  /** A lease on a named lock; false while someone else holds an unexpired one. */
-  acquireLock(name: string, holder: string, ttlMs: number): Promise<boolean>;
-  releaseLock(name: string, holder: string): Promise<void>;
-
+/** The digest runs, their replies and what each channel has been told. */
+export interface DigestLog {
   /** Finding IDs this channel has been told about and that have not been seen resolved since. */
   reportedFindings(channel: string): Promise<Set<string>>;
   /** The run that started but did not finish (a crash), to be completed rather than redone. */
@@ -30,7 +44,14 @@ export interface Store {
   recordDigestItem(runId: number, position: number, ts: string): Promise<void>;
   /** Ends the run: forgets the findings seen resolved, so a later failure is new again. */
   finishDigest(runId: number): Promise<void>;
+  digestRun(id: number): Promise<DigestRun | null>;
   digestItem(key: string): Promise<DigestItem | null>;
+  /** Forgets that any channel was told about these findings: their next failure is new again. */
+  forgetReported(findingIds: readonly string[]): Promise<void>;
+}
+
+/** What Suppress buttons point at: digest replies and the failing controls of check results. */
+export interface SuppressTargets {
   /** Remembers the failing controls of a check result shown with Suppress buttons. */
   recordCheckTargets(targets: readonly CheckTargetRecord[]): Promise<void>;
   /** The message a check target's button is in (known at the first click). */
@@ -39,16 +60,13 @@ export interface Store {
   purgeCheckTargets(before: string): Promise<number>;
   /** What a Suppress button points at: a digest reply or a failing control of a check result. */
   suppressTarget(key: string): Promise<SuppressTarget | null>;
-  digestRun(id: number): Promise<DigestRun | null>;
-  setDigestEnabled(channel: string, enabled: boolean): Promise<void>;
-  digestEnabled(channel: string): Promise<boolean | null>;
-  /** Forgets that any channel was told about these findings: their next failure is new again. */
-  forgetReported(findingIds: readonly string[]): Promise<void>;
+}
 
-  /**
-   * Suppression records and their audit trail. Every change writes an event in the same
-   * transaction, and events are never changed or deleted.
-   */
+/**
+ * Suppression records and their audit trail. Every change writes an event in the same
+ * transaction, events are never changed or deleted, and each is chained to the one before.
+ */
+export interface SuppressionLedger {
   /** Writes the pending record and its first event; returns the existing one for a repeated request. */
   createSuppression(input: NewSuppression): Promise<{ suppression: Suppression; created: boolean }>;
   /** Records which findings are updated and which AWS refused, with the resulting state. */
@@ -79,131 +97,27 @@ export interface Store {
   suppressionHistory(id: number): Promise<SuppressionEvent[]>;
 }
 
-export type SuppressionState = 'pending' | 'active' | 'partial' | 'expired' | 'lifted';
-
-/** A finding a suppression covers, with its resource so a refusal can be reported by name. */
-export interface SuppressedFinding {
-  id: string;
-  productArn: string;
-  resourceId: string;
+/** The audit trail as stored, for checking its hash chain (`fsbp audit verify`) and copying it. */
+export interface AuditTrail {
+  /** Events after this ID, oldest first, at most `limit`. */
+  auditEvents(afterId: number, limit: number): Promise<ChainedEvent[]>;
 }
 
-export interface Suppression {
-  id: number;
-  /** One request (a digest reply's button) makes at most one suppression: a double submit finds this. */
-  requestKey: string;
-  controlId: string;
-  accountId: string;
-  region: string;
-  scope: 'resource' | 'control';
-  reason: string;
-  userId: string;
-  userName: string;
-  createdAt: string;
-  expiresAt: string;
-  state: SuppressionState;
-  findings: SuppressedFinding[];
-  /** IDs of the findings Security Hub has accepted as SUPPRESSED. */
-  updated: string[];
-  failed: { id: string; code: string; message: string }[];
-  /** Where it was made: the digest reply, updated in place and linked from later digests. */
-  channel: string | null;
-  messageTs: string | null;
-  permalink: string | null;
-  endedAt: string | null;
-}
-
-export interface SuppressionEvent {
-  at: string;
-  actor: string;
-  action: string;
-  detail: Record<string, unknown>;
-}
-
-export type NewSuppression = Omit<Suppression, 'id' | 'state' | 'updated' | 'failed' | 'endedAt'>;
-
-export interface SuppressionFilter {
-  states?: readonly SuppressionState[];
-  accountIds?: readonly string[];
-  /** Only those ended at or after this instant (ISO). */
-  endedSince?: string;
-}
-
-/** Failing findings of one control in one account and Region, behind a Suppress button. */
-export interface FindingGroup {
-  /** A short key for buttons; never the raw finding ARN. */
-  key: string;
-  controlId: string;
-  accountId: string;
-  region: string;
-  findingIds: string[];
-  resources: string[];
-}
-
-export interface DigestItem extends FindingGroup {
-  runId: number;
-  position: number;
-  /** Why these findings are in the digest again, when it is not a plain new failure. */
-  label?: DigestItemLabel | undefined;
-  ts: string | null;
-}
-
-/** Something a Suppress button points at. */
-export interface SuppressTarget extends FindingGroup {
-  kind: 'digest' | 'check';
-  channel: string | null;
-  /** The message holding the button (for a check: its thread parent), once known. */
-  ts: string | null;
-}
-
-export type CheckTargetRecord = Omit<SuppressTarget, 'kind' | 'ts'> & { createdAt: string };
-
-export type DigestItemLabel = 'suppression_expired' | 'suppression_lifted';
-
-export interface DigestRun {
-  id: number;
-  channel: string;
-  startedAt: string;
-  finishedAt: string | null;
-  parentTs: string | null;
-  summary: DigestSummary;
-  items: DigestItem[];
-}
-
-export interface DigestSummary {
-  date: string;
-  accounts: string[];
-  /** Everything failing now, by severity. */
-  failing: Record<string, number>;
-  newCount: number;
-  /** New failures not given their own reply (too many for one thread). */
-  overflow: number;
-  resolvedCount: number;
-  previousFailingTotal: number | null;
-  /** Finding IDs seen resolved since the last digest; forgotten when the run finishes. */
-  resolvedIds: string[];
-  /** New failures counted but not given a reply; reported when the run finishes. */
-  overflowIds: string[];
-  consoleUrl: string | null;
-  /** Active suppressions of the channel's accounts that end within 7 days. */
-  expiringSoon?: ExpiringSuppression[];
-  /** Findings found reset to NEW under an active suppression and suppressed again by this run. */
-  resuppressed?: number;
-}
-
-export interface ExpiringSuppression {
-  id: number;
-  controlId: string;
-  accountId: string;
-  region: string;
-  expiresAt: string;
-  findings: number;
-  permalink: string | null;
-}
-
-export interface DigestPlanRecord {
-  channel: string;
-  startedAt: string;
-  summary: DigestSummary;
-  items: Omit<DigestItem, 'runId' | 'ts'>[];
+/**
+ * Everything the bot remembers, by role; a module asks for the roles it uses. Every method is
+ * async so a shared database (several replicas) and the embedded SQLite file implement the same
+ * interface.
+ */
+export interface Store
+  extends Preferences,
+    Claims,
+    LeaseStore,
+    DigestLog,
+    SuppressTargets,
+    SuppressionLedger,
+    AuditTrail,
+    StoreTransfer {
+  /** True when the store answers and its schema is the one this release migrates to (/readyz). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
 }

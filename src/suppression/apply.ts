@@ -1,5 +1,7 @@
 import type { WorkflowPort } from '../engine/ports.ts';
-import type { NewSuppression, Store, Suppression } from '../store/store.ts';
+import { holdLease } from '../store/lease.ts';
+import type { Store } from '../store/store.ts';
+import type { NewSuppression, Suppression } from './types.ts';
 
 /** Security Hub keeps at most 512 characters of a note. */
 export const noteLimit = 512;
@@ -54,8 +56,8 @@ export async function completeSuppression(
   holder: string,
 ): Promise<Omit<ApplyOutcome, 'created'>> {
   if (suppression.state !== 'pending' && suppression.state !== 'partial') return { suppression, busy: false };
-  const lock = `suppression:${suppression.id}`;
-  if (!(await store.acquireLock(lock, holder, applyLeaseMs))) return { suppression, busy: true };
+  const lease = await holdLease(store, `suppression:${suppression.id}`, holder, { ttlMs: applyLeaseMs });
+  if (!lease) return { suppression, busy: true };
   try {
     // Read again under the lock: another holder may have finished it in between.
     const current = (await store.getSuppression(suppression.id)) as Suppression;
@@ -63,6 +65,7 @@ export async function completeSuppression(
       return { suppression: current, busy: false };
     const done = new Set(current.updated);
     const todo = current.findings.filter((f) => !done.has(f.id));
+    await lease.ensure();
     const result = await workflow.updateWorkflow(todo, {
       status: 'SUPPRESSED',
       note: suppressionNote(current),
@@ -76,6 +79,6 @@ export async function completeSuppression(
       busy: false,
     };
   } finally {
-    await store.releaseLock(lock, holder);
+    await lease.release();
   }
 }

@@ -1,5 +1,6 @@
 import type { WorkflowPort } from '../engine/ports.ts';
-import type { Store, Suppression } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { Suppression } from './types.ts';
 
 export interface LiftRequest {
   /** `expired` by the scheduled job, `lifted` early by a user. */

@@ -2,9 +2,11 @@ import { findAccount } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { AwsPort, ControlFinding, RegionAccess, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
-import type { Store, Suppression } from '../store/store.ts';
+import { holdLease, LeaseLostError } from '../store/lease.ts';
+import type { Store } from '../store/store.ts';
 import { completeSuppression, suppressionNote } from './apply.ts';
 import { liftSuppression } from './lift.ts';
+import type { Suppression } from './types.ts';
 
 export interface SuppressionDeps {
   store: Store;
@@ -52,7 +54,7 @@ const checkTargetDays = 30;
 /** How long Security Hub may take to show a suppression applied (AWS: "several minutes"). */
 const applyGraceMs = 30 * 60 * 1000;
 
-/** Only one replica maintains suppressions at a time. */
+/** Only one replica maintains suppressions at a time; the lease is renewed while the job works. */
 const maintenanceLeaseMs = 10 * 60 * 1000;
 
 /**
@@ -64,13 +66,18 @@ export async function maintainSuppressions(
   holder: string,
 ): Promise<MaintenanceReport> {
   const report: MaintenanceReport = { completed: [], expired: [], failed: [] };
-  if (!(await deps.store.acquireLock('suppression-maintenance', holder, maintenanceLeaseMs))) return report;
+  const lease = await holdLease(deps.store, 'suppression-maintenance', holder, {
+    ttlMs: maintenanceLeaseMs,
+  });
+  if (!lease) return report;
   try {
     const at = (deps.now ?? Date.now)();
     const now = new Date(at).toISOString();
     await deps.store.purgeCheckTargets(new Date(at - checkTargetDays * 24 * 60 * 60 * 1000).toISOString());
     const open = await deps.store.listSuppressions({ states: ['pending', 'partial', 'active'] });
     for (const suppression of open) {
+      // Taken over (this process stalled past the lease): stop before the next AWS write.
+      await lease.ensure();
       try {
         const workflow = await workflowFor(deps, suppression.accountId, suppression.region);
         if (suppression.expiresAt <= now) {
@@ -86,6 +93,7 @@ export async function maintainSuppressions(
           if (done.suppression.state === 'active') report.completed.push(suppression.id);
         }
       } catch (error) {
+        if (error instanceof LeaseLostError) throw error;
         const e = error as { code?: string; message?: string };
         report.failed.push({
           id: suppression.id,
@@ -95,8 +103,11 @@ export async function maintainSuppressions(
       }
     }
     return report;
+  } catch (error) {
+    if (error instanceof LeaseLostError) return report;
+    throw error;
   } finally {
-    await deps.store.releaseLock('suppression-maintenance', holder);
+    await lease.release();
   }
 }
 
@@ -111,7 +122,12 @@ export async function resuppressReset(
   active: readonly Suppression[],
   failing: readonly ControlFinding[],
   workflowOf: (accountId: string, region: string) => Promise<WorkflowPort>,
-  options: { dryRun?: boolean; now?: number } = {},
+  options: {
+    dryRun?: boolean;
+    now?: number;
+    /** Called before each write to AWS; throws when the caller's lease was taken over. */
+    beforeWrite?: () => Promise<void>;
+  } = {},
 ): Promise<{ uncovered: ControlFinding[]; resuppressed: number; suppressed: ReadonlySet<string> }> {
   const coveredBy = new Map<string, Suppression>();
   for (const s of active) for (const f of s.updated) coveredBy.set(f, s);
@@ -129,6 +145,7 @@ export async function resuppressReset(
   for (const [suppression, findings] of again) {
     // Security Hub takes minutes to apply an update: a fresh suppression read back as NEW is not a reset.
     if (suppression.createdAt > settledBefore) continue;
+    await options.beforeWrite?.();
     try {
       const workflow = await workflowOf(suppression.accountId, suppression.region);
       const result = await workflow.updateWorkflow(findings, {

@@ -38,6 +38,7 @@ describe('layer boundaries', () => {
       ...sources('src/config'),
       ...sources('src/digest'),
       ...sources('src/suppression'),
+      ...sources('src/jobs'),
     ];
     expect(offenders(domain, slack)).toEqual([]);
     expect(offenders(domain, aws)).toEqual([]);
@@ -67,6 +68,7 @@ describe('layer boundaries', () => {
       ...sources('src/store'),
       ...sources('src/digest'),
       ...sources('src/suppression'),
+      ...sources('src/jobs'),
     ];
     expect(offenders(domain, /commands\/|\/slack\/|\/cli\//)).toEqual([]);
   });

@@ -7,7 +7,8 @@ import pLimit from 'p-limit';
 import { postToBot, slashCommandBody } from '../emulator/slack/signing.ts';
 
 const o = JSON.parse(process.argv[2] ?? '{}') as {
-  url: string;
+  /** One URL per replica: requests go round-robin, as a load balancer would send them. */
+  urls: string[];
   secret: string;
   responseBase: string;
   requests: number;
@@ -27,7 +28,7 @@ async function send() {
     response_url: `${o.responseBase}/bench-${i}`,
     trigger_id: `${i}.bench.${Date.now()}`,
   });
-  return postToBot(o.url, body, { secret: o.secret });
+  return postToBot(o.urls[i % o.urls.length] as string, body, { secret: o.secret });
 }
 const coldMs = (await send()).ms;
 await Promise.all(Array.from({ length: o.warmup - 1 }, () => limit(send)));

@@ -15,7 +15,7 @@ import { buildState } from '../helpers/aws-state.ts';
 import { startRemoteEmulator } from './remote-emulator.ts';
 
 const requests = 500;
-const concurrency = 25;
+const defaultConcurrency = 25;
 const warmup = 50;
 const secret = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const token = 'xoxb-1234567890-bench';
@@ -31,7 +31,16 @@ function peakRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
-export async function benchAck() {
+export interface AckOptions {
+  /** Bot processes behind a round-robin "load balancer", sharing one store. */
+  replicas: number;
+  backend: 'sqlite' | 'postgres';
+  concurrency: number;
+}
+
+export async function benchAck(
+  options: AckOptions = { replicas: 1, backend: 'sqlite', concurrency: defaultConcurrency },
+) {
   const state = buildState(
     [
       {
@@ -65,34 +74,41 @@ export async function benchAck() {
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
-  const bot = spawn(process.execPath, [...profile, entry, 'serve'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      AWS_ENDPOINT_URL: aws.url,
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'example',
-      AWS_REGION: 'ap-northeast-1',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      SLACK_BOT_TOKEN: token,
-      SLACK_SIGNING_SECRET: secret,
-      SLACK_API_URL: slack.url,
-      PORT: '0',
-      FSBP_STORE: join(dir, 'fsbp.db'),
-      FSBP_CONFIG: join(dir, 'config.yaml'),
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    bot.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /"port":(\d+)/.exec(out);
-      if (match?.[1]) resolve(Number(match[1]));
+  const pgSchema =
+    options.backend === 'postgres' ? await (await import('../helpers/postgres.ts')).freshSchema() : null;
+  const startBot = async () => {
+    const bot = spawn(process.execPath, [...profile, entry, 'serve'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: aws.url,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'example',
+        AWS_REGION: 'ap-northeast-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        SLACK_BOT_TOKEN: token,
+        SLACK_SIGNING_SECRET: secret,
+        SLACK_API_URL: slack.url,
+        PORT: '0',
+        FSBP_STORE: pgSchema?.url ?? join(dir, 'fsbp.db'),
+        FSBP_CONFIG: join(dir, 'config.yaml'),
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      },
     });
-    bot.once('exit', (code) => reject(new Error(`bot exited with ${code}: ${out}`)));
-  });
-  const url = `http://127.0.0.1:${port}/slack/events`;
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      bot.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /"port":(\d+)/.exec(out);
+        if (match?.[1]) resolve(Number(match[1]));
+      });
+      bot.once('exit', (code) => reject(new Error(`bot exited with ${code}: ${out}`)));
+    });
+    return { bot, url: `http://127.0.0.1:${port}/slack/events` };
+  };
+  // Replicas start one after the other (the first migrates the store).
+  const bots: Awaited<ReturnType<typeof startBot>>[] = [];
+  for (let i = 0; i < options.replicas; i++) bots.push(await startBot());
   const text = process.env.BENCH_TEXT ?? 'check S3.8 --no-reevaluate';
   const client = spawn(
     process.execPath,
@@ -101,11 +117,11 @@ export async function benchAck() {
       tsx,
       new URL('./ack-client.ts', import.meta.url).pathname,
       JSON.stringify({
-        url,
+        urls: bots.map((b) => b.url),
         secret,
         responseBase: slack.url.replace(/\/api\/$/, '/response'),
         requests,
-        concurrency,
+        concurrency: options.concurrency,
         warmup,
         channels,
         text,
@@ -134,14 +150,17 @@ export async function benchAck() {
     await new Promise((r) => setTimeout(r, 100));
   const answered = slack.calls('chat.update').length;
   const allAnsweredMs = Math.round(performance.now() - started);
-  const rss = peakRssMb(bot.pid as number);
-  bot.kill('SIGTERM');
-  await new Promise((r) => bot.once('exit', r));
+  const rss = Math.max(...bots.map((b) => peakRssMb(b.bot.pid as number)));
+  for (const { bot } of bots) {
+    bot.kill('SIGTERM');
+    await new Promise((r) => bot.once('exit', r));
+  }
+  await pgSchema?.drop();
   await slack.close();
   await aws.close();
   return {
     name: 'ack',
-    setup: { requests, concurrency, warmup, channels: channels.length, command: text },
+    setup: { requests, ...options, warmup, channels: channels.length, command: text },
     firstRequestMs: Number(coldMs.toFixed(1)),
     statuses: Object.fromEntries(statuses),
     ackMs: {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 /** `npm run bench [name...]`: runs the benchmarks and prints their figures as JSON. */
-import { benchAck } from './ack.ts';
+import { type AckOptions, benchAck } from './ack.ts';
 import { benchCheck } from './check.ts';
 import { benchDigest } from './digest.ts';
 import { benchDoctor } from './doctor.ts';
@@ -9,7 +9,8 @@ import { benchMemory } from './memory.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
   check: () => benchCheck(),
-  digest: () => benchDigest(),
+  digest: () => benchDigest('sqlite'),
+  'digest-pg': () => benchDigest('postgres'),
   memory: async () => {
     // Three full runs; the figures are the medians, with every run shown.
     const runs = [];
@@ -27,30 +28,33 @@ const benches: Record<string, () => Promise<unknown>> = {
     };
   },
   doctor: () => benchDoctor(),
-  ack: async () => {
-    // Three full runs; the figures are the medians, with every run shown.
-    const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await benchAck());
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[1];
-    return {
-      name: 'ack',
-      setup: runs[0]?.setup,
-      ackMs: {
-        p50: median(runs.map((r) => r.ackMs.p50)),
-        p99: median(runs.map((r) => r.ackMs.p99)),
-      },
-      botPeakRssMb: median(runs.map((r) => r.botPeakRssMb)),
-      allAnsweredWithinMs: median(runs.map((r) => r.allAnsweredWithinMs ?? Number.POSITIVE_INFINITY)),
-      runs: runs.map((r) => ({
-        ackMs: r.ackMs,
-        statuses: r.statuses,
-        firstRequestMs: r.firstRequestMs,
-        checksAnswered: r.checksAnswered,
-        botPeakRssMb: r.botPeakRssMb,
-      })),
-    };
-  },
+  ack: () => ackMedians({ replicas: 1, backend: 'sqlite', concurrency: 25 }),
+  'ack-replicas': () => ackMedians({ replicas: 2, backend: 'postgres', concurrency: 50 }),
 };
+
+async function ackMedians(options: AckOptions) {
+  // Three full runs; the figures are the medians, with every run shown.
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await benchAck(options));
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[1];
+  return {
+    name: 'ack',
+    setup: runs[0]?.setup,
+    ackMs: {
+      p50: median(runs.map((r) => r.ackMs.p50)),
+      p99: median(runs.map((r) => r.ackMs.p99)),
+    },
+    botPeakRssMb: median(runs.map((r) => r.botPeakRssMb)),
+    allAnsweredWithinMs: median(runs.map((r) => r.allAnsweredWithinMs ?? Number.POSITIVE_INFINITY)),
+    runs: runs.map((r) => ({
+      ackMs: r.ackMs,
+      statuses: r.statuses,
+      firstRequestMs: r.firstRequestMs,
+      checksAnswered: r.checksAnswered,
+      botPeakRssMb: r.botPeakRssMb,
+    })),
+  };
+}
 
 // Benchmarks run the built bot (dist/), so build it first, as `npm ci` would.
 execFileSync(

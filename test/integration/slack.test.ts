@@ -196,4 +196,10 @@ describe('request verification', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true });
   });
+
+  it('serves /readyz: ready once the store answers with a current schema', async () => {
+    const response = await fetch(h.url.replace('/slack/events', '/readyz'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
 });

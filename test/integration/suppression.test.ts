@@ -5,12 +5,12 @@ import {
   blockActionPayload,
   interactionBody,
   postToBot,
-  type ViewStateInput,
   viewSubmissionPayload,
 } from '../emulator/slack/signing.ts';
 import { ownAccountState, setNextEvaluation } from '../helpers/aws-state.ts';
 import { eventually, type Harness, signingSecret, startHarness } from '../helpers/bot.ts';
 import { runCliCaptured } from '../helpers/cli.ts';
+import { type SuppressForm, suppressFormValues } from '../helpers/suppress-form.ts';
 
 const PROD = '111111111111';
 const TOKYO = 'ap-northeast-1';
@@ -125,33 +125,14 @@ async function click(user: string, message: StoredMessage, key: string) {
   return { triggerId, call, view: (call.response as { view: Record<string, unknown> }).view };
 }
 
-interface Form {
-  reason: string;
-  days?: string;
-  date?: string | null;
-  scope?: 'resource' | 'control';
-}
-
-function formValues(form: Form): Record<string, Record<string, ViewStateInput>> {
-  return {
-    reason: { value: form.reason },
-    expiry: {
-      value: {
-        type: 'static_select',
-        selected_option: { value: form.days ?? '30', text: { type: 'plain_text', text: 'x' } },
-      },
-    },
-    date: { value: { type: 'datepicker', selected_date: form.date ?? null } },
-    scope: { value: { type: 'radio_buttons', selected_option: { value: form.scope ?? 'resource' } } },
-  };
-}
+type Form = SuppressForm;
 
 async function submit(user: string, view: Record<string, unknown>, form: Form) {
   const payload = viewSubmissionPayload({
     user,
     callback_id: 'suppress_submit',
     private_metadata: String(view.private_metadata),
-    values: formValues(form),
+    values: suppressFormValues(form),
     view_id: String(view.id),
     view,
   });

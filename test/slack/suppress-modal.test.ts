@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load.ts';
+import type { DigestItem } from '../../src/digest/types.ts';
 import { createI18n, type Language, type LanguagePreference, languagesFor } from '../../src/i18n/index.ts';
 import { messageModal, readSuppressForm, suppressModal } from '../../src/slack/views/suppress-modal.ts';
-import type { DigestItem } from '../../src/store/store.ts';
 import { validateView } from '../emulator/slack/block-kit.ts';
 
 const catalog = loadCatalog();

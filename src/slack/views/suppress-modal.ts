@@ -1,9 +1,9 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { TFunction } from 'i18next';
-import { expiryChoices, maxReasonLength, type SuppressionPolicy } from '../../../commands/suppress.ts';
 import type { Control } from '../../catalog/schema.ts';
 import type { Language } from '../../i18n/index.ts';
-import type { FindingGroup } from '../../store/store.ts';
+import { expiryChoices, maxReasonLength, type SuppressionPolicy } from '../../suppression/request.ts';
+import type { FindingGroup } from '../../suppression/types.ts';
 
 import { limits } from '../limits.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';

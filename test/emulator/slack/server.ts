@@ -66,6 +66,8 @@ export interface SlackEmulatorOptions {
   triggerErrors?: TriggerErrorStyle;
   /** Clock in ms (default Date.now); lets tests age triggers and response_urls without waiting. */
   now?: () => number;
+  /** Called with each Web API call once Slack has acted on it, before the answer is sent (crash tests). */
+  onCall?: (call: ApiCall) => void;
 }
 
 /** Arguments that are plain strings even when they look like JSON. */
@@ -214,7 +216,9 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
     delete args.token;
 
     const record = (status: number, body: Body, headers: Record<string, string> = {}) => {
-      callLog.push({ method, args, token, at: now(), status, response: body });
+      const call = { method, args, token, at: now(), status, response: body };
+      callLog.push(call);
+      opts.onCall?.(call);
       sendJson(res, status, body, headers);
     };
 

@@ -17,6 +17,16 @@ export interface SocketModeServer {
     type: 'slash_commands' | 'interactive' | 'events_api',
     payload: object,
   ): Promise<{ ack: Record<string, unknown>; ms: number }>;
+  /**
+   * Delivers one payload on every open connection, as Slack does when it redelivers an envelope
+   * the app did not acknowledge in time to another connection (`retry_attempt` counts up).
+   */
+  sendToEvery(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: object,
+  ): Promise<Record<string, unknown>[]>;
+  /** Open connections (each replica holds one). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -112,6 +122,28 @@ export async function startSocketModeServer(opts: {
         );
       });
     },
+    sendToEvery(type, payload) {
+      return Promise.all(
+        [...sockets].map(
+          (socket, attempt) =>
+            new Promise<Record<string, unknown>>((resolve) => {
+              const envelopeId = randomUUID();
+              waiting.set(envelopeId, resolve);
+              socket.send(
+                JSON.stringify({
+                  envelope_id: envelopeId,
+                  payload,
+                  type,
+                  accepts_response_payload: type !== 'events_api',
+                  retry_attempt: attempt,
+                  retry_reason: attempt > 0 ? 'timeout' : '',
+                }),
+              );
+            }),
+        ),
+      );
+    },
+    connections: () => sockets.size,
     async close() {
       for (const socket of sockets) socket.terminate();
       wss.close();

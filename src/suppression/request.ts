@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import type { Config } from '../src/config/schema.ts';
-import type { AwsPort } from '../src/engine/ports.ts';
-import { AppError } from '../src/errors.ts';
-import type { Store, SuppressedFinding, SuppressTarget } from '../src/store/store.ts';
-import { type ApplyOutcome, applySuppression, maxReasonLength } from '../src/suppression/apply.ts';
-import { regionAccessFor } from '../src/suppression/maintain.ts';
+import type { Config } from '../config/schema.ts';
+import type { AwsPort } from '../engine/ports.ts';
+import { AppError } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import { type ApplyOutcome, applySuppression, maxReasonLength } from './apply.ts';
+import { regionAccessFor } from './maintain.ts';
+import type { SuppressedFinding, SuppressTarget } from './types.ts';
 
 export { maxReasonLength };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { expiryChoices, maxReasonLength, parseSuppressForm } from '../../commands/suppress.ts';
 import { suppressionsCsv } from '../../commands/suppressions.ts';
-import type { Suppression } from '../../src/store/store.ts';
+import { expiryChoices, maxReasonLength, parseSuppressForm } from '../../src/suppression/request.ts';
+import type { Suppression } from '../../src/suppression/types.ts';
 
 const policy = { maxDays: 90, minReasonLength: 10 };
 const now = Date.parse('2026-11-30T03:00:00.000Z');

@@ -1,48 +1,61 @@
 import { randomUUID } from 'node:crypto';
-import type { i18n } from 'i18next';
-import type { Catalog } from '../src/catalog/catalog.ts';
-import { type Severity, severities, severityRank } from '../src/catalog/schema.ts';
-import { channelAccounts } from '../src/config/load.ts';
-import type { AccountConfig, Config } from '../src/config/schema.ts';
-import { planDigest } from '../src/digest/plan.ts';
-import type { AwsPort, ControlFinding, WorkflowPort } from '../src/engine/ports.ts';
-import { AppError } from '../src/errors.ts';
-import type {
-  DigestItemLabel,
-  DigestRun,
-  ExpiringSuppression,
-  Store,
-  Suppression,
-} from '../src/store/store.ts';
-import { resuppressReset } from '../src/suppression/maintain.ts';
-import { digestItemDoc, digestParentDoc } from './digest-render.ts';
-import type { Doc } from './doc.ts';
+import { type Severity, severities, severityRank } from '../catalog/schema.ts';
+import { channelAccounts } from '../config/load.ts';
+import type { AccountConfig, Config } from '../config/schema.ts';
+import type { AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
+import { AppError } from '../errors.ts';
+import type { LanguagePreference } from '../i18n/index.ts';
+import { type HoldOptions, holdLease, LeaseLostError } from '../store/lease.ts';
+import type { Store } from '../store/store.ts';
+import { resuppressReset } from '../suppression/maintain.ts';
+import type { Suppression } from '../suppression/types.ts';
+import { planDigest } from './plan.ts';
+import type { DigestItem, DigestItemLabel, DigestRun, DigestSummary, ExpiringSuppression } from './types.ts';
 
-/** Posts one message (a thread reply when `threadTs` is given) and returns its ts. */
+/** One digest message, the thread's parent or one reply; how it reads is the poster's business. */
+export type DigestMessage =
+  | { kind: 'parent'; summary: DigestSummary; language: LanguagePreference }
+  | { kind: 'item'; item: DigestItem; language: LanguagePreference };
+
+/**
+ * Posts one message (a thread reply when `threadTs` is given) and returns its ts. `beforeSend` runs
+ * right before each Slack call (after any wait for Slack's pace) and stops the post by throwing.
+ */
 export interface DigestPoster {
-  post(channel: string, doc: Doc, threadTs?: string): Promise<string>;
+  post(
+    channel: string,
+    message: DigestMessage,
+    threadTs?: string,
+    beforeSend?: () => Promise<void>,
+  ): Promise<string>;
 }
 
 export interface DigestDeps {
   config: Config;
-  catalog: Catalog;
-  i18n: i18n;
   store: Store;
   aws: AwsPort;
   poster?: DigestPoster | undefined;
   now?: () => number;
+  /** The run's lease (FSBP_DIGEST_LEASE_SECONDS); two minutes, renewed every third of it while the run works. */
+  lease?: HoldOptions | undefined;
 }
 
 export interface DigestOutcome {
   channel: string;
-  status: 'posted' | 'resumed' | 'dry-run' | 'locked';
+  /** `taken-over`: this run's lease passed to another run, which posts the rest; this one stopped. */
+  status: 'posted' | 'resumed' | 'dry-run' | 'locked' | 'taken-over';
   runId: number | null;
   postedMessages: number;
   run: (Omit<DigestRun, 'items'> & { items: DigestRun['items'] }) | null;
+  /** Malformed control IDs seen in findings (reported as an unknown control), for the log. */
+  rejectedControlIds: string[];
 }
 
-/** A digest run holds this lease; a crashed holder's lease runs out and the next run resumes. */
-const leaseMs = 15 * 60 * 1000;
+/**
+ * A digest run holds this lease and renews it while it works; a crashed holder's lease runs out and
+ * the next run resumes. A holder whose lease was taken over stops before its next post or write.
+ */
+const leaseMs = 2 * 60 * 1000;
 
 function localDate(at: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', {
@@ -144,19 +157,37 @@ export async function runDigest(
   }
   if (!options.dryRun && !deps.poster)
     throw new AppError('invalid_arguments', 'no poster', { params: { detailKey: 'digest.noPoster' } });
-  const holder = randomUUID();
-  const lock = `digest:${channelId}`;
-  if (!options.dryRun && !(await deps.store.acquireLock(lock, holder, leaseMs))) {
-    return { channel: channelId, status: 'locked', runId: null, postedMessages: 0, run: null };
+  const lease = options.dryRun
+    ? null
+    : await holdLease(deps.store, `digest:${channelId}`, randomUUID(), deps.lease ?? { ttlMs: leaseMs });
+  if (!options.dryRun && !lease) {
+    return {
+      channel: channelId,
+      status: 'locked',
+      runId: null,
+      postedMessages: 0,
+      run: null,
+      rejectedControlIds: [],
+    };
   }
+  // Before every post and every write to AWS or the store: still the holder?
+  const fence = async () => {
+    await lease?.ensure();
+  };
+  let runId: number | null = null;
+  let posted = 0;
   try {
     let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
     const resumed = run !== null;
+    let rejectedControlIds: string[] = [];
     if (!run) {
       const accounts = channelAccounts(deps.config, channel);
       const accountIds = accounts.map((a) => a.id);
       const gathered = await gatherFailing(deps, accounts, channel.digest.minSeverity);
       const { unreachable } = gathered;
+      rejectedControlIds = [
+        ...new Set(gathered.failing.flatMap((f) => (f.rejectedControlId ? [f.rejectedControlId] : []))),
+      ].slice(0, 20);
       const active = await deps.store.listSuppressions({ states: ['active', 'partial'], accountIds });
       // Findings an active suppression covers (Security Hub reset them) are suppressed again, not reported.
       const {
@@ -166,6 +197,7 @@ export async function runDigest(
       } = await resuppressReset(deps, active, gathered.failing, gathered.workflowOf, {
         dryRun: options.dryRun ?? false,
         now: now(),
+        beforeWrite: fence,
       });
       const reported = await deps.store.reportedFindings(channelId);
       // Suppressed findings are neither failing nor resolved: they stay reported until the suppression ends.
@@ -196,6 +228,7 @@ export async function runDigest(
           status: 'dry-run',
           runId: null,
           postedMessages: 0,
+          rejectedControlIds,
           run: {
             id: 0,
             channel: channelId,
@@ -207,24 +240,30 @@ export async function runDigest(
           },
         };
       }
+      await fence();
       run = await deps.store.createDigest(plan);
     }
+    runId = run.id;
     const poster = deps.poster as DigestPoster;
-    const t = (lang: 'ja' | 'en') => deps.i18n.getFixedT(lang);
     const language = channel.digest.language;
-    let posted = 0;
     let parentTs = run.parentTs;
     if (!parentTs) {
-      parentTs = await poster.post(channelId, digestParentDoc(run.summary, t, language));
+      parentTs = await poster.post(
+        channelId,
+        { kind: 'parent', summary: run.summary, language },
+        undefined,
+        fence,
+      );
       await deps.store.setDigestParent(run.id, parentTs);
       posted += 1;
     }
     for (const item of run.items) {
       if (item.ts) continue;
-      const ts = await poster.post(channelId, digestItemDoc(item, deps.catalog, t, language), parentTs);
+      const ts = await poster.post(channelId, { kind: 'item', item, language }, parentTs, fence);
       await deps.store.recordDigestItem(run.id, item.position, ts);
       posted += 1;
     }
+    await fence();
     await deps.store.finishDigest(run.id);
     return {
       channel: channelId,
@@ -232,8 +271,19 @@ export async function runDigest(
       runId: run.id,
       postedMessages: posted,
       run: await deps.store.lastDigest(channelId),
+      rejectedControlIds,
+    };
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error;
+    return {
+      channel: channelId,
+      status: 'taken-over',
+      runId,
+      postedMessages: posted,
+      run: null,
+      rejectedControlIds: [],
     };
   } finally {
-    if (!options.dryRun) await deps.store.releaseLock(lock, holder);
+    await lease?.release();
   }
 }

@@ -15,6 +15,11 @@ export function scheduleDigests(options: {
   run: (channel: string) => Promise<unknown>;
   /** The suppression job: lifts expired suppressions and completes interrupted ones. */
   maintain: () => Promise<MaintenanceReport>;
+  /**
+   * How often each replica looks for a digest run left unfinished (its holder died): the run's
+   * lease has then run out and this replica completes it. Every minute unless set.
+   */
+  resumeSchedule?: string;
 }) {
   const jobs = new Map<string, Cron>();
   for (const channel of options.config.channels) {
@@ -33,6 +38,15 @@ export function scheduleDigests(options: {
     );
     jobs.set(channel.id, job);
   }
+  const resume = new Cron(options.resumeSchedule ?? resumeSchedule, { protect: true }, async () => {
+    for (const channel of options.config.channels) {
+      try {
+        if (await options.store.unfinishedDigest(channel.id)) await options.run(channel.id);
+      } catch (error) {
+        options.logger.error({ err: error, channel: channel.id }, 'resuming a digest failed');
+      }
+    }
+  });
   const maintenance = new Cron(maintenanceSchedule, { protect: true }, async () => {
     try {
       const report = await options.maintain();
@@ -50,9 +64,13 @@ export function scheduleDigests(options: {
     stop() {
       for (const job of jobs.values()) job.stop();
       maintenance.stop();
+      resume.stop();
     },
   };
 }
 
 /** Expired suppressions are lifted, and interrupted ones completed, within this cron's period. */
 export const maintenanceSchedule = '*/10 * * * *';
+
+/** A digest run whose replica died is completed within its lease plus this cron's period. */
+export const resumeSchedule = '* * * * *';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSlackEnv } from '../../src/slack/env.ts';
-import { runCliCaptured } from '../helpers/cli.ts';
+import { parseSlackEnv } from '../src/env.ts';
+import { runCliCaptured } from './helpers/cli.ts';
 
 describe('Slack settings at start-up', () => {
   it('accepts HTTP mode and Socket Mode settings', () => {
@@ -8,7 +8,8 @@ describe('Slack settings at start-up', () => {
       parseSlackEnv({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'a1b2c3d4e5f60718293a' }),
     ).toMatchObject({
       PORT: 3000,
-      FSBP_STORE: './data/fsbp.db',
+      FSBP_STORE_POOL_SIZE: 10,
+      FSBP_CONCURRENCY: 8,
     });
     expect(
       parseSlackEnv({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-2-abc' }).SLACK_APP_TOKEN,

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+export type SuppressionState = 'pending' | 'active' | 'partial' | 'expired' | 'lifted';
+export const suppressionStates = ['pending', 'active', 'partial', 'expired', 'lifted'] as const;
+
+/** A finding a suppression covers, with its resource so a refusal can be reported by name. */
+export const SuppressedFinding = z.object({ id: z.string(), productArn: z.string(), resourceId: z.string() });
+export type SuppressedFinding = z.infer<typeof SuppressedFinding>;
+
+/** A finding AWS refused to update, with its reason. */
+export const RefusedFinding = z.object({ id: z.string(), code: z.string(), message: z.string() });
+
+export interface Suppression {
+  id: number;
+  /** One request (a digest reply's button) makes at most one suppression: a double submit finds this. */
+  requestKey: string;
+  controlId: string;
+  accountId: string;
+  region: string;
+  scope: 'resource' | 'control';
+  reason: string;
+  userId: string;
+  userName: string;
+  createdAt: string;
+  expiresAt: string;
+  state: SuppressionState;
+  findings: SuppressedFinding[];
+  /** IDs of the findings Security Hub has accepted as SUPPRESSED. */
+  updated: string[];
+  failed: { id: string; code: string; message: string }[];
+  /** Where it was made: the digest reply, updated in place and linked from later digests. */
+  channel: string | null;
+  messageTs: string | null;
+  permalink: string | null;
+  endedAt: string | null;
+}
+
+export interface SuppressionEvent {
+  at: string;
+  actor: string;
+  action: string;
+  detail: Record<string, unknown>;
+}
+
+export type NewSuppression = Omit<Suppression, 'id' | 'state' | 'updated' | 'failed' | 'endedAt'>;
+
+export interface SuppressionFilter {
+  states?: readonly SuppressionState[];
+  accountIds?: readonly string[];
+  /** Only those ended at or after this instant (ISO). */
+  endedSince?: string;
+}
+
+/** Failing findings of one control in one account and Region, behind a Suppress button. */
+export interface FindingGroup {
+  /** A short key for buttons; never the raw finding ARN. */
+  key: string;
+  controlId: string;
+  accountId: string;
+  region: string;
+  findingIds: string[];
+  resources: string[];
+}
+
+/** Something a Suppress button points at. */
+export interface SuppressTarget extends FindingGroup {
+  kind: 'digest' | 'check';
+  channel: string | null;
+  /** The message holding the button (for a check: its thread parent), once known. */
+  ts: string | null;
+}
+
+export type CheckTargetRecord = Omit<SuppressTarget, 'kind' | 'ts'> & { createdAt: string };
