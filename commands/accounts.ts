@@ -14,7 +14,11 @@ function allowedAccounts(ctx: CommandContext, config: Config): AccountConfig[] {
   return channelAccounts(config, ctx.channel);
 }
 
-/** The accounts a request may touch: named ones must be linked to the Slack channel asking. */
+/**
+ * The accounts a request may touch: named ones must be linked to the Slack channel asking. An account
+ * of another channel is refused exactly like one that does not exist, and the error lists only the
+ * accounts this channel may use: a channel learns nothing about the others.
+ */
 export function chooseAccounts(
   ctx: CommandContext,
   config: Config,
@@ -24,17 +28,12 @@ export function chooseAccounts(
   if (named.length === 0) return allowed;
   return named.map((ref) => {
     const account = findAccount(config, ref);
-    if (!account) {
-      throw new AppError('unknown_account', `unknown account ${ref}`, {
-        params: { account: ref.slice(0, 64), known: config.accounts.map((a) => a.name ?? a.id).join(', ') },
-      });
-    }
-    if (!allowed.includes(account)) {
+    if (!account || !allowed.includes(account)) {
       throw new AppError(
-        'account_not_in_channel',
-        `account ${ref} is not linked to channel ${ctx.channelId}`,
+        'unknown_account',
+        `account ${ref} is not one of the accounts of ${ctx.channelId ?? 'the config'}`,
         {
-          params: { account: ref.slice(0, 64), allowed: allowed.map((a) => a.name ?? a.id).join(', ') },
+          params: { account: ref.slice(0, 64), known: allowed.map((a) => a.name ?? a.id).join(', ') },
         },
       );
     }

@@ -10,6 +10,8 @@ export interface RenderOptions {
   lang: Language;
   catalog: Catalog;
   reevaluate: boolean;
+  /** `check.reevaluateAfter`: results younger than this were reused, not evaluated again. */
+  reevaluateAfterMinutes?: number;
   /** Slack: the Suppress button's key per `account|region|control`, and its label. */
   suppress?: { keys: ReadonlyMap<string, string>; label: string } | undefined;
 }
@@ -30,17 +32,22 @@ function where(region: RegionResult): string {
     : `${region.accountId} ${region.region}`;
 }
 
+/**
+ * What a person sees of an AWS error: our explanation, AWS's error code, the refused action and the
+ * request ID. AWS's own message never: it can name the bot's principal (it is in the log).
+ */
 export function errorText(t: TFunction, error: CheckErrorInfo, region: RegionResult): string {
-  const key = `errors.${error.code}`;
+  const code = error.awsCode ?? error.code;
   const params = {
     account: region.accountId,
     region: region.region,
     action: error.action ?? '?',
-    role: '',
-    reason: error.message,
-    operation: '',
+    role: error.role ?? region.accountId,
+    reason: code,
+    operation: error.action ?? code,
   };
-  return t(key, { ...params, defaultValue: error.message });
+  const explained = t(`errors.${error.code}`, { ...params, defaultValue: code });
+  return error.requestId ? `${explained} ${t('check.requestId', { id: error.requestId })}` : explained;
 }
 
 function regionLine(t: TFunction, region: RegionResult): Line {
@@ -94,14 +101,24 @@ function failingBlock(options: RenderOptions, { region, control }: Placed) {
   } as const;
 }
 
+/** `2026-12-02 09:01 UTC`: when AWS last evaluated a rule whose result was reused. */
+function evaluationTime(iso: string | null): string {
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '?';
+}
+
 export function renderCheckReport(report: CheckReport, options: RenderOptions): Doc {
   const { t } = options;
   const placed = report.results.flatMap((region) => region.controls.map((control) => ({ region, control })));
   const failed = placed.filter((p) => p.control.status === 'FAILED').sort(byWorst);
   const errored = placed.filter((p) => p.control.status === 'ERROR').sort(byWorst);
   const notEvaluated = placed.filter((p) => p.control.status === 'NOT_EVALUATED');
+  const reused = placed.filter((p) => p.control.reused);
   const stale = placed.filter(
-    (p) => !p.control.fresh && p.control.status !== 'NOT_EVALUATED' && p.control.status !== 'ERROR',
+    (p) =>
+      !p.control.fresh &&
+      !p.control.reused &&
+      p.control.status !== 'NOT_EVALUATED' &&
+      p.control.status !== 'ERROR',
   );
 
   const doc: Doc[number][] = [
@@ -133,6 +150,23 @@ export function renderCheckReport(report: CheckReport, options: RenderOptions): 
       ids.length > notEvaluatedShown ? ` ${t('check.more', { count: ids.length - notEvaluatedShown })}` : '';
     notes.push([
       t('check.notEvaluated', { where: where(region), count: ids.length, ids: `${shown}${rest}` }),
+    ]);
+  }
+  if (options.reevaluate && reused.length > 0) {
+    const shown = reused
+      .slice(0, notEvaluatedShown)
+      .map((p) => `${p.control.controlId} (${evaluationTime(p.control.evaluatedAt)})`)
+      .join(', ');
+    const rest =
+      reused.length > notEvaluatedShown
+        ? ` ${t('check.more', { count: reused.length - notEvaluatedShown })}`
+        : '';
+    notes.push([
+      t('check.reused', {
+        count: reused.length,
+        minutes: options.reevaluateAfterMinutes ?? 0,
+        ids: `${shown}${rest}`,
+      }),
     ]);
   }
   if (!options.reevaluate) notes.push([t('check.notReevaluated')]);

@@ -1,16 +1,19 @@
 import { z } from 'zod';
 import { severityRank } from '../src/catalog/schema.ts';
 import { findAccount } from '../src/config/load.ts';
-import { type Config, Region } from '../src/config/schema.ts';
+import { type AccountConfig, type Config, Region } from '../src/config/schema.ts';
 import { itemKey } from '../src/digest/plan.ts';
 import type { CheckReport } from '../src/engine/types.ts';
-import { invalidArguments } from '../src/errors.ts';
+import { AppError, invalidArguments } from '../src/errors.ts';
 import { languagesFor } from '../src/i18n/index.ts';
 import type { CheckTargetRecord } from '../src/suppression/types.ts';
 import { chooseAccounts, requesterOf } from './accounts.ts';
 import { renderCheckReport, suppressGroup } from './check-render.ts';
 import { type CommandContext, defineSubcommand, perLanguage } from './define.ts';
 import { parseTarget, selectControls } from './resolve.ts';
+
+/** The longest a check may wait for its evaluations (AWS Config runs usually end within minutes). */
+export const maxTimeoutSeconds = 900;
 
 const Args = z
   .object({
@@ -22,7 +25,7 @@ const Args = z
         .number({ error: 'args.timeout' })
         .int('args.timeout')
         .min(1, 'args.timeout')
-        .max(3600, 'args.timeout')
+        .max(maxTimeoutSeconds, 'args.timeout')
         .default(300),
       reevaluate: z.boolean().default(true),
     }),
@@ -38,6 +41,10 @@ const Args = z
 type CheckArgs = z.infer<typeof Args>;
 
 const regionPattern = Region.safeParse.bind(Region);
+/** Words that look like a Region code are taken as one, so a misspelt Region is reported as such. */
+const looksLikeRegion = (word: string) => /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(word);
+
+const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
 /** Words may also name an account or a Region (`/fsbp check S3 prod ap-northeast-1`). */
 function classify(words: readonly string[], config: Config) {
@@ -45,11 +52,42 @@ function classify(words: readonly string[], config: Config) {
   const accounts: string[] = [];
   const regions: string[] = [];
   for (const word of words) {
-    if (regionPattern(word).success) regions.push(word);
+    if (looksLikeRegion(word)) regions.push(word);
     else if (findAccount(config, word)) accounts.push(word);
     else targets.push(word);
   }
   return { targets, accounts, regions };
+}
+
+/**
+ * The account-Region pairs to check. Named Regions must be configured for the account (all of them
+ * when accounts were named, at least one account otherwise): a check never reaches a Region the
+ * operator did not list, and a typo is reported, not silently checked as an empty Region.
+ */
+function checkJobs(accounts: readonly AccountConfig[], regions: readonly string[], accountsNamed: boolean) {
+  for (const region of regions) {
+    if (!regionPattern(region).success) {
+      throw invalidArguments('args.region', { region: region.slice(0, 40) });
+    }
+  }
+  if (regions.length === 0) return accounts.map((a) => ({ ...a, regions: [...a.regions] }));
+  const configured = unique(accounts.flatMap((a) => a.regions));
+  const refuse = (region: string, account?: AccountConfig) =>
+    new AppError('region_not_configured', `region ${region} is not configured for the accounts asked`, {
+      params: {
+        region,
+        account: account ? (account.name ?? account.id) : '-',
+        configured: (account ? account.regions : configured).join(', '),
+      },
+    });
+  for (const region of regions) {
+    const missing = accountsNamed ? accounts.find((a) => !a.regions.includes(region)) : undefined;
+    if (missing) throw refuse(region, missing);
+    if (!configured.includes(region)) throw refuse(region);
+  }
+  return accounts
+    .map((a) => ({ ...a, regions: a.regions.filter((r) => regions.includes(r)) }))
+    .filter((a) => a.regions.length > 0);
 }
 
 /**
@@ -101,20 +139,28 @@ export const check = defineSubcommand({
     const controls = selectControls(ctx.catalog, targets).sort(
       (a, b) => severityRank[b.severity] - severityRank[a.severity],
     );
-    const accounts = chooseAccounts(ctx, config, [...args.accounts, ...words.accounts]);
-    const regions = [...args.regions, ...words.regions];
-    for (const region of regions) {
-      if (!regionPattern(region).success) {
-        throw invalidArguments('args.region', { region: region.slice(0, 40) });
-      }
+    const named = unique([...args.accounts, ...words.accounts]);
+    const accounts = unique(chooseAccounts(ctx, config, named));
+    const jobs = checkJobs(accounts, unique([...args.regions, ...words.regions]), named.length > 0);
+    const pairs = jobs.reduce((sum, a) => sum + a.regions.length, 0);
+    if (pairs > config.check.maxTargets) {
+      throw new AppError(
+        'too_many_targets',
+        `${pairs} account-Region pairs asked, at most ${config.check.maxTargets}`,
+        {
+          params: { count: pairs, max: config.check.maxTargets },
+        },
+      );
     }
     const engine = await ctx.services.checkEngine();
+    await ctx.begin?.();
     const report = await engine.run({
       targets: words.targets,
       controls,
-      accounts: accounts.map((a) => ({ ...a, regions: regions.length ? regions : a.regions })),
+      accounts: jobs,
       requester: requesterOf(ctx),
       reevaluate: args.reevaluate,
+      reevaluateAfterMs: config.check.reevaluateAfter * 60_000,
       timeoutMs: args.timeoutSeconds * 1000,
       onProgress: (p) => ctx.progress?.(p),
     });
@@ -131,6 +177,7 @@ export const check = defineSubcommand({
         lang,
         catalog: ctx.catalog,
         reevaluate: args.reevaluate,
+        reevaluateAfterMinutes: config.check.reevaluateAfter,
         // Buttons once, beside the first language's list.
         suppress: keys.size > 0 && lang === first ? { keys, label } : undefined,
       }),

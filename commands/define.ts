@@ -81,6 +81,11 @@ export interface DigestServices {
   poster?: DocPoster | undefined;
   /** When the channel's scheduled digest runs next, if one is scheduled in this process. */
   nextRun?(channel: string): Date | null;
+  /**
+   * Slack: whether the user may turn the channel's digest on or off (`digest.managers`, else the
+   * suppression policy). Left out in the terminal, where the operator decides.
+   */
+  mayManage?(userId: string): Promise<boolean>;
   now?: () => number;
   /** The digest run's lease (FSBP_DIGEST_LEASE_SECONDS). */
   lease?: HoldOptions | undefined;
@@ -97,6 +102,11 @@ export interface CommandContext {
   channelId?: string;
   channel?: ChannelConfig | undefined;
   progress?(progress: Progress): void;
+  /**
+   * Slack: the request is valid and the long work starts now (the channel is told). A command calls it
+   * after checking its input, so a refused request is answered to the asker only.
+   */
+  begin?(): Promise<void>;
 }
 
 export interface Subcommand<Args = unknown> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { findChannel } from '../src/config/load.ts';
 import { runDigest } from '../src/digest/run.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
-import { type CommandContext, defineSubcommand, perLanguage } from './define.ts';
+import { type CommandContext, type DigestServices, defineSubcommand, perLanguage } from './define.ts';
 import { digestPoster } from './digest-render.ts';
 import { text } from './doc.ts';
 
@@ -24,6 +24,24 @@ function channelOf(ctx: CommandContext, flag: string | undefined): string {
   return channel;
 }
 
+/**
+ * `digest now` from a channel runs at most once per cooldown: each run reads every failing finding
+ * of the channel's accounts. The last run's start is in the store, so this holds across restarts
+ * and replicas (the scheduled run counts too).
+ */
+async function refuseWithinCooldown(services: DigestServices, channelId: string, minutes: number) {
+  const last = await services.store.lastDigest(channelId);
+  if (!last || minutes <= 0) return;
+  const nextAllowed = Date.parse(last.startedAt) + minutes * 60_000;
+  const now = (services.now ?? Date.now)();
+  if (now < nextAllowed) {
+    const at = new Date(nextAllowed).toISOString();
+    throw new AppError('digest_cooldown', `digest of ${channelId} ran at ${last.startedAt}`, {
+      params: { minutes, at: `${at.slice(0, 10)} ${at.slice(11, 16)} UTC` },
+    });
+  }
+}
+
 export const digest = defineSubcommand({
   name: 'digest',
   flags: { channel: 'string', 'dry-run': 'boolean' },
@@ -40,6 +58,11 @@ export const digest = defineSubcommand({
     const services = await ctx.services.digest?.();
     if (!services) throw invalidArguments('digest.noPoster');
     if (args.action === 'on' || args.action === 'off') {
+      if (services.mayManage && !(await services.mayManage(ctx.userId ?? ''))) {
+        throw new AppError('not_allowed', `${ctx.userId} may not switch the digest of ${channelId}`, {
+          params: { reason: 'digest.managers' },
+        });
+      }
       await services.store.setDigestEnabled(channelId, args.action === 'on');
       const doc = perLanguage(ctx, (t) => [
         text([
@@ -69,6 +92,9 @@ export const digest = defineSubcommand({
         json: { channel: channelId, enabled, next, last: last?.finishedAt ?? null },
         visibility: 'private',
       };
+    }
+    if (ctx.surface === 'slack' && !args.dryRun) {
+      await refuseWithinCooldown(services, channelId, config.digest.nowCooldownMinutes);
     }
     const outcome = await runDigest(
       {

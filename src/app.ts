@@ -22,6 +22,8 @@ export interface RunningBot {
   port: number | null;
   /** Runs the suppression job now (it also runs on its schedule). */
   maintainSuppressions(): Promise<MaintenanceReport>;
+  /** Runs a channel's digest now, as its schedule does. */
+  runDigest(channel: string): Promise<DigestOutcome>;
   stop(): Promise<void>;
 }
 
@@ -53,8 +55,14 @@ export async function startBot(
   const slackEnv = parseSlackEnv(env);
   const catalog = loadCatalog();
   const now = options.now ?? Date.now;
-  const shared = createServices(env, { now });
+  const shared = createServices(env, {
+    now,
+    onCheckError: (where, error) =>
+      logger.warn({ ...where, err: error }, 'an account Region could not be checked'),
+  });
   const aws = shared.aws();
+  // Digests and the suppression job have their own AWS call budget: checks cannot starve them.
+  const backgroundAws = aws.background;
   const { config, source } = await shared.config();
   const store = await shared.store();
   const engine = shared.checkEngine();
@@ -62,7 +70,7 @@ export async function startBot(
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
   const digestServices = (poster: DocPoster) => ({
-    aws,
+    aws: backgroundAws,
     store,
     poster,
     nextRun: (channel: string) => scheduler?.nextRun(channel) ?? null,
@@ -97,26 +105,27 @@ export async function startBot(
   );
   poster = createSlackPoster(slack.app.client, slack.pace);
   // A holder per run: the store's lease then keeps any two runs (here or in a replica) apart.
-  const maintain = () => maintainSuppressions({ store, aws, config, now }, randomUUID());
+  const maintain = () => maintainSuppressions({ store, aws: backgroundAws, config, now }, randomUUID());
+  const digestNow = async (channel: string) => {
+    const outcome = await runDigest(
+      {
+        config,
+        store,
+        aws: backgroundAws,
+        poster: digestPoster(poster as DocPoster, catalog, i18n),
+        now,
+        lease: digestLease,
+      },
+      channel,
+    );
+    logRejectedControlIds(logger, outcome);
+    return outcome;
+  };
   scheduler = scheduleDigests({
     config,
     store,
     logger,
-    run: async (channel) => {
-      const outcome = await runDigest(
-        {
-          config,
-          store,
-          aws,
-          poster: digestPoster(poster as DocPoster, catalog, i18n),
-          now,
-          lease: digestLease,
-        },
-        channel,
-      );
-      logRejectedControlIds(logger, outcome);
-      return outcome;
-    },
+    run: digestNow,
     maintain,
     ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE
       ? { resumeSchedule: shared.env.FSBP_DIGEST_RESUME_SCHEDULE }
@@ -137,6 +146,7 @@ export async function startBot(
     slack,
     port,
     maintainSuppressions: maintain,
+    runDigest: digestNow,
     async stop() {
       scheduler?.stop();
       await slack.stop();

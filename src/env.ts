@@ -12,6 +12,8 @@ export const RuntimeEnv = z.object({
   FSBP_STORE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** AWS calls in flight across all accounts and Regions. */
   FSBP_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** AWS calls in flight for the digest and the suppression job (their own budget). */
+  FSBP_BACKGROUND_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   FSBP_AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),

@@ -23,6 +23,10 @@ export const errorCodes = [
   'unknown_suppression',
   'suppression_target_gone',
   'nothing_to_suppress',
+  'region_not_configured',
+  'too_many_targets',
+  'check_running',
+  'digest_cooldown',
   'store_copy_failed',
   'internal',
 ] as const;

@@ -32,7 +32,17 @@ export function createLogger(
     {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       redact: { paths: redactPaths, censor: '[REDACTED]' },
-      formatters: { log: (object) => JSON.parse(maskSecrets(JSON.stringify(object))) },
+      // Errors keep their message and stack (JSON.stringify alone drops them) before secrets are masked.
+      formatters: {
+        log: (object) =>
+          JSON.parse(
+            maskSecrets(
+              JSON.stringify(object, (_key, value) =>
+                value instanceof Error ? pino.stdSerializers.err(value) : value,
+              ),
+            ),
+          ),
+      },
       hooks: {
         logMethod(args, method) {
           method.apply(

@@ -20,7 +20,14 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function createServices(raw: NodeJS.ProcessEnv, options: { now?: () => number } = {}): Services {
+export function createServices(
+  raw: NodeJS.ProcessEnv,
+  options: {
+    now?: () => number;
+    /** Where an account-Region a check could not reach is reported in full (the log). */
+    onCheckError?: (where: { accountId: string; region: string }, error: unknown) => void;
+  } = {},
+): Services {
   const env = parseRuntimeEnv(raw);
   const storeLocation = parseStoreLocation(env.FSBP_STORE, env.FSBP_STORE_POOL_SIZE);
   let aws: ReturnType<typeof createAwsPort> | undefined;
@@ -31,7 +38,11 @@ export function createServices(raw: NodeJS.ProcessEnv, options: { now?: () => nu
     env,
     storeLocation,
     aws() {
-      aws ??= createAwsPort({ maxAttempts: env.FSBP_AWS_MAX_ATTEMPTS, concurrency: env.FSBP_CONCURRENCY });
+      aws ??= createAwsPort({
+        maxAttempts: env.FSBP_AWS_MAX_ATTEMPTS,
+        concurrency: env.FSBP_CONCURRENCY,
+        backgroundConcurrency: env.FSBP_BACKGROUND_CONCURRENCY,
+      });
       return aws;
     },
     config() {
@@ -41,7 +52,10 @@ export function createServices(raw: NodeJS.ProcessEnv, options: { now?: () => nu
       return config;
     },
     checkEngine() {
-      engine ??= createCheckEngine({ aws: services.aws() });
+      engine ??= createCheckEngine({
+        aws: services.aws(),
+        ...(options.onCheckError ? { onError: options.onCheckError } : {}),
+      });
       return engine;
     },
     store() {

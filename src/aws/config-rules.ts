@@ -74,6 +74,7 @@ export function createConfigRulesAdapter(options: ConfigRulesAdapterOptions): Co
         out.push({
           name: s.ConfigRuleName,
           lastSuccessfulEvaluation: s.LastSuccessfulEvaluationTime ?? null,
+          lastSuccessfulInvocation: s.LastSuccessfulInvocationTime ?? null,
           lastFailedEvaluation: s.LastFailedEvaluationTime ?? null,
           lastErrorCode: s.LastErrorCode ?? null,
           lastErrorMessage: s.LastErrorMessage ?? null,

@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { LRUCache } from 'lru-cache';
 import type { AccountRef } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import { awsCall } from './errors.ts';
@@ -20,12 +21,23 @@ type Cached = { credentials: AwsCredentialIdentity; expiresAt: number };
 export interface RoleCredentialsOptions {
   stsClient: (region: string) => STSClient;
   now?: () => number;
+  /** Sessions kept at most (one per role and requester); the least recently used go first. */
+  maxEntries?: number;
 }
 
-/** Assumes account roles and keeps the credentials until 5 minutes before they expire. */
+/** Enough for every account of a large config times the people using it on a busy day. */
+export const defaultMaxEntries = 1000;
+
+/**
+ * Assumes account roles and keeps the credentials until 5 minutes before they expire, in a bounded
+ * cache: many requesters over weeks cannot grow the process.
+ */
 export function createRoleCredentials(options: RoleCredentialsOptions) {
   const now = options.now ?? Date.now;
-  const cache = new Map<string, Promise<Cached>>();
+  const cache = new LRUCache<string, Promise<Cached>>({
+    max: options.maxEntries ?? defaultMaxEntries,
+    ttl: sessionSeconds * 1000 - refreshMarginMs,
+  });
 
   async function assume(account: AccountRef & { roleArn: string }, region: string, requester: string) {
     const name = sessionName(requester);
@@ -40,14 +52,14 @@ export function createRoleCredentials(options: RoleCredentialsOptions) {
       ),
     ).catch((error: AppError) => {
       throw new AppError('aws_assume_role_failed', error.message, {
-        params: { ...error.params, role: account.roleArn, reason: error.params.reason ?? error.message },
+        params: { ...error.params, role: account.roleArn, action: 'sts:AssumeRole' },
         cause: error,
       });
     });
     const c = response.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration) {
       throw new AppError('aws_assume_role_failed', 'AssumeRole returned no credentials', {
-        params: { role: account.roleArn, reason: 'no credentials in the response' },
+        params: { role: account.roleArn, reason: 'NoCredentials' },
       });
     }
     return {
@@ -75,7 +87,7 @@ export function createRoleCredentials(options: RoleCredentialsOptions) {
     return (await pending).credentials;
   }
 
-  return { get };
+  return { get, size: () => cache.size };
 }
 
 export type RoleCredentials = ReturnType<typeof createRoleCredentials>;

@@ -49,13 +49,30 @@ export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
 
-/** Turns an SDK error into a typed AppError that says what to do; the SDK error stays as `cause`. */
+/** The request ID AWS gave the failed call (the SDK keeps it in `$metadata`), for a support case. */
+function requestIdOf(error: unknown): string | undefined {
+  const id = (error as { $metadata?: { requestId?: unknown } } | null)?.$metadata?.requestId;
+  return typeof id === 'string' && /^[\w-]{1,128}$/.test(id) ? id : undefined;
+}
+
+/**
+ * Turns an SDK error into a typed AppError that says what to do; the SDK error stays as `cause`.
+ * Users see only AWS's error code (`reason`), the refused IAM action and the request ID: AWS's own
+ * message can name the bot's principal ARN and goes to the log only (in `message`).
+ */
 export function toAppError(error: unknown, scope: CallScope): AppError {
   if (error instanceof AppError) return error;
   const name = errorName(error);
-  const reason = error instanceof Error ? error.message : String(error);
-  const params = { account: scope.accountId, region: scope.region, operation: scope.operation, reason };
-  const message = `${scope.operation} in ${scope.accountId}/${scope.region}: ${name}: ${reason}`;
+  const detail = error instanceof Error ? error.message : String(error);
+  const requestId = requestIdOf(error);
+  const params = {
+    account: scope.accountId,
+    region: scope.region,
+    operation: scope.operation,
+    reason: name,
+    ...(requestId ? { requestId } : {}),
+  };
+  const message = `${scope.operation} in ${scope.accountId}/${scope.region}: ${name}: ${detail}${requestId ? ` (request ${requestId})` : ''}`;
   if (accessDenied.has(name)) {
     const action = iamActions[scope.operation] ?? scope.operation;
     return new AppError('aws_access_denied', message, { params: { ...params, action }, cause: error });

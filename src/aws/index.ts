@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -7,17 +8,25 @@ import type { AccountRef, AwsPort, RegionAccess } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import { createConfigRulesAdapter } from './config-rules.ts';
 import { createRoleCredentials } from './credentials.ts';
-import { awsCall, createAwsCaller } from './errors.ts';
+import { type AwsCaller, awsCall, createAwsCaller } from './errors.ts';
 import { createFindingsAdapter } from './findings.ts';
 import { createInflight } from './inflight.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { isKnownRegion } from './regions.ts';
 import { createWorkflowAdapter } from './workflow.ts';
 
 export interface AwsAdapterOptions {
   /** SDK attempts per call (throttling and 5xx are retried with backoff and jitter). */
   maxAttempts?: number;
-  /** AWS calls in flight at once across all accounts and Regions (waiting for a rate limit holds no slot). */
+  /**
+   * AWS calls in flight at once for slash commands and CLI checks, across all accounts and Regions
+   * (waiting for a rate limit holds no slot).
+   */
   concurrency?: number;
+  /** The same for background work (digests, the suppression job): its own budget, so neither starves. */
+  backgroundConcurrency?: number;
+  /** Assumed-role credentials kept at most (least recently used go first). */
+  credentialCacheSize?: number;
   /** Base credentials; the SDK's default chain when left out. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
@@ -25,12 +34,26 @@ export interface AwsAdapterOptions {
 /**
  * The SDK clients behind the engine's ports. Endpoints come from the SDK's own configuration
  * (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_SECURITYHUB`, ...), so the emulator needs no special code.
+ * As an `AwsPort` it is the interactive budget; `background` is the same clients under the other one.
  */
 export interface AwsAdapter extends AwsPort {
+  background: AwsPort;
   whoAmI(region: string): Promise<string>;
+  /** What the adapter holds: SDK clients (3 per account and Region) and cached role sessions. */
+  held(): { clients: number; sessions: number };
   /** Closes every client's sockets, so a CLI run can exit at once. */
   close(): void;
 }
+
+interface RegionClients {
+  config: ConfigServiceClient;
+  /** Without SDK retries: LimitExceededException on a start means "already running", not "retry". */
+  startClient: ConfigServiceClient;
+  securityHub: SecurityHubClient;
+}
+
+/** Who the current AWS call is for; the role credential provider names the STS session after it. */
+const requesterContext = new AsyncLocalStorage<string>();
 
 export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
   const maxAttempts = options.maxAttempts ?? 8;
@@ -44,21 +67,71 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
     }
     return client;
   }
-  const roles = createRoleCredentials({ stsClient });
-  const regions = new Map<string, { access: RegionAccess; clients: { destroy(): void }[] }>();
+  const roles = createRoleCredentials({
+    stsClient,
+    ...(options.credentialCacheSize ? { maxEntries: options.credentialCacheSize } : {}),
+  });
+  // Keyed by account and Region only (both from the config), so their number is bounded by it.
+  const clients = new Map<string, RegionClients>();
   const rateLimit = createRateLimiter();
-  const call = createAwsCaller(pLimit(options.concurrency ?? 8));
   const share = createInflight();
 
-  function credentialsFor(account: AccountRef, region: string, requester: string) {
-    const { roleArn } = account;
-    if (!roleArn) return base;
-    const provider: AwsCredentialIdentityProvider = () =>
-      roles.get({ ...account, roleArn }, region, requester);
-    return { credentials: provider };
+  /**
+   * A role's clients ask for credentials on every call (the provider is marked memoized so the SDK
+   * does not pin the first answer); the requester in context picks the cached STS session.
+   */
+  function roleProvider(account: AccountRef & { roleArn: string }, region: string) {
+    const provider = () => roles.get(account, region, requesterContext.getStore() ?? 'bot');
+    return Object.assign(provider, { memoized: true });
   }
 
+  function clientsFor(account: AccountRef, region: string): RegionClients {
+    const key = `${account.id}|${region}|${account.roleArn ?? ''}|${account.externalId ?? ''}`;
+    let known = clients.get(key);
+    if (!known) {
+      const { roleArn } = account;
+      const credentials = roleArn ? { credentials: roleProvider({ ...account, roleArn }, region) } : base;
+      known = {
+        config: new ConfigServiceClient({ region, maxAttempts, ...credentials }),
+        startClient: new ConfigServiceClient({ region, maxAttempts: 1, ...credentials }),
+        securityHub: new SecurityHubClient({ region, maxAttempts, ...credentials }),
+      };
+      clients.set(key, known);
+    }
+    return known;
+  }
+
+  function lane(call: AwsCaller): AwsPort {
+    return {
+      async region(account, region, requester): Promise<RegionAccess> {
+        if (!isKnownRegion(region)) {
+          throw new AppError('invalid_arguments', `unknown Region ${region.slice(0, 40)}`, {
+            params: { detailKey: 'args.region', region: region.slice(0, 40) },
+          });
+        }
+        // Assume the role up front, so a refused role is reported for the account, not per call.
+        if (account.roleArn) await roles.get({ ...account, roleArn: account.roleArn }, region, requester);
+        const { config, startClient, securityHub } = clientsFor(account, region);
+        const asRequester: AwsCaller = (scope, fn) => call(scope, () => requesterContext.run(requester, fn));
+        const identity = `${account.id}|${account.roleArn ?? ''}|${region}`;
+        const common = { accountId: account.id, region, call: asRequester };
+        return {
+          accountId: account.id,
+          region,
+          config: createConfigRulesAdapter({ ...common, client: config, startClient, share, identity }),
+          findings: createFindingsAdapter({ ...common, client: securityHub, rateLimit, share, identity }),
+          workflow: createWorkflowAdapter({ ...common, client: securityHub, rateLimit }),
+        };
+      },
+    };
+  }
+
+  const interactive = lane(createAwsCaller(pLimit(options.concurrency ?? 8)));
+  const background = lane(createAwsCaller(pLimit(options.backgroundConcurrency ?? 8)));
+
   return {
+    region: interactive.region,
+    background,
     async whoAmI(region) {
       const identity = await awsCall({ operation: 'GetCallerIdentity', accountId: 'self', region }, () =>
         stsClient(region).send(new GetCallerIdentityCommand({})),
@@ -67,58 +140,17 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
       return identity.Account;
     },
 
-    close() {
-      for (const client of stsClients.values()) client.destroy();
-      for (const entry of regions.values()) for (const client of entry.clients) client.destroy();
-      stsClients.clear();
-      regions.clear();
+    held() {
+      return { clients: clients.size * 3 + stsClients.size, sessions: roles.size() };
     },
 
-    async region(account, region, requester): Promise<RegionAccess> {
-      // Clients are built once per account and Region; a role's clients also per requester, whose
-      // name is in the STS session (and so in the account's CloudTrail).
-      const key = `${account.id}|${account.roleArn ?? ''}|${region}|${account.roleArn ? requester : ''}`;
-      const known = regions.get(key);
-      if (known) return known.access;
-      const credentials = credentialsFor(account, region, requester);
-      // Assume the role up front, so a refused role is reported for the account, not per call.
-      if (account.roleArn && 'credentials' in credentials && typeof credentials.credentials === 'function') {
-        await credentials.credentials();
+    close() {
+      for (const client of stsClients.values()) client.destroy();
+      for (const entry of clients.values()) {
+        for (const client of [entry.config, entry.startClient, entry.securityHub]) client.destroy();
       }
-      const config = new ConfigServiceClient({ region, maxAttempts, ...credentials });
-      const startClient = new ConfigServiceClient({ region, maxAttempts: 1, ...credentials });
-      const securityHub = new SecurityHubClient({ region, maxAttempts, ...credentials });
-      const access: RegionAccess = {
-        accountId: account.id,
-        region,
-        config: createConfigRulesAdapter({
-          client: config,
-          startClient,
-          accountId: account.id,
-          region,
-          call,
-          share,
-          identity: key,
-        }),
-        findings: createFindingsAdapter({
-          client: securityHub,
-          accountId: account.id,
-          region,
-          rateLimit,
-          call,
-          share,
-          identity: key,
-        }),
-        workflow: createWorkflowAdapter({
-          client: securityHub,
-          accountId: account.id,
-          region,
-          call,
-          rateLimit,
-        }),
-      };
-      regions.set(key, { access, clients: [config, startClient, securityHub] });
-      return access;
+      stsClients.clear();
+      clients.clear();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { isKnownRegion } from '../aws/regions.ts';
 import { Severity } from '../catalog/schema.ts';
 
 const Language = z.enum(['ja', 'en']);
@@ -13,9 +14,14 @@ export const AccountId = z
         : 'must be a 12-digit AWS account ID in quotes (YAML reads bare digits as a number)',
   })
   .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID in quotes');
+/** A Region code the AWS SDK's partition data lists (a pattern alone would take `aa-a-1`). */
 export const Region = z
   .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS Region code such as ap-northeast-1');
+  .regex(/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/, {
+    error: 'must be an AWS Region code such as ap-northeast-1',
+    abort: true,
+  })
+  .refine(isKnownRegion, 'must be an AWS Region code such as ap-northeast-1');
 
 const RoleArn = z
   .string()
@@ -70,6 +76,16 @@ function isCron(pattern: string): boolean {
   }
 }
 
+const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{8,}$/, 'must be a Slack user ID');
+const SlackUserGroupId = z.string().regex(/^S[A-Z0-9]{8,}$/, 'must be a Slack user group ID');
+
+/** Who may do something from Slack: users and user groups. */
+export const Permission = z.strictObject({
+  allowedUsers: z.array(SlackUserId).default([]),
+  allowedUserGroups: z.array(SlackUserGroupId).default([]),
+});
+export type Permission = z.infer<typeof Permission>;
+
 export const DigestConfig = z.strictObject({
   enabled: z.boolean().default(true),
   schedule: z.string().refine(isCron, 'must be a cron expression such as "0 9 * * *"').default('0 9 * * *'),
@@ -104,12 +120,26 @@ export const ChannelConfig = z.strictObject({
 });
 
 export const SuppressionConfig = z.strictObject({
-  allowedUsers: z.array(z.string().regex(/^[UW][A-Z0-9]{8,}$/, 'must be a Slack user ID')).default([]),
-  allowedUserGroups: z
-    .array(z.string().regex(/^S[A-Z0-9]{8,}$/, 'must be a Slack user group ID'))
-    .default([]),
+  allowedUsers: z.array(SlackUserId).default([]),
+  allowedUserGroups: z.array(SlackUserGroupId).default([]),
   maxDays: z.number().int().min(1).max(365).default(90),
   minReasonLength: z.number().int().min(1).max(400).default(10),
+});
+
+/** Bounds on what one `check` may ask of AWS (the cost guard). */
+export const CheckConfig = z.strictObject({
+  /** Account-Region pairs one check may cover. */
+  maxTargets: z.number().int().min(1).max(1000).default(100),
+  /** Minutes: a rule evaluated more recently than this is not started again; its last result is used. */
+  reevaluateAfter: z.number().int().min(0).max(1440).default(15),
+});
+
+/** Who may switch a channel's digest, and how often `digest now` may run. */
+export const DigestPolicyConfig = z.strictObject({
+  /** Users and user groups that may turn digests on or off; the suppression policy's when left out. */
+  managers: Permission.optional(),
+  /** Minutes between two `digest now` runs in one channel. */
+  nowCooldownMinutes: z.number().int().min(0).max(1440).default(10),
 });
 
 export const Config = z
@@ -120,6 +150,8 @@ export const Config = z
     suppression: SuppressionConfig.prefault({}),
     sla: SlaConfig.prefault({}),
     history: HistoryConfig.prefault({}),
+    check: CheckConfig.prefault({}),
+    digest: DigestPolicyConfig.prefault({}),
   })
   .superRefine((config, ctx) => {
     const known = new Set<string>();
@@ -158,4 +190,5 @@ export type Config = z.infer<typeof Config>;
 export type AccountConfig = z.infer<typeof AccountConfig>;
 export type ChannelConfig = z.infer<typeof ChannelConfig>;
 export type DigestConfig = z.infer<typeof DigestConfig>;
+export type CheckConfig = z.infer<typeof CheckConfig>;
 export type Language = z.infer<typeof Language>;

@@ -1,6 +1,6 @@
 import type { Control } from '../catalog/schema.ts';
 import type { Compliance, ControlFinding, RuleEvaluation } from './ports.ts';
-import type { RuleOutcome } from './reevaluate.ts';
+import { lastSuccessfulRun, type RuleOutcome } from './reevaluate.ts';
 import { indexByResource, resourceKey } from './resource-match.ts';
 import type {
   CheckErrorInfo,
@@ -109,7 +109,7 @@ export function fromRules(
   const byResource = new Map<string, ResourceResult>();
   let evaluatedAt = 0;
   for (const rule of rules) {
-    evaluatedAt = Math.max(evaluatedAt, rule.outcome.status?.lastSuccessfulEvaluation?.getTime() ?? 0);
+    if (rule.outcome.status) evaluatedAt = Math.max(evaluatedAt, lastSuccessfulRun(rule.outcome.status));
     for (const evaluation of rule.evaluations ?? []) {
       evaluatedAt = Math.max(evaluatedAt, evaluation.recordedAt?.getTime() ?? 0);
       const key = `${evaluation.resourceType}|${evaluation.resourceId}`;
@@ -134,6 +134,7 @@ export function fromRules(
     ...base(control),
     status,
     fresh: rules.every((r) => r.outcome.fresh),
+    ...(rules.every((r) => r.outcome.recent) ? { reused: true } : {}),
     evaluatedAt: evaluatedAt ? new Date(evaluatedAt).toISOString() : null,
     reason: status === 'NOT_EVALUATED' ? 'no_results' : null,
     resources,

@@ -32,6 +32,8 @@ export interface CheckRequest {
   /** Who asked, for the STS session name (`fsbp-<requester>`). */
   requester: string;
   reevaluate: boolean;
+  /** Rules evaluated more recently than this are not started again (the cost guard); 0 starts all. */
+  reevaluateAfterMs?: number;
   timeoutMs: number;
   onProgress?: (progress: CheckProgress) => void;
 }
@@ -41,6 +43,8 @@ export interface CheckEngineOptions {
   aws: AwsPort;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Where an account-Region that could not be checked is reported in full (the log). */
+  onError?: (where: { accountId: string; region: string }, error: unknown) => void;
 }
 
 /** `securityhub-<managed rule>-<hex suffix>`: the rules Security Hub creates for its controls. */
@@ -89,6 +93,7 @@ export function createCheckEngine(options: CheckEngineOptions) {
     if (request.reevaluate) {
       await reevaluateRules(access.config, wanted, {
         timeoutMs: request.timeoutMs,
+        reevaluateAfterMs: request.reevaluateAfterMs ?? 0,
         now,
         sleep,
         onDone: readDetails,
@@ -151,6 +156,7 @@ export function createCheckEngine(options: CheckEngineOptions) {
           result.controls = await checkRegion(access, request);
         } catch (error) {
           result.error = errorInfo(error);
+          options.onError?.({ accountId: account.id, region }, error);
         }
         done += 1;
         request.onProgress?.({ done, total: jobs.length, label: `${account.name ?? account.id} ${region}` });

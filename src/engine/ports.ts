@@ -12,6 +12,8 @@ export interface RuleInfo {
 export interface RuleStatus {
   name: string;
   lastSuccessfulEvaluation: Date | null;
+  /** When AWS last ran the rule successfully (its own schedule or a start), results recorded or not. */
+  lastSuccessfulInvocation?: Date | null;
   lastFailedEvaluation: Date | null;
   lastErrorCode: string | null;
   lastErrorMessage: string | null;

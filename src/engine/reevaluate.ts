@@ -6,6 +6,8 @@ export interface RuleOutcome {
   fresh: boolean;
   /** The run this check waited for ended in an error (LastErrorCode). */
   failed: boolean;
+  /** Not started again: AWS evaluated the rule within the cooldown; its last results are used. */
+  recent?: boolean;
 }
 
 export interface WaitOptions {
@@ -14,6 +16,11 @@ export interface WaitOptions {
   sleep: (ms: number) => Promise<void>;
   /** Called as soon as a rule's run is over, so its results can be read while others still run. */
   onDone?: (name: string, outcome: RuleOutcome) => void;
+  /**
+   * The cost guard: a rule whose last successful run (ours or AWS's own schedule) is younger than
+   * this is not started again. AWS Config bills every evaluation it records.
+   */
+  reevaluateAfterMs?: number;
 }
 
 /**
@@ -26,6 +33,18 @@ const pollFraction = 0.25;
 
 function time(date: Date | null): number {
   return date ? date.getTime() : 0;
+}
+
+/** The last successful run, whether AWS recorded new results with it or not. */
+export function lastSuccessfulRun(status: RuleStatus): number {
+  return Math.max(time(status.lastSuccessfulEvaluation), time(status.lastSuccessfulInvocation ?? null));
+}
+
+/** Evaluated successfully within `withinMs` of `now`, and not failed since. */
+function evaluatedRecently(status: RuleStatus | undefined, now: number, withinMs: number): boolean {
+  if (!status || withinMs <= 0) return false;
+  const success = lastSuccessfulRun(status);
+  return success > 0 && now - success < withinMs && success >= time(status.lastFailedEvaluation);
 }
 
 /** A run finished after the baseline if either of its end times moved forward. */
@@ -55,7 +74,12 @@ export async function reevaluateRules(
   const deadline = options.now() + options.timeoutMs;
   const baseline = new Map((await config.statuses(names)).map((s) => [s.name, s]));
   const running = rules.filter((r) => r.state === 'EVALUATING').map((r) => r.name);
-  const toStart = names.filter((n) => !running.includes(n));
+  const recent = names.filter(
+    (n) =>
+      !running.includes(n) &&
+      evaluatedRecently(baseline.get(n), options.now(), options.reevaluateAfterMs ?? 0),
+  );
+  const toStart = names.filter((n) => !running.includes(n) && !recent.includes(n));
   const started = toStart.length
     ? await config.startEvaluation(toStart)
     : { started: [], busy: [], refused: [] };
@@ -65,6 +89,9 @@ export async function reevaluateRules(
     outcomes.set(name, outcome);
     waiting.delete(name);
     options.onDone?.(name, outcome);
+  }
+  for (const name of recent) {
+    settle(name, { status: baseline.get(name) ?? null, fresh: false, failed: false, recent: true });
   }
 
   const startedAt = options.now();

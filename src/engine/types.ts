@@ -25,6 +25,11 @@ export interface ControlResult {
   status: ControlStatus;
   /** True when the results come from an evaluation this check started (or waited for). */
   fresh: boolean;
+  /**
+   * True when the rules were evaluated within `check.reevaluateAfter` (by the bot or AWS's schedule)
+   * and so were not started again: the results are that evaluation's, from `evaluatedAt`.
+   */
+  reused?: boolean;
   evaluatedAt: string | null;
   reason: NotEvaluatedReason | null;
   error: CheckErrorInfo | null;
@@ -33,9 +38,16 @@ export interface ControlResult {
 
 export interface CheckErrorInfo {
   code: string;
+  /** The full message, AWS's text included: for the log and the terminal, never shown in Slack. */
   message: string;
+  /** AWS's error code (AccessDenied, ThrottlingException, ...). */
+  awsCode?: string;
   /** The IAM action that was refused, when AWS said so. */
   action?: string;
+  /** AWS's request ID of the failed call. */
+  requestId?: string;
+  /** The configured role that could not be assumed. */
+  role?: string;
 }
 
 export interface RegionResult {

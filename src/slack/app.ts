@@ -15,7 +15,7 @@ import { createSlackSetupProbe, slackSettings } from './setup-probe.ts';
 import { registerSuppression } from './suppress.ts';
 import { createUserDirectory } from './users.ts';
 
-export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace'> & {
+export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace' | 'inFlight'> & {
   aws: AwsPort;
   now?: () => number;
 };
@@ -102,6 +102,13 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
           userName: (userId: string) => users.name(userId),
         };
       },
+      // Who may switch a channel's digest: digest.managers, else the suppression policy.
+      async digest() {
+        const base = await deps.services.digest?.();
+        if (!base) throw new Error('no digest services');
+        const managers = deps.config.digest.managers ?? deps.config.suppression;
+        return { ...base, mayManage: (userId: string) => users.mayModify(userId, managers) };
+      },
       // Slack's side of doctor uses the bot's own settings; who may run it follows the suppression policy.
       async doctor() {
         const base = await deps.services.doctor?.();
@@ -119,6 +126,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     },
     resolveLanguage,
     pace,
+    inFlight: new Map(),
   };
 
   app.command('/fsbp', async ({ command, ack, respond, client }) => {

@@ -38,6 +38,8 @@ export interface DispatchDeps {
   pace: ChannelPacer;
   /** Minimum time between progress edits of a placeholder message. */
   progressIntervalMs?: number;
+  /** Long commands in flight per user and channel (one each), with their placeholder's ts once posted. */
+  inFlight: Map<string, { ts?: string | undefined }>;
 }
 
 /** response_url takes 5 replies per invocation; keep one for an error after a partial answer. */
@@ -98,7 +100,22 @@ function placeholderBlocks(text: string): KnownBlock[] {
   return [{ type: 'section', text: { type: 'mrkdwn', text: `:hourglass_flowing_sand: ${text}` } }];
 }
 
-/** Posts the answer to a long command: placeholder first, progress edits, then the result (+ thread). */
+/** A link to the message of the user's command still running, or '' when it has none yet. */
+async function permalinkOf(deps: DispatchDeps, client: WebClient, channel: string, ts: string | undefined) {
+  if (!ts) return '';
+  try {
+    return (await client.chat.getPermalink({ channel, message_ts: ts })).permalink ?? '';
+  } catch (error) {
+    deps.logger.warn({ err: error, channel }, 'no permalink for the running check');
+    return '';
+  }
+}
+
+/**
+ * Posts the answer to a long command: once the command says its input is valid (`begin`), a
+ * placeholder, progress edits, then the result (+ thread). One per user and channel at a time; a
+ * refusal or failure goes to the asker only.
+ */
 async function runInChannel(
   deps: DispatchDeps,
   invocation: SlashInvocation,
@@ -107,25 +124,58 @@ async function runInChannel(
   targets: string,
 ) {
   const { command, client } = invocation;
+  const slot = `${command.user_id}|${command.channel_id}`;
+  const first = deps.inFlight.get(slot);
+  if (first) {
+    const link = await permalinkOf(deps, client, command.channel_id, first.ts);
+    throw new AppError(
+      'check_running',
+      `${command.user_id} already runs a command in ${command.channel_id}`,
+      {
+        params: { link },
+      },
+    );
+  }
+  const mine: { ts?: string | undefined } = {};
+  deps.inFlight.set(slot, mine);
+  try {
+    await runClaimed(deps, invocation, ctx, run, targets, mine);
+  } finally {
+    deps.inFlight.delete(slot);
+  }
+}
+
+async function runClaimed(
+  deps: DispatchDeps,
+  invocation: SlashInvocation,
+  ctx: CommandContext,
+  run: (ctx: CommandContext) => Promise<Reply>,
+  targets: string,
+  mine: { ts?: string | undefined },
+) {
+  const { command, client } = invocation;
   const t = deps.i18n.getFixedT(ctx.language === 'both' ? 'ja' : ctx.language);
   const label = truncate(escapeMrkdwn(targets), 200);
   let ts: string | undefined;
-  try {
-    const placeholder = t('slack.checking', { targets: label });
-    const posted = await deps.pace(command.channel_id, () =>
-      client.chat.postMessage({
-        channel: command.channel_id,
-        text: placeholder,
-        blocks: placeholderBlocks(placeholder),
-      }),
-    );
-    ts = posted.ts;
-  } catch (error) {
-    deps.logger.warn(
-      { err: error, channel: command.channel_id },
-      'placeholder post failed; answering through response_url',
-    );
-  }
+  const begin = async () => {
+    try {
+      const placeholder = t('slack.checking', { targets: label });
+      const posted = await deps.pace(command.channel_id, () =>
+        client.chat.postMessage({
+          channel: command.channel_id,
+          text: placeholder,
+          blocks: placeholderBlocks(placeholder),
+        }),
+      );
+      ts = posted.ts;
+      mine.ts = ts;
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, channel: command.channel_id },
+        'placeholder post failed; answering through response_url',
+      );
+    }
+  };
   let lastProgress = 0;
   const interval = deps.progressIntervalMs ?? 2000;
   const progress: CommandContext['progress'] = (p) => {
@@ -138,10 +188,18 @@ async function runInChannel(
   };
   let doc: Doc;
   try {
-    doc = (await run({ ...ctx, progress })).doc;
+    doc = (await run({ ...ctx, progress, begin })).doc;
   } catch (error) {
-    doc = errorDoc(asAppError(error), deps.i18n);
     logCommandError(deps, error, command);
+    if (ts) {
+      // The channel saw "checking": tell it the check ended, and the asker why.
+      const message = t('slack.checkFailed');
+      await client.chat
+        .update({ channel: command.channel_id, ts, text: message, blocks: placeholderBlocks(message) })
+        .catch((e: unknown) => deps.logger.warn({ err: e }, 'placeholder update failed'));
+    }
+    await replyPrivately(deps, invocation.respond, errorDoc(asAppError(error), deps.i18n), ctx.language);
+    return;
   }
   const pages = paginateBlocks(docToBlocks(doc));
   const text = fallbackText(doc);

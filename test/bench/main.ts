@@ -8,12 +8,29 @@ import { benchDigest } from './digest.ts';
 import { benchDoctor } from './doctor.ts';
 import { benchHome } from './home.ts';
 import { benchReport } from './report.ts';
+import { benchMemory } from './memory.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
   chart: () => benchChart(),
   check: () => benchCheck(),
   digest: () => benchDigest('sqlite'),
   'digest-pg': () => benchDigest('postgres'),
+  memory: async () => {
+    // Three full runs; the figures are the medians, with every run shown.
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await benchMemory());
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[1];
+    return {
+      name: 'memory',
+      setup: runs[0]?.setup,
+      rssAfterFirst500Mb: median(runs.map((r) => r.rssAfterFirst500Mb)),
+      rssAfterAllMb: median(runs.map((r) => r.rssAfterAllMb)),
+      growthMb: median(runs.map((r) => r.growthMb)),
+      heapUsedAfterFirst500Mb: median(runs.map((r) => r.heapUsedAfterFirst500Mb)),
+      heapUsedAfterAllMb: median(runs.map((r) => r.heapUsedAfterAllMb)),
+      runs,
+    };
+  },
   doctor: () => benchDoctor(),
   home: () => benchHome(),
   report: () => benchReport(),

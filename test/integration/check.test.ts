@@ -171,9 +171,12 @@ describe('fsbp check against the AWS emulator', () => {
 
   it('reports the last results, marked not fresh, when AWS refuses a second start within a minute', async () => {
     emulator.setState({ ...state(), startEvaluationMinIntervalMs: 60_000 });
-    const first = await check(['EC2.19', '--account', 'prod']);
+    // Without the bot's own cooldown, so that AWS's refusal is what is tested.
+    const eager = { ...config, check: { reevaluateAfter: 0 } };
+    const first = await check(['EC2.19', '--account', 'prod'], eager);
     expect(controlOf(first.report, PROD, 'EC2.19')).toMatchObject({ status: 'FAILED', fresh: true });
-    const again = await check(['EC2.19', '--account', 'prod']);
+    const again = await check(['EC2.19', '--account', 'prod'], eager);
+    expect(controlOf(again.report, PROD, 'EC2.19').reused).toBeUndefined();
     expect(controlOf(again.report, PROD, 'EC2.19')).toMatchObject({ status: 'FAILED', fresh: false });
     expect(again.stdout).not.toBe('');
   });

@@ -16,7 +16,10 @@ const config = {
       accounts: ['prod'],
       digest: { schedule: '0 9 * * *', timezone: 'Asia/Tokyo', language: 'both' },
     },
-  ],
+  ], // These tests re-evaluate on purpose, back to back.
+  check: { reevaluateAfter: 0 },
+  // Digests run back to back here, and the user switching them is a manager.
+  digest: { nowCooldownMinutes: 0, managers: { allowedUsers: ['U0EN00001'] } },
 };
 
 function state() {

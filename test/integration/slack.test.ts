@@ -115,19 +115,17 @@ describe('/fsbp through the real Bolt receiver', () => {
     expect(body).toContain('「check」のことですか');
   });
 
-  it('refuses a channel without accounts and an account not linked to the channel, in both languages', async () => {
+  it('refuses a channel without accounts and an account not linked to the channel, in both languages, to the asker only', async () => {
     const none = await h.slash('check S3', { channel: 'C0NOACCOUNT' });
-    const noneReply = await eventually(() =>
-      h.slack.messages('C0NOACCOUNT').find((m) => textOf(m.blocks).includes('channels')),
-    );
-    expect(textOf(noneReply.blocks)).toContain('This channel has no AWS accounts');
-    expect(textOf(noneReply.blocks)).toContain('AWS アカウントが設定されていません');
+    const noneReply = await eventually(() => responsesTo(none.responseUrl)[0]);
+    expect(textOf(noneReply.body)).toContain('This channel has no AWS accounts');
+    expect(textOf(noneReply.body)).toContain('AWS アカウントが設定されていません');
+    expect(textOf(noneReply.body)).toContain('"response_type":"ephemeral"');
     expect(none.status).toBe(200);
     const other = await h.slash('check S3 --account staging');
-    const refusal = await eventually(() =>
-      h.slack.messages(CHANNEL).find((m) => textOf(m.blocks).includes('is not linked to this channel')),
-    );
-    expect(textOf(refusal.blocks)).toContain('紐付いていません');
+    const refusal = await eventually(() => responsesTo(other.responseUrl)[0]);
+    expect(textOf(refusal.body)).toContain('Accounts you can use here: prod');
+    expect(textOf(refusal.body)).toContain('ここで使えるアカウント: prod');
     expect(other.status).toBe(200);
   });
 

@@ -25,7 +25,10 @@ const config = {
   defaultLanguage: 'en',
   accounts: [{ id: PROD, name: 'prod', regions: [TOKYO] }],
   channels: [{ id: CHANNEL, accounts: ['prod'], digest: { language: 'both' } }],
-  suppression: { allowedUsers: [TARO], allowedUserGroups: [SECURITY_TEAM], maxDays: 90, minReasonLength: 10 },
+  suppression: { allowedUsers: [TARO], allowedUserGroups: [SECURITY_TEAM], maxDays: 90, minReasonLength: 10 }, // These tests re-evaluate on purpose, back to back.
+  check: { reevaluateAfter: 0 },
+  // Digests run back to back here.
+  digest: { nowCooldownMinutes: 0 },
 };
 
 const buckets = (prefix: string, n: number) =>

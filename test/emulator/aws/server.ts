@@ -36,6 +36,8 @@ export interface CallRecord {
   region: string;
   status: number;
   at: number;
+  /** Who signed the call (an assumed-role session ARN names its session), once authenticated. */
+  principal?: string;
 }
 
 export interface AwsEmulator {
@@ -276,6 +278,7 @@ export async function startAwsEmulator(opts: {
     try {
       const { principal, region } = await authenticate(req, r, path, url.searchParams, raw);
       record.accountId = principal.accountId;
+      record.principal = principal.arn;
       record.region = region;
       if (r.operation === '') {
         throw isQueryService(r.service)

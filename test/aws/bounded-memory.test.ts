@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsPort } from '../../src/aws/index.ts';
+import { isKnownRegion } from '../../src/aws/regions.ts';
+import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
+import { buildState, callerCredentials } from '../helpers/aws-state.ts';
+import { useAwsEndpoint } from '../helpers/cli.ts';
+
+/** Item 2 of the hardening issue: what the AWS adapter holds does not grow with who asks. */
+
+const TOKYO = 'ap-northeast-1';
+const accounts = ['111111111111', '222222222222'].map((id) => ({
+  id,
+  roleArn: `arn:aws:iam::${id}:role/FsbpBotRole`,
+}));
+
+let emulator: AwsEmulator;
+beforeAll(async () => {
+  const state = buildState(
+    accounts.map(({ id }) => ({
+      id,
+      role: { name: 'FsbpBotRole' },
+      regions: { [TOKYO]: { controls: { 'EC2.19': [{ id: `sg-${id}`, compliance: 'NON_COMPLIANT' }] } } },
+    })),
+    { rateLimits: false },
+  );
+  emulator = await startAwsEmulator({ state });
+  useAwsEndpoint(emulator.url);
+});
+afterAll(() => emulator.close());
+
+describe('the AWS adapter under many requesters', () => {
+  it('keeps 3 clients per account and Region and a bounded number of sessions, whoever asks', async () => {
+    const aws = createAwsPort({ credentials: callerCredentials, credentialCacheSize: 50 });
+    try {
+      for (let user = 0; user < 120; user++) {
+        const access = await aws.region(accounts[user % 2] as (typeof accounts)[0], TOKYO, `U${user}`);
+        await access.config.listRules();
+      }
+      // Two account-Regions: 6 service clients, and one STS client for the Region.
+      expect(aws.held()).toEqual({ clients: 7, sessions: 50 });
+    } finally {
+      aws.close();
+    }
+  });
+
+  it('signs each call with the asking user’s own session, through the same clients', async () => {
+    const aws = createAwsPort({ credentials: callerCredentials });
+    try {
+      emulator.resetCalls();
+      const account = accounts[0] as (typeof accounts)[0];
+      for (const user of ['U0ALICE01', 'U0TARO001', 'U0ALICE01']) {
+        await (await aws.region(account, TOKYO, user)).findings.controlFindings(['EC2.19']);
+      }
+      const signers = emulator
+        .calls()
+        .filter((c) => c.operation === 'GetFindings')
+        .map((c) => c.principal?.split('/').at(-1));
+      expect(signers).toEqual(['fsbp-U0ALICE01', 'fsbp-U0TARO001', 'fsbp-U0ALICE01']);
+      expect(emulator.calls().filter((c) => c.operation === 'AssumeRole')).toHaveLength(2);
+      expect(aws.held()).toEqual({ clients: 4, sessions: 2 });
+    } finally {
+      aws.close();
+    }
+  });
+
+  it('refuses a Region the SDK does not know, holding nothing for it', async () => {
+    const aws = createAwsPort({ credentials: callerCredentials });
+    try {
+      for (const fake of ['aa-a-1', 'us-fake-9', 'zz-north-7']) {
+        await expect(aws.region(accounts[0] as (typeof accounts)[0], fake, 'U1')).rejects.toMatchObject({
+          code: 'invalid_arguments',
+        });
+      }
+      expect(aws.held()).toEqual({ clients: 0, sessions: 0 });
+      expect(isKnownRegion('ap-northeast-3')).toBe(true);
+    } finally {
+      aws.close();
+    }
+  });
+});
