@@ -7,8 +7,8 @@ import { benchCheck } from './check.ts';
 import { benchDigest } from './digest.ts';
 import { benchDoctor } from './doctor.ts';
 import { benchHome } from './home.ts';
-import { benchReport } from './report.ts';
 import { benchMemory } from './memory.ts';
+import { benchReport } from './report.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
   chart: () => benchChart(),
