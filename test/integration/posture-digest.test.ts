@@ -18,6 +18,8 @@ const config = {
       digest: { schedule: '0 9 * * *', timezone: 'Asia/Tokyo', language: 'both' },
     },
   ],
+  // The test runs `digest now` twice a minute apart (23:59 and 00:00), so no cooldown between them.
+  digest: { nowCooldownMinutes: 0 },
 };
 
 /** The helper's findings carry FirstObservedAt 2026-11-01T00:00Z, 09:00 on the 1st in Tokyo. */
