@@ -23,6 +23,9 @@ export const errorCodes = [
   'unknown_suppression',
   'suppression_target_gone',
   'nothing_to_suppress',
+  'suppression_conflict',
+  'suppression_busy',
+  'suppress_target_elsewhere',
   'internal',
 ] as const;
 

@@ -1,3 +1,4 @@
+import { AppError } from '../errors.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
 
 /**
@@ -51,7 +52,11 @@ export interface Store {
    */
   /** Writes the pending record and its first event; returns the existing one for a repeated request. */
   createSuppression(input: NewSuppression): Promise<{ suppression: Suppression; created: boolean }>;
-  /** Records which findings are updated and which AWS refused, with the resulting state. */
+  /**
+   * Records which findings are updated and which AWS refused, with the resulting state. Only a
+   * pending or partial record may move (see `suppressionTransitions`); otherwise it throws
+   * `SuppressionTransitionError` and writes nothing.
+   */
   suppressionProgress(
     id: number,
     actor: string,
@@ -59,7 +64,10 @@ export interface Store {
     updated: string[],
     failed: Suppression['failed'],
   ): Promise<Suppression>;
-  /** Ends a suppression (expired or lifted early): the state, when, by whom and why. */
+  /**
+   * Ends a suppression (expired or lifted early): the state, when, by whom and why. An ended record
+   * stays ended: `SuppressionTransitionError`, nothing written.
+   */
   endSuppression(
     id: number,
     actor: string,
@@ -80,6 +88,35 @@ export interface Store {
 }
 
 export type SuppressionState = 'pending' | 'active' | 'partial' | 'expired' | 'lifted';
+
+/**
+ * Which state a suppression may go to from which. Every store applies it in the write itself
+ * (`UPDATE ... WHERE state IN (...)`), so a late writer (an apply that outlived its lease, a lift
+ * that lost a race) cannot bring an ended record back or end it twice.
+ */
+export const suppressionTransitions: Readonly<Record<SuppressionState, readonly SuppressionState[]>> = {
+  pending: ['partial', 'active', 'lifted', 'expired'],
+  partial: ['partial', 'active', 'lifted', 'expired'],
+  active: ['lifted', 'expired'],
+  lifted: [],
+  expired: [],
+};
+
+/** The states a record may be in to move to `to`. */
+export function statesBefore(to: SuppressionState): SuppressionState[] {
+  return (Object.keys(suppressionTransitions) as SuppressionState[]).filter((from) =>
+    suppressionTransitions[from].includes(to),
+  );
+}
+
+/** A state change the transitions table does not allow; the record is left as it was. */
+export class SuppressionTransitionError extends AppError {
+  constructor(id: number, from: SuppressionState | 'missing', to: SuppressionState) {
+    super('suppression_conflict', `suppression ${id}: ${from} -> ${to} is not allowed`, {
+      params: { id, state: from },
+    });
+  }
+}
 
 /** A finding a suppression covers, with its resource so a refusal can be reported by name. */
 export interface SuppressedFinding {

@@ -13,7 +13,7 @@ import {
 } from '../../src/suppression/apply.ts';
 import { resuppressReset } from '../../src/suppression/maintain.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
-import { ownAccountState } from '../helpers/aws-state.ts';
+import { catalog, ownAccountState } from '../helpers/aws-state.ts';
 import { useAwsEndpoint } from '../helpers/cli.ts';
 
 const PROD = '111111111111';
@@ -174,7 +174,10 @@ describe('the note', () => {
 });
 
 describe('what a Suppress button covers', () => {
-  const config = Config.parse({ accounts: [{ id: PROD, regions: [TOKYO] }] });
+  const config = Config.parse({
+    accounts: [{ id: PROD, regions: [TOKYO] }],
+    channels: [{ id: 'C0123456789', accounts: [PROD] }],
+  });
 
   async function withTarget(findingIds: string[]) {
     const store = openSqliteStore({ path: ':memory:' });
@@ -194,7 +197,7 @@ describe('what a Suppress button covers', () => {
   }
 
   const choice = { reason: 'Reviewed by the web team', expiresAt: '2026-12-30T00:00:00.000Z' };
-  const who = { key: 'AbCdEfGhIjKlMnOp', userId: 'U0TEST0001', userName: 'taro' };
+  const who = { key: 'AbCdEfGhIjKlMnOp', channel: 'C0123456789', userId: 'U0TEST0001', userName: 'taro' };
 
   it('leaves findings suppressed by someone else alone, note included', async () => {
     const failing = await access.findings.failingFindings(['HIGH']);
@@ -208,7 +211,7 @@ describe('what a Suppress button covers', () => {
     const store = await withTarget([mine.id, theirs.id]);
     emulator.resetCalls();
     const outcome = await suppressTarget(
-      { config, store, aws },
+      { config, catalog, store, aws },
       { ...who, ...choice, scope: 'resource' },
       'h1',
     );
@@ -225,7 +228,7 @@ describe('what a Suppress button covers', () => {
     });
     const store = await withTarget(failing.slice(0, 3).map((f) => f.id));
     await expect(
-      suppressTarget({ config, store, aws }, { ...who, ...choice, scope: 'control' }, 'h2'),
+      suppressTarget({ config, catalog, store, aws }, { ...who, ...choice, scope: 'control' }, 'h2'),
     ).rejects.toMatchObject({ code: 'nothing_to_suppress' });
     expect(await store.listSuppressions()).toEqual([]);
   });

@@ -216,7 +216,7 @@ describe('suppressing from a digest reply', () => {
     expect(call.response.ok).toBe(true);
     ec2View = view;
     expect(view.callback_id).toBe('suppress_submit');
-    expect(view.private_metadata).toBe(key);
+    expect(JSON.parse(String(view.private_metadata))).toEqual({ k: key, c: CHANNEL });
     const text = JSON.stringify(view);
     expect(text).toContain('抑制');
     expect(text).toContain('sg-0abc');
@@ -289,7 +289,7 @@ describe('suppressing from a digest reply', () => {
     expect(updateCalls()).toHaveLength(0);
     const { message, key } = replyFor(first, 'EC2.19');
     expect(key).toBe(''); // the button is gone from the updated reply
-    const again = await click(TARO, message, String(ec2View.private_metadata));
+    const again = await click(TARO, message, JSON.parse(String(ec2View.private_metadata)).k);
     expect(again.view.submit ?? null).toBeNull();
     expect(JSON.stringify(again.view)).toContain('alice が');
     expect(await recordsJson(true)).toHaveLength(1);
