@@ -7,10 +7,12 @@ import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { NewSuppression } from '../../src/store/store.ts';
 import {
   applySuppression,
+  completeSuppression,
   maxReasonLength,
   noteLimit,
   suppressionNote,
 } from '../../src/suppression/apply.ts';
+import { liftSuppression } from '../../src/suppression/lift.ts';
 import { resuppressReset } from '../../src/suppression/maintain.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { catalog, ownAccountState } from '../helpers/aws-state.ts';
@@ -263,5 +265,78 @@ describe('re-suppressing findings Security Hub reset', () => {
       'active',
       'resuppressed',
     ]);
+  });
+});
+
+describe('re-suppression and lifting read the record as it is now', () => {
+  it('does not re-suppress a record past its expiry, even while the job has not lifted it yet', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const input = await request('view-expired');
+    await applySuppression(store, access.workflow, input, 'test');
+    const reset = input.findings.slice(0, 2);
+    await access.workflow.updateWorkflow(reset, { status: 'NEW', note: 'reset', updatedBy: 'securityhub' });
+    const failing = await access.findings.failingFindings(['HIGH']);
+    const active = await store.listSuppressions({ states: ['active', 'partial'] });
+    emulator.resetCalls();
+    const afterExpiry = await resuppressReset({ store }, active, failing, async () => access.workflow, {
+      now: Date.parse(input.expiresAt) + 60_000,
+    });
+    expect(afterExpiry.resuppressed).toBe(0);
+    expect(updates()).toHaveLength(0);
+    expect((await access.findings.failingFindings(['HIGH'])).map((f) => f.id).sort()).toEqual(
+      reset.map((f) => f.id).sort(),
+    );
+  });
+
+  it('lifts a partial record: every target back to NEW, a finding Security Hub no longer has does not block it', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const ghost = {
+      id: `arn:aws:securityhub:${TOKYO}:${PROD}:security-control/S3.8/finding/gone`,
+      productArn: `arn:aws:securityhub:${TOKYO}::product/aws/securityhub`,
+      resourceId: 'gone',
+    };
+    const input = await request('view-ghost', [ghost]);
+    const applied = await applySuppression(store, access.workflow, input, 'test');
+    expect(applied.suppression.state).toBe('partial');
+    const lifted = await liftSuppression(store, access.workflow, applied.suppression.id, {
+      state: 'lifted',
+      actor: 'U0TEST0002',
+      reason: 'Buckets made private',
+      holder: 'lift',
+      waitMs: 0,
+    });
+    expect(lifted).toMatchObject({ failed: [], reset: 250, suppression: { state: 'lifted' } });
+    expect(await access.findings.failingFindings(['HIGH'])).toHaveLength(250);
+  });
+
+  it('keeps the record when AWS refuses to reset a finding it has, and says so in the audit trail', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const input = await request('view-refused');
+    const applied = await applySuppression(store, access.workflow, input, 'test');
+    const stuck = input.findings[0]?.id as string;
+    emulator.setFaults({ unprocessedIds: [stuck] });
+    const outcome = await liftSuppression(store, access.workflow, applied.suppression.id, {
+      state: 'expired',
+      actor: 'fsbp-bot',
+      holder: 'job',
+      waitMs: 0,
+    });
+    expect(outcome.failed.map((f) => f.id)).toEqual([stuck]);
+    expect(outcome.suppression.state).toBe('active');
+    expect((await store.suppressionHistory(applied.suppression.id)).map((e) => e.action)).toEqual([
+      'requested',
+      'active',
+      'expired-refused',
+    ]);
+  });
+
+  it('an apply finds the lock held by a lift and sends nothing', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const { suppression } = await store.createSuppression(await request('view-locked'));
+    expect(await store.acquireLock(`suppression:${suppression.id}`, 'someone-lifting', 60_000)).toBe(true);
+    emulator.resetCalls();
+    const outcome = await completeSuppression(store, access.workflow, suppression, 'applier');
+    expect(outcome.busy).toBe(true);
+    expect(updates()).toHaveLength(0);
   });
 });

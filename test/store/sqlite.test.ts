@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrations, openSqliteStore } from '../../src/store/sqlite.ts';
+import { SuppressionTransitionError, statesBefore, suppressionTransitions } from '../../src/store/store.ts';
 
 describe('SQLite store', () => {
   it('creates its schema by versioned migrations and keeps data across reopen', async () => {
@@ -120,6 +121,73 @@ describe('upgrading an existing store', () => {
     expect(await store.listSuppressions()).toMatchObject([
       { requestKey: 'k', reason: 'kept', state: 'active', channel: null, permalink: null, endedAt: null },
     ]);
+    store.close();
+  });
+});
+
+describe('suppression state changes', () => {
+  const input = {
+    requestKey: 'check:AbCdEfGhIjKlMnOp',
+    controlId: 'S3.8',
+    accountId: '111111111111',
+    region: 'ap-northeast-1',
+    scope: 'resource' as const,
+    reason: 'Reviewed by the web team',
+    userId: 'U0TEST0001',
+    userName: 'taro',
+    createdAt: '2026-11-30T00:00:00.000Z',
+    expiresAt: '2026-12-30T00:00:00.000Z',
+    findings: [{ id: 'f1', productArn: 'p', resourceId: 'r1' }],
+    channel: null,
+    messageTs: null,
+    permalink: null,
+  };
+
+  it('follows the transitions table: pending may end or progress, an ended record never moves again', () => {
+    expect(suppressionTransitions).toEqual({
+      pending: ['partial', 'active', 'lifted', 'expired'],
+      partial: ['partial', 'active', 'lifted', 'expired'],
+      active: ['lifted', 'expired'],
+      lifted: [],
+      expired: [],
+    });
+    expect(statesBefore('active')).toEqual(['pending', 'partial']);
+    expect(statesBefore('lifted')).toEqual(['pending', 'partial', 'active']);
+  });
+
+  it('refuses a late progress on a lifted record and a second end, writing neither state nor event', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const { suppression } = await store.createSuppression(input);
+    await store.endSuppression(suppression.id, 'U0TEST0002', 'lifted', { reason: 'not needed' });
+    const late = store.suppressionProgress(suppression.id, 'U0TEST0001', 'active', ['f1'], []);
+    await expect(late).rejects.toBeInstanceOf(SuppressionTransitionError);
+    await expect(late).rejects.toMatchObject({
+      code: 'suppression_conflict',
+      params: { id: suppression.id, state: 'lifted' },
+    });
+    await expect(store.endSuppression(suppression.id, 'fsbp-bot', 'expired', {})).rejects.toMatchObject({
+      code: 'suppression_conflict',
+    });
+    await expect(store.suppressionProgress(suppression.id, 'x', 'pending', [], [])).rejects.toBeInstanceOf(
+      SuppressionTransitionError,
+    );
+    const after = await store.getSuppression(suppression.id);
+    expect(after).toMatchObject({ state: 'lifted', updated: [] });
+    expect((await store.suppressionHistory(suppression.id)).map((e) => e.action)).toEqual([
+      'requested',
+      'lifted',
+    ]);
+    store.close();
+  });
+
+  it('an active record may only end: no step back to partial', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const { suppression } = await store.createSuppression(input);
+    await store.suppressionProgress(suppression.id, 'U0TEST0001', 'active', ['f1'], []);
+    await expect(
+      store.suppressionProgress(suppression.id, 'U0TEST0001', 'partial', [], []),
+    ).rejects.toMatchObject({ code: 'suppression_conflict', params: { state: 'active' } });
+    expect((await store.endSuppression(suppression.id, 'fsbp-bot', 'expired', {})).state).toBe('expired');
     store.close();
   });
 });

@@ -34,6 +34,10 @@ export interface CallRecord {
   region: string;
   status: number;
   at: number;
+  /** Who called, as CloudTrail's userIdentity.arn (an assumed role ends with its session name). */
+  principal?: string;
+  /** AssumeRole's RoleSessionName, as CloudTrail records it in requestParameters. */
+  roleSessionName?: string;
 }
 
 export interface AwsEmulator {
@@ -257,6 +261,12 @@ export async function startAwsEmulator(opts: { state: EmulatorState; port?: numb
       const { principal, region } = await authenticate(req, r, path, url.searchParams, raw);
       record.accountId = principal.accountId;
       record.region = region;
+      record.principal = principal.arn;
+      if (r.operation === 'AssumeRole') {
+        const sessionName =
+          new URLSearchParams(body).get('RoleSessionName') ?? url.searchParams.get('RoleSessionName');
+        if (sessionName !== null) record.roleSessionName = sessionName;
+      }
       if (r.operation === '') {
         throw r.service === 'sts'
           ? new AwsError('InvalidAction', 'Could not find operation for version 2011-06-15', 400)
