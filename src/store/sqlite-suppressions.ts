@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
 import {
   type NewSuppression,
   type Store,
@@ -31,6 +32,12 @@ interface Row {
   ended_at: string | null;
 }
 
+/** The JSON columns are read back through a schema: a hand-edited or damaged row fails loudly, by name. */
+const Findings = z.array(z.object({ id: z.string(), productArn: z.string(), resourceId: z.string() }));
+const Ids = z.array(z.string());
+const Failed = z.array(z.object({ id: z.string(), code: z.string(), message: z.string() }));
+const State = z.enum(['pending', 'active', 'partial', 'expired', 'lifted']);
+
 function toSuppression(row: Row): Suppression {
   return {
     id: row.id,
@@ -38,16 +45,16 @@ function toSuppression(row: Row): Suppression {
     controlId: row.control_id,
     accountId: row.account_id,
     region: row.region,
-    scope: row.scope,
+    scope: z.enum(['resource', 'control']).parse(row.scope),
     reason: row.reason,
     userId: row.user_id,
     userName: row.user_name,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
-    state: row.state,
-    findings: JSON.parse(row.findings),
-    updated: JSON.parse(row.updated),
-    failed: JSON.parse(row.failed),
+    state: State.parse(row.state),
+    findings: Findings.parse(JSON.parse(row.findings)),
+    updated: Ids.parse(JSON.parse(row.updated)),
+    failed: Failed.parse(JSON.parse(row.failed)),
     channel: row.channel,
     messageTs: row.message_ts,
     permalink: row.permalink,
