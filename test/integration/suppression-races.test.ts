@@ -235,8 +235,8 @@ describe('a suppression never contradicts Security Hub', () => {
 
     // The held apply wakes up: the store refuses pending -> active on an expired record.
     crash.release();
-    const refused = await modalOutcome(h, String(view.id), 'changed meanwhile');
-    expect(refused).toContain('その間に変更されました');
+    const refused = await modalOutcome(h, String(view.id), 'changed meanwhile (now expired)');
+    expect(refused).toContain('その間に変更されました (現在: 期限切れ)');
     expect(h.logs.join('')).toContain('"code":"suppression_conflict"');
     expect(recordOf(id)).toMatchObject({ state: 'expired', trail: ['requested', 'expired'] });
     expect(statusesOf('logs-')).toEqual(Array(3).fill('NEW'));
