@@ -16,8 +16,7 @@ export const controls = defineSubcommand({
   async run(args, ctx) {
     const target = args.filter ? parseTarget(ctx.catalog, args.filter) : { kind: 'all' as const };
     // A listing shows the retired control too, marked, so the catalog reads complete.
-    const selected: Control[] =
-      target.kind === 'all' ? [...ctx.catalog.controls] : selectControls(ctx.catalog, [target]);
+    const selected: Control[] = selectControls(ctx.catalog, [target], { includeRetired: true });
     const doc = perLanguage(
       ctx,
       (t, lang): Doc => [

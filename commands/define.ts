@@ -2,6 +2,7 @@ import type { i18n, TFunction } from 'i18next';
 import type { z } from 'zod';
 import type { Catalog } from '../src/catalog/catalog.ts';
 import type { ChannelConfig, Config } from '../src/config/schema.ts';
+import type { AwsSetupProbe, SlackSettings, SlackSetupProbe } from '../src/doctor/ports.ts';
 import type { CheckEngine } from '../src/engine/check.ts';
 import type { AwsPort } from '../src/engine/ports.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
@@ -42,6 +43,8 @@ export interface CommandServices {
   setUserLanguage?(userId: string, language: LanguagePreference): Promise<void>;
   /** What the digest needs: AWS access, the store, and (where Slack is set up) a poster. */
   digest?(): Promise<DigestServices>;
+  /** What `doctor` needs: probes of AWS and Slack that change nothing. */
+  doctor?(): Promise<DoctorServices>;
   /** What suppression commands need; undefined where there is no store. */
   suppression?(): Promise<SuppressionServices | undefined>;
 }
@@ -56,6 +59,15 @@ export interface SuppressionServices {
    */
   mayModify?(userId: string): Promise<boolean>;
   userName?(userId: string): Promise<string>;
+}
+
+export interface DoctorServices {
+  aws: AwsSetupProbe;
+  /** Left out when no bot token is set. */
+  slack?: { probe: SlackSetupProbe; settings: SlackSettings; socketMode: boolean } | undefined;
+  homeRegion: string;
+  /** Slack: whether the user may run doctor (the suppression policy's users and groups). */
+  mayRun?(userId: string): Promise<boolean>;
 }
 
 export interface DigestServices {

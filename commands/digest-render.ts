@@ -6,6 +6,7 @@ import type { Language, LanguagePreference } from '../src/i18n/index.ts';
 import { languagesFor } from '../src/i18n/index.ts';
 import type { DigestItem, DigestSummary, Suppression } from '../src/store/store.ts';
 import { bold, code, type Doc, heading, type Line, link, note, text } from './doc.ts';
+import { retiredLine } from './explain.ts';
 
 /** The parent message: date, accounts, counts by severity, the trend, what resolved. */
 export function digestParentDoc(
@@ -111,6 +112,10 @@ export function digestItemDoc(
       ],
     ),
   );
+  if (control?.deprecated) {
+    // Findings of a control AWS retired can still be active for a while: say so rather than explain it as current.
+    doc.push(note(...langs.map((l) => retiredLine(control, t(l)))));
+  }
   if (control) {
     for (const lang of langs) {
       const tl = t(lang);

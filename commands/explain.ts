@@ -28,18 +28,34 @@ export const explain = defineSubcommand({
       return [
         heading(`${control.id} ${control.title[lang]}`),
         text(facts),
-        ...(control.deprecated ? [note([t('explain.retired')])] : []),
+        ...(control.deprecated ? [note(retiredLine(control, t))] : []),
         text([bold(t('labels.summary'))], [control.summary[lang]]),
         text([bold(t('labels.remediation'))], ...control.remediation[lang].split('\n').map((l) => [l])),
         note(
           [link(control.links[lang], t('explain.docs'))],
           ...idNote(control, t('explain.securityControlId')),
+          ...(control.aliases.length > 0
+            ? [
+                [
+                  `${t('catalog.aliases')}: `,
+                  ...control.aliases.flatMap((a, i) => (i ? [', ', code(a)] : [code(a)])),
+                ],
+              ]
+            : []),
         ),
       ];
     });
     return { doc, json: control, visibility: 'private' };
   },
 });
+
+/** "Retired", and what took over where AWS names a successor. */
+export function retiredLine(control: Control, t: (key: string, options?: Record<string, unknown>) => string) {
+  return [
+    t('explain.retired'),
+    ...(control.replacedBy ? [` ${t('catalog.replacedBy', { id: control.replacedBy })}`] : []),
+  ];
+}
 
 function idNote(control: Control, label: string) {
   return control.securityControlId === control.id ? [] : [[`${label}: `, code(control.securityControlId)]];

@@ -1,8 +1,10 @@
 import { distance } from 'fastest-levenshtein';
 import { check } from './check.ts';
+import { config } from './config.ts';
 import { controls } from './controls.ts';
 import type { Subcommand } from './define.ts';
 import { digest } from './digest.ts';
+import { doctor } from './doctor.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
@@ -14,8 +16,10 @@ export const help = createHelp(() => subcommands);
 /** Every subcommand of `/fsbp` and `fsbp`, alphabetical. A test keeps this list and the folder in step. */
 export const subcommands: readonly Subcommand<never>[] = [
   check,
+  config,
   controls,
   digest,
+  doctor,
   explain,
   help,
   lang,

@@ -35,16 +35,23 @@ export function parseTarget(catalog: Catalog, word: string): Target {
   });
 }
 
-/** The controls the targets select, in catalog order, without duplicates; retired ones only by name. */
-export function selectControls(catalog: Catalog, targets: readonly Target[]): Control[] {
+/**
+ * The controls the targets select, in catalog order, without duplicates. Retired ones are selected only by
+ * name (they are not re-evaluated by `check all`), unless a listing asks for them.
+ */
+export function selectControls(
+  catalog: Catalog,
+  targets: readonly Target[],
+  options: { includeRetired?: boolean } = {},
+): Control[] {
   const chosen = new Set<Control>();
   for (const target of targets) {
     if (target.kind === 'control') chosen.add(target.control);
     for (const control of catalog.controls) {
-      if (control.deprecated) continue;
+      if (control.deprecated && !options.includeRetired) continue;
       if (
         target.kind === 'all' ||
-        (target.kind === 'service' && control.service === target.service) ||
+        (target.kind === 'service' && control.service.toLowerCase() === target.service.toLowerCase()) ||
         (target.kind === 'severity' && control.severity === target.severity)
       ) {
         chosen.add(control);

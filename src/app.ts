@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { type DigestPoster, runDigest } from '../commands/digest-run.ts';
 import { subcommands } from '../commands/index.ts';
 import { createAwsPort } from './aws/index.ts';
+import { createAwsSetupProbe } from './aws/setup-probe.ts';
 import { loadCatalog } from './catalog/load.ts';
 import { loadConfig } from './config/load.ts';
 import { createCheckEngine } from './engine/check.ts';
@@ -78,6 +79,10 @@ export async function startBot(
         setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
         digest: async () => digestServices(poster as DigestPoster),
         suppression: async () => ({ aws, store, now }),
+        doctor: async () => ({
+          aws: createAwsSetupProbe({ concurrency: Number(env.FSBP_CONCURRENCY ?? 8) }),
+          homeRegion: region,
+        }),
       },
     },
     logger,

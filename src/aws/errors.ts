@@ -12,6 +12,9 @@ const iamActions: Record<string, string> = {
   GetFindings: 'securityhub:GetFindings',
   BatchUpdateFindings: 'securityhub:BatchUpdateFindings',
   DescribeHub: 'securityhub:DescribeHub',
+  GetEnabledStandards: 'securityhub:GetEnabledStandards',
+  DescribeConfigurationRecorderStatus: 'config:DescribeConfigurationRecorderStatus',
+  SimulatePrincipalPolicy: 'iam:SimulatePrincipalPolicy',
 };
 
 export interface CallScope {

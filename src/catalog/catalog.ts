@@ -16,15 +16,20 @@ export class Catalog {
     this.controls = [...controls].sort((a, b) => compareControlIds(a.id, b.id));
     for (const control of this.controls) {
       this.#byKey.set(control.id.toLowerCase(), control);
-      // ELBv2.1 is ELB.1 in consolidated findings; either name finds it.
-      if (!this.#byKey.has(control.securityControlId.toLowerCase())) {
-        this.#byKey.set(control.securityControlId.toLowerCase(), control);
+      // Findings may carry the security control ID or an older spelling (ELBv2.1, OpenSearch.1): all find it.
+      for (const name of [control.securityControlId, ...control.aliases]) {
+        if (!this.#byKey.has(name.toLowerCase())) this.#byKey.set(name.toLowerCase(), control);
       }
     }
-    this.#services = new Map(this.controls.map((c) => [c.service.toLowerCase(), c.service]));
+    // One service whatever the case of its IDs (AutoScaling.1 and Autoscaling.5): the first spelling names it.
+    this.#services = new Map();
+    for (const c of this.controls) {
+      if (!this.#services.has(c.service.toLowerCase()))
+        this.#services.set(c.service.toLowerCase(), c.service);
+    }
   }
 
-  /** Case-insensitive, by control ID or security control ID. */
+  /** Case-insensitive, by control ID, security control ID or alias. */
   find(id: string): Control | undefined {
     return this.#byKey.get(id.trim().toLowerCase());
   }
@@ -35,11 +40,13 @@ export class Catalog {
   }
 
   get services(): string[] {
-    return [...new Set(this.controls.map((c) => c.service))].sort((a, b) => a.localeCompare(b));
+    return [...new Set(this.#services.values())].sort((a, b) => a.localeCompare(b));
   }
 
+  /** The controls of a service, whatever the case of their IDs. */
   byService(service: string): Control[] {
-    return this.controls.filter((c) => c.service === service);
+    const key = service.toLowerCase();
+    return this.controls.filter((c) => c.service.toLowerCase() === key);
   }
 
   bySeverity(severity: Severity): Control[] {

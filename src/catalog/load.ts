@@ -62,26 +62,60 @@ export function loadCatalog(dir: string = controlsDir): Catalog {
     }
     controls.push(parsed.data);
   }
-  problems.push(...duplicateProblems(controls));
+  problems.push(...crossFileProblems(files, controls));
   if (files.length === 0) problems.push({ file: dir, path: '', message: 'no control files found' });
   if (problems.length > 0) throw new CatalogError(problems);
   return new Catalog(controls);
 }
 
-function duplicateProblems(controls: Control[]): CatalogProblem[] {
+/**
+ * Rules across files. Every name a finding may carry (ID, security control ID, alias) leads to one control,
+ * compared without case: lookups ignore case, and two files whose names differ only by case cannot both exist
+ * in a checkout on macOS or Windows.
+ */
+function crossFileProblems(files: readonly string[], controls: readonly Control[]): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
-  const seen = new Map<string, string>();
+  const fileByLower = new Map<string, string>();
+  for (const file of files) {
+    const other = fileByLower.get(file.toLowerCase());
+    if (other) problems.push({ file, path: '', message: `differs from ${other} only by case` });
+    fileByLower.set(file.toLowerCase(), file);
+  }
+  const owner = new Map<string, string>();
+  const claim = (control: Control, name: string, path: string) => {
+    const key = name.toLowerCase();
+    const other = owner.get(key);
+    if (other !== undefined && other !== control.id) {
+      problems.push({ file: `${control.id}.json`, path, message: `${name} is already used by ${other}` });
+    }
+    owner.set(key, control.id);
+  };
   for (const control of controls) {
-    const key = control.securityControlId.toLowerCase();
-    const other = seen.get(key);
-    if (other && other !== control.id) {
+    claim(control, control.id, 'id');
+    claim(control, control.securityControlId, 'securityControlId');
+  }
+  for (const control of controls) {
+    control.aliases.forEach((alias, i) => {
+      // An alias may differ from the id by case only (OpenSearch.1 for Opensearch.1): that is the older spelling.
+      if (alias === control.id) {
+        problems.push({
+          file: `${control.id}.json`,
+          path: `aliases[${i}]`,
+          message: 'must differ from the id',
+        });
+      } else {
+        claim(control, alias, `aliases[${i}]`);
+      }
+    });
+  }
+  for (const control of controls) {
+    if (control.replacedBy && !owner.has(control.replacedBy.toLowerCase())) {
       problems.push({
         file: `${control.id}.json`,
-        path: 'securityControlId',
-        message: `${control.securityControlId} is already used by ${other}`,
+        path: 'replacedBy',
+        message: `${control.replacedBy} is not in the catalog`,
       });
     }
-    seen.set(key, control.id);
   }
   return problems;
 }

@@ -1,5 +1,6 @@
 import type { CommandServices } from '../../commands/define.ts';
 import { createAwsPort } from '../aws/index.ts';
+import { createAwsSetupProbe } from '../aws/setup-probe.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { type CheckEngine, createCheckEngine } from '../engine/check.ts';
@@ -44,6 +45,20 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
       // Loaded only here, so commands that never post do not load the Slack client.
       const { createCliPoster } = await import('../slack/poster.ts');
       return { aws: awsPort(), store, poster: createCliPoster(env) };
+    },
+    async doctor() {
+      const { createSlackSetupProbe, slackSettings } = await import('../slack/setup-probe.ts');
+      return {
+        aws: createAwsSetupProbe({ concurrency: Number(env.FSBP_CONCURRENCY ?? 8) }),
+        slack: env.SLACK_BOT_TOKEN
+          ? {
+              probe: createSlackSetupProbe(env),
+              settings: slackSettings(env),
+              socketMode: Boolean(env.SLACK_APP_TOKEN),
+            }
+          : undefined,
+        homeRegion: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      };
     },
     close() {
       aws?.close();

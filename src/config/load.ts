@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatIssuePath } from '../catalog/load.ts';
 import { AppError } from '../errors.ts';
+import { knownKeysAt, suggestKey } from './known-keys.ts';
 import { type AccountConfig, type ChannelConfig, Config } from './schema.ts';
 
 export class ConfigError extends AppError {
@@ -43,13 +44,24 @@ export function parseConfig(text: string, source: string): Config {
   }
   const parsed = Config.safeParse(raw ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+    const problems = parsed.error.issues.flatMap((issue) => {
+      if (issue.code === 'unrecognized_keys') return unknownKeyProblems(issue.path, issue.keys);
       const path = formatIssuePath(issue.path);
-      return path ? `${path}: ${issue.message}` : issue.message;
+      return [path ? `${path}: ${issue.message}` : issue.message];
     });
     throw new ConfigError(source, problems);
   }
   return Object.freeze(parsed.data);
+}
+
+/** `suppression.alowedUsers: unknown key; did you mean allowedUsers?`, one line per key. */
+function unknownKeyProblems(path: readonly PropertyKey[], keys: readonly string[]): string[] {
+  const known = knownKeysAt(Config, path);
+  return keys.map((key) => {
+    const suggestion = suggestKey(key, known);
+    const where = formatIssuePath([...path, key]);
+    return `${where}: unknown key${suggestion ? `; did you mean ${suggestion}?` : ` (known here: ${known.join(', ')})`}`;
+  });
 }
 
 /**
@@ -76,6 +88,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const id = await options.whoAmI();
   const config = Config.parse({ accounts: [{ id, name: 'self', regions: [region] }] });
   return { config: Object.freeze(config), source: null };
+}
+
+/** Reads and validates one config file without starting anything (`fsbp config check --file F`). */
+export function checkConfigFile(path: string): Config {
+  if (!existsSync(path)) throw new ConfigError(path, ['file not found']);
+  return parseConfig(readFileSync(path, 'utf8'), path);
 }
 
 export function findAccount(config: Config, ref: string): AccountConfig | undefined {

@@ -25,7 +25,7 @@ const ExternalId = z
   .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of letters, digits and +=,.@:/-');
 
 export const AccountConfig = z
-  .object({
+  .strictObject({
     id: AccountId,
     name: z
       .string()
@@ -70,7 +70,7 @@ function isCron(pattern: string): boolean {
   }
 }
 
-export const DigestConfig = z.object({
+export const DigestConfig = z.strictObject({
   enabled: z.boolean().default(true),
   schedule: z.string().refine(isCron, 'must be a cron expression such as "0 9 * * *"').default('0 9 * * *'),
   timezone: z
@@ -81,13 +81,13 @@ export const DigestConfig = z.object({
   language: LanguagePreference.default('both'),
 });
 
-export const ChannelConfig = z.object({
+export const ChannelConfig = z.strictObject({
   id: z.string().regex(/^[CGD][A-Z0-9]{8,}$/, 'must be a Slack channel ID such as C0123456789'),
   accounts: z.array(z.string().min(1)).min(1, 'must name at least one account'),
   digest: DigestConfig.prefault({}),
 });
 
-export const SuppressionConfig = z.object({
+export const SuppressionConfig = z.strictObject({
   allowedUsers: z.array(z.string().regex(/^[UW][A-Z0-9]{8,}$/, 'must be a Slack user ID')).default([]),
   allowedUserGroups: z
     .array(z.string().regex(/^S[A-Z0-9]{8,}$/, 'must be a Slack user group ID'))
@@ -97,7 +97,7 @@ export const SuppressionConfig = z.object({
 });
 
 export const Config = z
-  .object({
+  .strictObject({
     defaultLanguage: LanguagePreference.default('ja'),
     accounts: z.array(AccountConfig).min(1, 'must list at least one account'),
     channels: z.array(ChannelConfig).default([]),

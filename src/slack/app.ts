@@ -9,6 +9,7 @@ import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
 import type { SlackEnv } from './env.ts';
 import { createLanguageResolver } from './language.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
+import { createSlackSetupProbe, slackSettings } from './setup-probe.ts';
 import { registerSuppression } from './suppress.ts';
 import { createUserDirectory } from './users.ts';
 
@@ -78,6 +79,20 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
           ...base,
           mayModify: (userId: string) => users.mayModify(userId, deps.config.suppression),
           userName: (userId: string) => users.name(userId),
+        };
+      },
+      // Slack's side of doctor uses the bot's own settings; who may run it follows the suppression policy.
+      async doctor() {
+        const base = await deps.services.doctor?.();
+        if (!base) throw new Error('doctor is not wired');
+        return {
+          ...base,
+          slack: {
+            probe: createSlackSetupProbe(env),
+            settings: slackSettings(env),
+            socketMode: Boolean(env.SLACK_APP_TOKEN),
+          },
+          mayRun: (userId: string) => users.mayModify(userId, deps.config.suppression),
         };
       },
     },

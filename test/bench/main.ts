@@ -4,10 +4,12 @@ import { createRequire } from 'node:module';
 import { benchAck } from './ack.ts';
 import { benchCheck } from './check.ts';
 import { benchDigest } from './digest.ts';
+import { benchDoctor } from './doctor.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
   check: () => benchCheck(),
   digest: () => benchDigest(),
+  doctor: () => benchDoctor(),
   ack: async () => {
     // Three full runs; the figures are the medians, with every run shown.
     const runs = [];

@@ -76,11 +76,15 @@ describe('/fsbp through the real Bolt receiver', () => {
   it('explains a control in the language of the user’s Slack locale', async () => {
     const ja = await h.slash('explain s3.1', { user: 'U0JA00001' });
     const jaReply = await eventually(() => responsesTo(ja.responseUrl)[0]);
-    expect(textOf(jaReply.body)).toContain('S3 ブロックパブリックアクセス設定を有効にする必要があります');
+    expect(textOf(jaReply.body)).toContain(
+      'S3 汎用バケットではブロックパブリックアクセス設定を有効にする必要があります',
+    );
     expect(textOf(jaReply.body)).toContain('"response_type":"ephemeral"');
     const en = await h.slash('explain s3.1', { user: 'U0EN00001' });
     const enReply = await eventually(() => responsesTo(en.responseUrl)[0]);
-    expect(textOf(enReply.body)).toContain('S3 Block Public Access setting should be enabled');
+    expect(textOf(enReply.body)).toContain(
+      'S3 general purpose buckets should have block public access settings enabled',
+    );
     expect(textOf(enReply.body)).not.toContain('ブロックパブリックアクセス');
   });
 

@@ -79,7 +79,7 @@ describe('Socket Mode', () => {
     expect(ms).toBeLessThan(3000);
     const reply = await eventually(() => slack.responses(responseUrl)[0]);
     expect(JSON.stringify(reply.body)).toContain(
-      'S3 ブロックパブリックアクセス設定を有効にする必要があります',
+      'S3 汎用バケットではブロックパブリックアクセス設定を有効にする必要があります',
     );
   });
 

@@ -15,7 +15,15 @@ describe('manifest.yaml', () => {
 
   it('asks for the scopes the bot uses and no more', () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
-      ['chat:write', 'chat:write.public', 'commands', 'usergroups:read', 'users:read'].sort(),
+      [
+        'channels:read',
+        'chat:write',
+        'chat:write.public',
+        'commands',
+        'groups:read',
+        'usergroups:read',
+        'users:read',
+      ].sort(),
     );
   });
 

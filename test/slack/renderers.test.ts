@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderCheckReport, suppressGroup } from '../../commands/check-render.ts';
 import { controls } from '../../commands/controls.ts';
 import type { CommandContext } from '../../commands/define.ts';
+import { digestItemDoc } from '../../commands/digest-render.ts';
 import type { Doc } from '../../commands/doc.ts';
 import { explain } from '../../commands/explain.ts';
 import { helpDoc } from '../../commands/help.ts';
@@ -92,7 +93,7 @@ describe('Block Kit renderers stay within Slack limits for the whole catalog', (
   it.each(preferences)('controls (all %s)', async (language) => {
     const reply = await controls.run({ filter: undefined }, ctx(language));
     const pages = expectValidMessages(reply.doc, `controls ${language}`);
-    // All 154 controls are listed across the pages; none is dropped to fit.
+    // Every control, retired ones included, is listed across the pages; none is dropped to fit.
     const all = JSON.stringify(pages);
     for (const control of catalog.controls) expect(all).toContain(`\`${control.id}\``);
   });
@@ -104,6 +105,35 @@ describe('Block Kit renderers stay within Slack limits for the whole catalog', (
       expect(pages, control.id).toHaveLength(1);
     }
   });
+
+  it.each(preferences)(
+    'the digest reply of every control, failing on 10 named resources and more (%s)',
+    (language) => {
+      const resources = Array.from({ length: 25 }, (_, i) => `arn:aws:s3:::${'bucket-name-'.repeat(10)}${i}`);
+      for (const control of catalog.controls) {
+        const doc = digestItemDoc(
+          {
+            key: 'AbCdEfGhIjKlMnOp',
+            controlId: control.id,
+            accountId: '111111111111',
+            region: 'ap-northeast-1',
+            resources,
+            findingIds: resources.map((r) => `${r}/finding`),
+            runId: 1,
+            position: 0,
+            ts: null,
+          },
+          catalog,
+          (lang) => i18n.getFixedT(lang),
+          language,
+        );
+        const pages = expectValidMessages(doc, `digest ${control.id} ${language}`);
+        expect(pages, control.id).toHaveLength(1);
+        if (control.deprecated)
+          expect(JSON.stringify(pages)).toContain(language === 'en' ? 'retired' : '廃止');
+      }
+    },
+  );
 
   it.each(preferences)('help (%s)', (language) => {
     expectValidMessages(helpDoc(ctx(language), subcommands), `help ${language}`);

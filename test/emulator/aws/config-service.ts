@@ -25,6 +25,7 @@ type Input = Record<string, unknown>;
 type Handler = (ctx: ConfigContext, rs: RegionState, input: Input) => unknown;
 
 const EMPTY_REGION: RegionState = {
+  configRecorder: null,
   configRules: [],
   evaluations: {},
   nextEvaluations: {},
@@ -274,7 +275,42 @@ const describeComplianceByConfigRule: Handler = (_ctx, rs, input) => {
   return { ComplianceByConfigRules: page, ...(next ? { NextToken: next } : {}) };
 };
 
+/** One recorder per Region at most, as AWS Config allows; names filter it like the real API. */
+const describeConfigurationRecorderStatus: Handler = (_ctx, rs, input) => {
+  const recorder =
+    rs.configRecorder === undefined
+      ? { name: 'default', recording: true, lastStatus: 'Success' }
+      : rs.configRecorder;
+  const names = input.ConfigurationRecorderNames;
+  if (names !== undefined && !Array.isArray(names))
+    throw cfgInvalidParameter('ConfigurationRecorderNames must be a list');
+  const wanted = (names as unknown[] | undefined) ?? [];
+  for (const name of wanted) {
+    if (!recorder || name !== recorder.name) {
+      throw new AwsError(
+        'NoSuchConfigurationRecorderException',
+        `Cannot find configuration recorder with the specified name '${String(name)}'.`,
+        400,
+      );
+    }
+  }
+  if (!recorder) return { ConfigurationRecordersStatus: [] };
+  return {
+    ConfigurationRecordersStatus: [
+      {
+        name: recorder.name,
+        recording: recorder.recording,
+        lastStatus: recorder.lastStatus,
+        lastStartTime: 1_700_000_000,
+        lastStatusChangeTime: 1_700_000_000,
+        ...(recorder.recording ? {} : { lastStopTime: 1_700_000_100 }),
+      },
+    ],
+  };
+};
+
 const HANDLERS: Record<string, Handler> = {
+  DescribeConfigurationRecorderStatus: describeConfigurationRecorderStatus,
   DescribeConfigRules: describeConfigRules,
   StartConfigRulesEvaluation: startConfigRulesEvaluation,
   DescribeConfigRuleEvaluationStatus: describeConfigRuleEvaluationStatus,

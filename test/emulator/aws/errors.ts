@@ -1,5 +1,8 @@
 // AWS error values and their wire form for each protocol the emulator speaks.
-export type Service = 'sts' | 'config' | 'securityhub';
+export type Service = 'sts' | 'iam' | 'config' | 'securityhub';
+
+/** The services that speak the query protocol (form-encoded requests, XML answers). */
+export const isQueryService = (service: Service) => service === 'sts' || service === 'iam';
 
 export interface WireResponse {
   status: number;
@@ -20,7 +23,10 @@ export class AwsError extends Error {
   }
 }
 
-const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const NAMESPACES = {
+  sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
+} as const;
 
 export function xmlEscape(s: string): string {
   return s
@@ -32,10 +38,10 @@ export function xmlEscape(s: string): string {
 }
 
 export function renderError(service: Service, err: AwsError, requestId: string): WireResponse {
-  if (service === 'sts') {
+  if (service === 'sts' || service === 'iam') {
     const type = err.status >= 500 ? 'Receiver' : 'Sender';
     const body =
-      `<ErrorResponse xmlns="${STS_NS}">\n  <Error>\n    <Type>${type}</Type>\n` +
+      `<ErrorResponse xmlns="${NAMESPACES[service]}">\n  <Error>\n    <Type>${type}</Type>\n` +
       `    <Code>${xmlEscape(err.code)}</Code>\n    <Message>${xmlEscape(err.message)}</Message>\n  </Error>\n` +
       `  <RequestId>${requestId}</RequestId>\n</ErrorResponse>\n`;
     return {
@@ -72,19 +78,19 @@ const BAD_SIGNATURE =
   'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
 export function unknownCredentials(service: Service): AwsError {
-  if (service === 'sts') return new AwsError('InvalidClientTokenId', INVALID_TOKEN, 403);
+  if (isQueryService(service)) return new AwsError('InvalidClientTokenId', INVALID_TOKEN, 403);
   if (service === 'config') return new AwsError('UnrecognizedClientException', INVALID_TOKEN, 400);
   return new AwsError('UnrecognizedClientException', INVALID_TOKEN, 403, false);
 }
 
 export function expiredToken(service: Service): AwsError {
-  if (service === 'sts') return new AwsError('ExpiredToken', EXPIRED_TOKEN, 403);
+  if (isQueryService(service)) return new AwsError('ExpiredToken', EXPIRED_TOKEN, 403);
   if (service === 'config') return new AwsError('ExpiredTokenException', EXPIRED_TOKEN, 400);
   return new AwsError('ExpiredTokenException', EXPIRED_TOKEN, 403, false);
 }
 
 export function badSignature(service: Service, message = BAD_SIGNATURE): AwsError {
-  if (service === 'sts') return new AwsError('SignatureDoesNotMatch', message, 403);
+  if (isQueryService(service)) return new AwsError('SignatureDoesNotMatch', message, 403);
   if (service === 'config') return new AwsError('InvalidSignatureException', message, 400);
   return new AwsError('InvalidSignatureException', message, 403, false);
 }
@@ -94,14 +100,14 @@ export function incompleteSignature(service: Service, message: string): AwsError
 }
 
 export function missingAuth(service: Service): AwsError {
-  if (service === 'sts')
+  if (isQueryService(service))
     return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
   const status = service === 'config' ? 400 : 403;
   return new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', status, false);
 }
 
 export function throttled(service: Service): AwsError {
-  if (service === 'sts') return new AwsError('Throttling', 'Rate exceeded', 400);
+  if (isQueryService(service)) return new AwsError('Throttling', 'Rate exceeded', 400);
   if (service === 'config') return new AwsError('ThrottlingException', 'Rate exceeded', 400);
   return new AwsError('TooManyRequestsException', 'Too Many Requests', 429, false);
 }

@@ -41,7 +41,12 @@ describe.concurrent('main.ts', () => {
     const state = (await (await fetch(`${url}/_emulator/state`)).json()) as {
       accounts: Record<string, unknown>;
     };
-    expect(Object.keys(state.accounts).sort()).toEqual(['111111111111', '222222222222']);
+    // The two demo accounts, and one account per broken setup that `fsbp doctor` reports.
+    expect(Object.keys(state.accounts).sort()).toEqual([
+      '111111111111',
+      '222222222222',
+      ...Array.from({ length: 9 }, (_, i) => `31000000000${i + 1}`),
+    ]);
   });
 
   it('exits 1 with a readable message for an invalid state file', async () => {

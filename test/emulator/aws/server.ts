@@ -9,6 +9,7 @@ import {
   badSignature,
   incompleteSignature,
   internalError,
+  isQueryService,
   missingAuth,
   renderError,
   type Service,
@@ -18,6 +19,7 @@ import {
 } from './errors.ts';
 import { EvaluationEngine } from './evaluation.ts';
 import { type FaultConfig, Faults } from './faults.ts';
+import { handleIam } from './iam.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { handleSecurityHub, SnapshotStore, securityHubOperation } from './security-hub.ts';
 import { parseAmzDate, parseAuthorization, verifySignature } from './sigv4.ts';
@@ -71,7 +73,9 @@ function route(req: IncomingMessage, path: string, body: string): Route {
   const type = String(req.headers['content-type'] ?? '');
   if (req.method === 'POST' && path === '/' && type.startsWith('application/x-www-form-urlencoded')) {
     const params = new URLSearchParams(body);
-    return { service: 'sts', operation: params.get('Action') ?? '', params };
+    // STS and IAM both speak the query protocol on `/`; the signing scope says which one is meant.
+    const scoped = parseAuthorization(String(req.headers.authorization ?? ''))?.service;
+    return { service: scoped === 'iam' ? 'iam' : 'sts', operation: params.get('Action') ?? '', params };
   }
   return { service: 'securityhub', operation: securityHubOperation(req.method ?? 'GET', path) ?? '' };
 }
@@ -184,7 +188,10 @@ export async function startAwsEmulator(opts: { state: EmulatorState; port?: numb
       principal,
     );
     if (!ok) throw badSignature(r.service);
-    if (r.service !== 'sts' && state.accounts[principal.accountId]?.disabledRegions?.includes(auth.region)) {
+    if (
+      !isQueryService(r.service) &&
+      state.accounts[principal.accountId]?.disabledRegions?.includes(auth.region)
+    ) {
       throw unknownCredentials(r.service);
     }
     return { principal, region: auth.region };
@@ -199,6 +206,14 @@ export async function startAwsEmulator(opts: { state: EmulatorState; port?: numb
     requestId: string,
   ): WireResponse {
     const now = Date.now();
+    if (r.service === 'iam') {
+      const xml = handleIam({ state, principal, requestId }, r.params ?? new URLSearchParams());
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+        body: xml,
+      };
+    }
     if (r.service === 'sts') {
       const xml = handleSts(
         { state, principal, region, now, requestId, identities },
@@ -268,8 +283,8 @@ export async function startAwsEmulator(opts: { state: EmulatorState; port?: numb
         if (sessionName !== null) record.roleSessionName = sessionName;
       }
       if (r.operation === '') {
-        throw r.service === 'sts'
-          ? new AwsError('InvalidAction', 'Could not find operation for version 2011-06-15', 400)
+        throw isQueryService(r.service)
+          ? new AwsError('InvalidAction', 'Could not find operation', 400)
           : new AwsError(
               'UnknownOperationException',
               `No operation for ${req.method} ${url.pathname}`,

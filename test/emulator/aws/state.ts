@@ -79,6 +79,18 @@ const RegionStateSchema = z.object({
     .optional(),
   /** StandardsSubscription objects returned by GetEnabledStandards; default: FSBP v1.0.0 READY. */
   enabledStandards: z.array(z.looseObject({ StandardsSubscriptionArn: z.string() })).optional(),
+  /**
+   * The AWS Config recorder: absent = one recorder, recording; `null` = no recorder in this Region;
+   * `recording: false` = a recorder that was stopped.
+   */
+  configRecorder: z
+    .object({
+      name: z.string().min(1).default('default'),
+      recording: z.boolean(),
+      lastStatus: z.enum(['Pending', 'Success', 'Failure']).default('Success'),
+    })
+    .nullable()
+    .optional(),
   configRules: z.array(ConfigRuleSchema).default([]),
   evaluations: z.record(z.string(), z.array(EvaluationResultSchema)).default({}),
   nextEvaluations: z.record(z.string(), z.array(EvaluationResultSchema)).default({}),
@@ -88,8 +100,18 @@ const RegionStateSchema = z.object({
   findings: z.array(FindingSchema).default([]),
 });
 
+/**
+ * What a principal may do, for iam:SimulatePrincipalPolicy: action patterns (`*` wildcards) allowed and
+ * explicitly denied. Absent: everything is allowed (the emulator's default is a permissive principal).
+ */
+const PolicySchema = z.object({
+  allow: z.array(z.string().min(1)).default([]),
+  deny: z.array(z.string().min(1)).default([]),
+});
+
 const RoleSchema = z.object({
   externalId: z.string().optional(),
+  policy: PolicySchema.optional(),
   /** IAM MaxSessionDuration of the role, 3600-43200; AWS's default is 3600. */
   maxSessionDuration: z.number().int().min(3600).max(43200).optional(),
 });
@@ -113,6 +135,7 @@ export const EmulatorStateSchema = z
       secretAccessKey: z.string().min(1),
       arn: z.string().optional(),
       userId: z.string().optional(),
+      policy: PolicySchema.optional(),
     }),
     evaluationDelayMs: z.number().int().min(0).default(500),
     /** Config's "at most once per minute" rule for StartConfigRulesEvaluation, per rule. 0 disables it. */
@@ -187,6 +210,7 @@ export type RegionState = AccountState['regions'][string];
 export type ConfigRule = RegionState['configRules'][number];
 export type EvaluationResult = RegionState['evaluations'][string][number];
 export type EvaluationStatus = RegionState['evaluationStatus'][string];
+export type PrincipalPolicy = z.output<typeof PolicySchema>;
 /** An ASFF finding, kept as a plain JSON object. */
 export type Finding = Record<string, unknown> & { Id: string; ProductArn: string };
 

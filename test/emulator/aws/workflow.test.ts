@@ -98,7 +98,7 @@ describe('new findings follow Config evaluations', () => {
       GeneratorId: 'security-control/S3.5',
       AwsAccountId: PROD,
       Region: TOKYO,
-      Title: 'S3 buckets should require requests to use Secure Socket Layer',
+      Title: 'S3 general purpose buckets should require requests to use SSL',
       Severity: { Label: 'MEDIUM', Normalized: 40 },
       Resources: [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::alpha', Partition: 'aws', Region: TOKYO }],
       Compliance: {
@@ -130,7 +130,7 @@ describe('new findings follow Config evaluations', () => {
     );
     expect(f).toMatchObject({
       GeneratorId: `${path}/S3.5`,
-      Title: 'S3.5 S3 buckets should require requests to use Secure Socket Layer',
+      Title: 'S3.5 S3 general purpose buckets should require requests to use SSL',
       Compliance: { Status: 'FAILED', SecurityControlId: 'S3.5' },
       ProductFields: {
         ControlId: 'S3.5',

@@ -58,8 +58,15 @@ export async function startSocketModeServer(opts: {
       ),
       body: req.method === 'GET' ? undefined : body,
     });
+    // Slack's scope headers come back on every Web API answer, whichever connection asked.
+    const scopeHeaders = Object.fromEntries(
+      ['x-oauth-scopes', 'x-accepted-oauth-scopes']
+        .map((h) => [h, forwarded.headers.get(h)])
+        .filter((entry): entry is [string, string] => entry[1] !== null),
+    );
     res.writeHead(forwarded.status, {
       'content-type': forwarded.headers.get('content-type') ?? 'application/json',
+      ...scopeHeaders,
     });
     res.end(Buffer.from(await forwarded.arrayBuffer()));
   });
