@@ -91,7 +91,8 @@ function outcomeLines(l: ModalLanguage, outcome: SuppressOutcome): string[] {
   if (s.failed.length > 0) {
     lines.push(...sayEach(l, 'suppress.unprocessed', { count: s.failed.length }));
     for (const f of s.failed.slice(0, 20)) {
-      lines.push(`• ${outcome.resourceOf.get(f.id) ?? f.id}: ${f.code} ${f.message}`.slice(0, 300));
+      // AWS's error code only: its message stays in the record and the log.
+      lines.push(`• ${outcome.resourceOf.get(f.id) ?? f.id}: ${f.code}`.slice(0, 300));
     }
     if (s.failed.length > 20) lines.push(`… +${s.failed.length - 20}`);
   }
@@ -249,6 +250,12 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
         randomUUID(),
       );
       lines = outcomeLines(l, outcome);
+      if (outcome.suppression.failed.length > 0) {
+        deps.logger.warn(
+          { suppression: outcome.suppression.id, failed: outcome.suppression.failed },
+          'Security Hub left findings unprocessed',
+        );
+      }
       if (outcome.created && outcome.suppression.updated.length > 0) {
         await announceSuppression(deps, client, outcome.target, outcome.suppression).catch((error: unknown) =>
           deps.logger.warn({ err: error }, 'could not tell the channel about the suppression'),

@@ -238,6 +238,9 @@ describe('suppressing from a digest reply', () => {
     const outcome = await outcomeOf(String(view.id), 'InternalFailure');
     expect(outcome).toContain('AIDAEXAMPLEKEY');
     expect(outcome).toContain('検出結果を更新しませんでした');
+    // AWS's code is shown, its raw message only logged.
+    expect(outcome).not.toContain('Internal Failure');
+    expect(h.logs.join('')).toContain('Security Hub left findings unprocessed');
     const partial = (await recordsJson()).find((r) => r.controlId === 'IAM.3');
     expect(partial?.state).toBe('partial');
     h.aws.setFaults({});
