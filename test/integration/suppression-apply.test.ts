@@ -330,6 +330,23 @@ describe('re-suppression and lifting read the record as it is now', () => {
     ]);
   });
 
+  it('a lift that cannot get the lock in time refuses clearly and sends nothing', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const { suppression } = await store.createSuppression(await request('view-busy'));
+    expect(await store.acquireLock(`suppression:${suppression.id}`, 'applier', 60_000)).toBe(true);
+    emulator.resetCalls();
+    const lift = liftSuppression(store, access.workflow, suppression.id, {
+      state: 'lifted',
+      actor: 'U0TEST0002',
+      reason: 'Not needed any more',
+      holder: 'lifter',
+      waitMs: 300,
+    });
+    await expect(lift).rejects.toMatchObject({ code: 'suppression_busy', params: { id: suppression.id } });
+    expect(updates()).toHaveLength(0);
+    expect((await store.getSuppression(suppression.id))?.state).toBe('pending');
+  });
+
   it('an apply finds the lock held by a lift and sends nothing', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     const { suppression } = await store.createSuppression(await request('view-locked'));
