@@ -111,8 +111,8 @@ describe('fsbp explain', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      'コントロール「S3.99」は見つかりません。近いもの: S3.9, S3.1, S3.2, S3.3, S3.4\n' +
-        'Unknown control "S3.99". Closest: S3.9, S3.1, S3.2, S3.3, S3.4\n',
+      'コントロール「S3.99」は見つかりません。近いもの: S3.9, S3.19, S3.1, S3.2, S3.3\n' +
+        'Unknown control "S3.99". Closest: S3.9, S3.19, S3.1, S3.2, S3.3\n',
     );
   });
 
