@@ -24,6 +24,9 @@ export const errorCodes = [
   'suppression_target_gone',
   'nothing_to_suppress',
   'store_copy_failed',
+  'suppression_conflict',
+  'suppression_busy',
+  'suppress_target_elsewhere',
   'internal',
 ] as const;
 
