@@ -93,11 +93,16 @@ export function statesBefore(to: SuppressionState): SuppressionState[] {
   );
 }
 
-/** A state change the transitions table does not allow; the record is left as it was. */
+/**
+ * A state change the transitions table does not allow; the record is left as it was. A record that
+ * no longer exists has no state to show, so the user is told it is unknown.
+ */
 export class SuppressionTransitionError extends AppError {
   constructor(id: number, from: SuppressionState | 'missing', to: SuppressionState) {
-    super('suppression_conflict', `suppression ${id}: ${from} -> ${to} is not allowed`, {
-      params: { id, state: from },
-    });
+    super(
+      from === 'missing' ? 'unknown_suppression' : 'suppression_conflict',
+      `suppression ${id}: ${from} -> ${to} is not allowed`,
+      { params: from === 'missing' ? { id } : { id, state: from } },
+    );
   }
 }

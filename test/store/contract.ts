@@ -332,5 +332,16 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(loser?.reason).toBeInstanceOf(SuppressionTransitionError);
       expect(await store.suppressionHistory(suppression.id)).toHaveLength(2);
     });
+
+    it('refuses a change to a record that does not exist as unknown, not as a conflict', async () => {
+      const store = await fresh();
+      const missing = store.endSuppression(4242, 'U2', 'lifted', {});
+      await expect(missing).rejects.toBeInstanceOf(SuppressionTransitionError);
+      await expect(missing).rejects.toMatchObject({ code: 'unknown_suppression', params: { id: 4242 } });
+      await expect(store.suppressionProgress(4242, 'U1', 'active', [], [])).rejects.toMatchObject({
+        code: 'unknown_suppression',
+      });
+      expect(await store.auditEvents(0, 10)).toEqual([]);
+    });
   });
 }
