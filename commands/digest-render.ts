@@ -1,6 +1,8 @@
 import type { i18n, TFunction } from 'i18next';
 import type { Catalog } from '../src/catalog/catalog.ts';
+import { unknownControlId } from '../src/catalog/control-id.ts';
 import { severities } from '../src/catalog/schema.ts';
+import { chartLabels, renderTrendChart } from '../src/chart/posture-charts.ts';
 import { resourcesPerReply } from '../src/digest/plan.ts';
 import type { DigestMessage, DigestPoster } from '../src/digest/run.ts';
 import type { DigestItem, DigestSummary } from '../src/digest/types.ts';
@@ -33,8 +35,23 @@ export function digestParentDoc(
           summary.resolvedCount > 0 ? ` ${tl('digest.resolved', { count: summary.resolvedCount })}` : '',
         ],
         [trend(tl, total, summary.previousFailingTotal)],
+        ...overdueLine(tl, summary),
+        ...(summary.weekly
+          ? [
+              [
+                bold(
+                  tl('posture.weekly', {
+                    newCount: summary.weekly.newCount,
+                    fixedCount: summary.weekly.fixedCount,
+                    overdue: summary.weekly.overdue,
+                  }),
+                ),
+              ],
+            ]
+          : []),
       ),
     );
+
     if (summary.overflow > 0) {
       doc.push(
         note([
@@ -48,7 +65,26 @@ export function digestParentDoc(
       doc.push(note(...suppressionLines(tl, summary)));
     }
   }
+  if (summary.chartFileId) {
+    // One chart, labelled in the first language of the digest.
+    const tl = t(languagesFor(language)[0] ?? 'ja');
+    doc.push({ type: 'image', slackFileId: summary.chartFileId, altText: tl('posture.chart.trendTitle') });
+  }
   return doc;
+}
+
+/** Open failures past the SLA by severity, linked to the findings list; nothing when none is. */
+function overdueLine(t: TFunction, summary: DigestSummary): Line[] {
+  const overdue = summary.overdue;
+  const total = overdue ? Object.values(overdue).reduce((a, b) => a + b, 0) : 0;
+  if (!overdue || total === 0) return [];
+  const label = t('posture.overdueNow', { total });
+  return [
+    [
+      summary.consoleUrl ? link(summary.consoleUrl, label) : bold(label),
+      ` ${severities.map((s) => `${t(`severity.${s}`)} ${overdue[s] ?? 0}`).join(' · ')}`,
+    ],
+  ];
 }
 
 /** Suppressions ending within 7 days (each linked to where it was made) and re-suppressed findings. */
@@ -106,7 +142,10 @@ export function digestItemDoc(
           `[${langs.map((l) => t(l)(`severity.${control?.severity ?? 'LOW'}`)).join(' / ')}] ${item.controlId}`,
         ),
       ],
-      ...langs.map((l) => [control?.title[l] ?? item.controlId]),
+      ...langs.map((l) => [
+        control?.title[l] ??
+          (item.controlId === unknownControlId ? t(l)('untrusted.unknownControl') : item.controlId),
+      ]),
       [
         `${item.accountId} ${item.region}: `,
         ...shown.flatMap((id, i) => (i === 0 ? [code(id)] : [', ', code(id)])),
@@ -114,6 +153,11 @@ export function digestItemDoc(
       ],
     ),
   );
+  if (item.overdueDays && !suppression) {
+    doc.push(
+      note([bold(langs.map((l) => t(l)('posture.daysOver', { count: item.overdueDays ?? 0 })).join(' / '))]),
+    );
+  }
   if (control?.deprecated) {
     // Findings of a control AWS retired can still be active for a while: say so rather than explain it as current.
     doc.push(note(...langs.map((l) => retiredLine(control, t(l)))));
@@ -165,8 +209,19 @@ export function digestPoster(poster: DocPoster, catalog: Catalog, i18n: i18n): D
     m.kind === 'parent'
       ? digestParentDoc(m.summary, t, m.language)
       : digestItemDoc(m.item, catalog, t, m.language);
+  const upload = poster.uploadImage?.bind(poster);
   return {
     post: (channel, message, threadTs, beforeSend) =>
       poster.post(channel, render(message), threadTs, beforeSend),
+    ...(upload
+      ? {
+          async uploadTrendChart(points, language) {
+            // One chart, labelled in the digest's first language.
+            const tl = t(languagesFor(language)[0] ?? 'ja');
+            const chart = await renderTrendChart(points, chartLabels(tl, 'trend'));
+            return upload(chart.png, tl('posture.chart.trendTitle'));
+          },
+        }
+      : {}),
   };
 }

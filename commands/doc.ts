@@ -26,6 +26,8 @@ export type Block =
   | { readonly type: 'list'; readonly items: readonly Line[] }
   | { readonly type: 'note'; readonly lines: readonly Line[] }
   | { readonly type: 'divider' }
+  /** An image uploaded to Slack (its file ID); terminals show the alt text. */
+  | { readonly type: 'image'; readonly slackFileId: string; readonly altText: string }
   | ({ readonly type: 'button' } & Button);
 
 export type Doc = readonly Block[];
@@ -86,4 +88,6 @@ export function lineText(line: Line): string {
  */
 export interface DocPoster {
   post(channel: string, doc: Doc, threadTs?: string, beforeSend?: () => Promise<void>): Promise<string>;
+  /** Uploads a PNG privately (not shared to a channel) and returns its file ID for an image block. */
+  uploadImage?(png: Buffer, title: string): Promise<string>;
 }

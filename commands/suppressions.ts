@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { invalidArguments } from '../src/errors.ts';
 import type { Suppression } from '../src/suppression/types.ts';
 import { chooseAccounts } from './accounts.ts';
+import { csvTable } from './csv.ts';
 import { type CommandContext, defineSubcommand, perLanguage, type SuppressionServices } from './define.ts';
 import { bold, code, type Doc, heading, type Line, link, text } from './doc.ts';
 
@@ -35,17 +36,11 @@ const csvColumns = [
   'link',
 ] as const;
 
-/** One CSV cell: quoted when needed, and a leading = + - @ made inert for spreadsheet apps. */
-function csvCell(value: string | number | null): string {
-  let cell = value === null ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(cell)) cell = `'${cell}`;
-  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
-}
-
 /** The audit export: one row per suppression, RFC 4180. */
 export function suppressionsCsv(rows: readonly Suppression[]): string {
-  const lines = rows.map((s) =>
-    [
+  return csvTable(
+    csvColumns,
+    rows.map((s) => [
       s.id,
       s.state,
       s.controlId,
@@ -61,11 +56,8 @@ export function suppressionsCsv(rows: readonly Suppression[]): string {
       s.expiresAt,
       s.endedAt,
       s.permalink,
-    ]
-      .map(csvCell)
-      .join(','),
+    ]),
   );
-  return `${[csvColumns.join(','), ...lines].join('\r\n')}\r\n`;
 }
 
 function resourcesLine(s: Suppression): Line {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { digestPoster } from '../commands/digest-render.ts';
 import type { DocPoster } from '../commands/doc.ts';
 import { subcommands } from '../commands/index.ts';
 import { createAwsSetupProbe } from './aws/setup-probe.ts';
 import { loadCatalog } from './catalog/load.ts';
-import { runDigest } from './digest/run.ts';
+import { type DigestOutcome, runDigest } from './digest/run.ts';
 import { homeRegion, parseSlackEnv } from './env.ts';
 import { createI18n } from './i18n/index.ts';
 import { scheduleDigests } from './jobs/scheduler.ts';
@@ -34,6 +34,15 @@ export interface StartOptions {
   logDestination?: DestinationStream;
   /** The clock (tests move it forward to let suppressions expire). */
   now?: () => number;
+}
+
+/** Findings whose control ID was malformed were reported as an unknown control; the values go here only. */
+function logRejectedControlIds(logger: Logger, outcome: DigestOutcome): void {
+  if (outcome.rejectedControlIds.length === 0) return;
+  logger.warn(
+    { channel: outcome.channel, rejectedControlIds: outcome.rejectedControlIds },
+    'findings with a malformed control ID were reported as an unknown control',
+  );
 }
 
 export async function startBot(
@@ -93,8 +102,8 @@ export async function startBot(
     config,
     store,
     logger,
-    run: (channel) =>
-      runDigest(
+    run: async (channel) => {
+      const outcome = await runDigest(
         {
           config,
           store,
@@ -104,7 +113,10 @@ export async function startBot(
           lease: digestLease,
         },
         channel,
-      ),
+      );
+      logRejectedControlIds(logger, outcome);
+      return outcome;
+    },
     maintain,
     ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE
       ? { resumeSchedule: shared.env.FSBP_DIGEST_RESUME_SCHEDULE }

@@ -4,6 +4,7 @@ import {
   GetFindingsCommand,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
+import { checkedControlId } from '../catalog/control-id.ts';
 import type { ControlFinding, FindingsPort } from '../engine/ports.ts';
 import { chunk } from './config-rules.ts';
 import type { AwsCaller } from './errors.ts';
@@ -31,13 +32,13 @@ export function findingControlId(finding: AwsSecurityFinding): string | null {
 }
 
 export function toControlFinding(finding: AwsSecurityFinding): ControlFinding | null {
-  const controlId = findingControlId(finding);
+  const raw = findingControlId(finding);
   const resource = finding.Resources?.[0];
-  if (!controlId || !finding.Id || !finding.ProductArn || !resource?.Id) return null;
+  if (!raw || !finding.Id || !finding.ProductArn || !resource?.Id) return null;
   return {
     id: finding.Id,
     productArn: finding.ProductArn,
-    controlId,
+    ...checkedControlId(raw),
     accountId: finding.AwsAccountId ?? '',
     region: finding.Region ?? resource.Region ?? '',
     resourceType: resource.Type ?? '',
@@ -48,6 +49,7 @@ export function toControlFinding(finding: AwsSecurityFinding): ControlFinding | 
     updatedAt: finding.UpdatedAt ?? null,
     title: finding.Title ?? null,
     severity: finding.Severity?.Label ?? null,
+    firstObservedAt: finding.FirstObservedAt ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import { AppError, asAppError, type ErrorCode, invalidArguments } from '../error
 import { createI18n, type LanguagePreference, languageFromLocale } from '../i18n/index.ts';
 import { renderText } from './render-text.ts';
 import { createCliServices } from './services.ts';
+import { terminalInline, terminalJson, terminalLines } from './terminal-text.ts';
 
 const globalFlags: FlagSpec = { json: 'boolean', lang: 'string', help: 'boolean' };
 
@@ -89,7 +90,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       i18n,
       catalog,
       services,
-      progress: io.isTTY ? (p) => io.stderr(`\r${p.done}/${p.total} ${p.label ?? ''}\x1b[K`) : undefined,
+      progress: io.isTTY
+        ? (p) => io.stderr(`\r${p.done}/${p.total} ${terminalInline(p.label ?? '')}\x1b[K`)
+        : undefined,
     };
     const help = findSubcommand('help');
     if (parsed.flags.help && help) {
@@ -100,20 +103,20 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     const args = parseArgs(command, parsed);
     const reply = await command.run(args, ctx);
     if (ctx.progress) io.stderr('\r\x1b[K');
-    if (parsed.flags.json) io.stdout(`${JSON.stringify(reply.json ?? null, null, 2)}\n`);
-    else if (reply.raw !== undefined) io.stdout(reply.raw);
+    if (parsed.flags.json) io.stdout(`${terminalJson(JSON.stringify(reply.json ?? null, null, 2))}\n`);
+    else if (reply.raw !== undefined) io.stdout(terminalLines(reply.raw));
     else io.stdout(renderText(reply.doc, { color: io.isTTY }));
     return reply.exitCode ?? 0;
   } catch (error) {
     const appError = asAppError(error);
-    io.stderr(`${errorMessage(appError, i18n)}\n`);
+    io.stderr(`${terminalLines(errorMessage(appError, i18n))}\n`);
     if (
       appError.code === 'internal' ||
       appError.code === 'config_invalid' ||
       appError.code === 'catalog_invalid' ||
       appError.code === 'store_copy_failed'
     ) {
-      io.stderr(`${appError.message}\n`);
+      io.stderr(`${terminalLines(appError.message)}\n`);
     }
     return exitCodeFor(appError);
   } finally {

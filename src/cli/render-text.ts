@@ -1,4 +1,5 @@
 import type { Doc, Inline, Line } from '../../commands/doc.ts';
+import { terminalInline as safe } from './terminal-text.ts';
 
 export interface TextStyle {
   color: boolean;
@@ -14,11 +15,12 @@ function wrap(style: TextStyle, kind: keyof typeof ansi, value: string): string 
   return style.color ? `${ansi[kind][0]}${value}${ansi[kind][1]}` : value;
 }
 
+/** Every string is data from AWS, Slack or a config: made inert before our own colours are added. */
 function inline(part: Inline, style: TextStyle): string {
-  if (typeof part === 'string') return part;
-  if ('bold' in part) return wrap(style, 'bold', part.bold);
-  if ('code' in part) return wrap(style, 'cyan', part.code);
-  return `${part.text} <${part.link}>`;
+  if (typeof part === 'string') return safe(part);
+  if ('bold' in part) return wrap(style, 'bold', safe(part.bold));
+  if ('code' in part) return wrap(style, 'cyan', safe(part.code));
+  return `${safe(part.text)} <${safe(part.link)}>`;
 }
 
 function line(parts: Line, style: TextStyle): string {
@@ -31,13 +33,13 @@ export function renderText(doc: Doc, style: TextStyle = { color: false }): strin
   for (const block of doc) {
     switch (block.type) {
       case 'heading':
-        out.push(wrap(style, 'bold', block.text));
+        out.push(wrap(style, 'bold', safe(block.text)));
         break;
       case 'text':
         out.push(...block.lines.map((l) => line(l, style)));
         break;
       case 'fields':
-        out.push(...block.fields.map((f) => `${f.label}: ${line(f.value, style)}`));
+        out.push(...block.fields.map((f) => `${safe(f.label)}: ${line(f.value, style)}`));
         break;
       case 'list':
         out.push(...block.items.map((l) => `  ${line(l, style)}`));
@@ -50,6 +52,9 @@ export function renderText(doc: Doc, style: TextStyle = { color: false }): strin
         break;
       case 'button':
         // Buttons act in Slack only; the terminal has the matching command instead.
+        break;
+      case 'image':
+        out.push(wrap(style, 'dim', `[${block.altText}]`));
         break;
     }
   }

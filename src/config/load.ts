@@ -110,3 +110,8 @@ export function channelAccounts(config: Config, channel: ChannelConfig): Account
     (a) => channel.accounts.includes(a.id) || (a.name && channel.accounts.includes(a.name)),
   );
 }
+
+/** The SLA in force for a channel: the top-level days with the channel's overrides. */
+export function channelSla(config: Config, channel: ChannelConfig): Record<keyof Config['sla'], number> {
+  return { ...config.sla, ...channel.sla };
+}

@@ -81,10 +81,26 @@ export const DigestConfig = z.strictObject({
   language: LanguagePreference.default('both'),
 });
 
+const SlaDaysValue = z.number().int().min(1).max(3650);
+/** Days a failure may stay open per severity before it is overdue. */
+export const SlaConfig = z.strictObject({
+  CRITICAL: SlaDaysValue.default(7),
+  HIGH: SlaDaysValue.default(30),
+  MEDIUM: SlaDaysValue.default(90),
+  LOW: SlaDaysValue.default(180),
+});
+
+export const HistoryConfig = z.strictObject({
+  /** Days of posture history kept (daily counts, resolved failures). */
+  retentionDays: z.number().int().min(30).max(3650).default(365),
+});
+
 export const ChannelConfig = z.strictObject({
   id: z.string().regex(/^[CGD][A-Z0-9]{8,}$/, 'must be a Slack channel ID such as C0123456789'),
   accounts: z.array(z.string().min(1)).min(1, 'must name at least one account'),
   digest: DigestConfig.prefault({}),
+  /** Overrides the top-level SLA for this channel's accounts, severity by severity. */
+  sla: SlaConfig.partial().optional(),
 });
 
 export const SuppressionConfig = z.strictObject({
@@ -102,6 +118,8 @@ export const Config = z
     accounts: z.array(AccountConfig).min(1, 'must list at least one account'),
     channels: z.array(ChannelConfig).default([]),
     suppression: SuppressionConfig.prefault({}),
+    sla: SlaConfig.prefault({}),
+    history: HistoryConfig.prefault({}),
   })
   .superRefine((config, ctx) => {
     const known = new Set<string>();

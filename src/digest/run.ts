@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
-import { channelAccounts } from '../config/load.ts';
+import { channelAccounts, channelSla } from '../config/load.ts';
 import type { AccountConfig, Config } from '../config/schema.ts';
 import type { AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
@@ -10,7 +10,16 @@ import type { Store } from '../store/store.ts';
 import { resuppressReset } from '../suppression/maintain.ts';
 import type { Suppression } from '../suppression/types.ts';
 import { planDigest } from './plan.ts';
-import type { DigestItem, DigestItemLabel, DigestRun, DigestSummary, ExpiringSuppression } from './types.ts';
+import { type PostureSnapshot, recordPosture, slaSnapshot } from './posture.ts';
+import { trendStart, type WeekPoint, weeklyTrend } from './trend.ts';
+import type {
+  DigestItem,
+  DigestItemLabel,
+  DigestPlanRecord,
+  DigestRun,
+  DigestSummary,
+  ExpiringSuppression,
+} from './types.ts';
 
 /** One digest message, the thread's parent or one reply; how it reads is the poster's business. */
 export type DigestMessage =
@@ -28,6 +37,8 @@ export interface DigestPoster {
     threadTs?: string,
     beforeSend?: () => Promise<void>,
   ): Promise<string>;
+  /** Renders the 12-week trend chart in the digest's language, uploads it and returns its file ID. */
+  uploadTrendChart?(points: WeekPoint[], language: LanguagePreference): Promise<string>;
 }
 
 export interface DigestDeps {
@@ -47,6 +58,8 @@ export interface DigestOutcome {
   runId: number | null;
   postedMessages: number;
   run: (Omit<DigestRun, 'items'> & { items: DigestRun['items'] }) | null;
+  /** Malformed control IDs seen in findings (reported as an unknown control), for the log. */
+  rejectedControlIds: string[];
 }
 
 /**
@@ -137,6 +150,102 @@ async function suppressionContext(
 }
 
 /**
+ * Records this run's read into the posture history (not in a dry run) and returns where each open
+ * failure of the channel's accounts stands against the channel's SLA.
+ */
+async function postureOf(
+  deps: DigestDeps,
+  channel: Config['channels'][number],
+  read: {
+    accounts: readonly AccountConfig[];
+    unreachable: ReadonlySet<string>;
+    failing: readonly ControlFinding[];
+    suppressed: ReadonlySet<string>;
+    dryRun: boolean;
+  },
+): Promise<PostureSnapshot> {
+  const at = (deps.now ?? Date.now)();
+  const timeZone = channel.digest.timezone;
+  const sla = channelSla(deps.config, channel);
+  const accountIds = read.accounts.map((a) => a.id);
+  if (read.dryRun) {
+    return slaSnapshot(await deps.store.openFailures(accountIds), read.suppressed, sla, at, timeZone);
+  }
+  const minimum = severityRank[channel.digest.minSeverity];
+  const snapshot = await recordPosture({
+    history: deps.store,
+    at,
+    day: localDate(at, timeZone),
+    timeZone,
+    sla,
+    accountIds,
+    scopes: read.accounts.flatMap((a) =>
+      a.regions
+        .filter((r) => !read.unreachable.has(`${a.id}|${r}`))
+        .map((region) => ({ accountId: a.id, region })),
+    ),
+    severities: severities.filter((s) => severityRank[s] >= minimum),
+    failing: read.failing,
+    suppressed: read.suppressed,
+  });
+  const retention = deps.config.history.retentionDays * dayMs;
+  await deps.store.purgeHistory(localDate(at - retention, timeZone), new Date(at - retention).toISOString());
+  return snapshot;
+}
+
+/** Adds the overdue counts to the parent and the days over SLA to each reply that has some. */
+function withSla(plan: DigestPlanRecord, posture: PostureSnapshot): DigestPlanRecord {
+  const overdueDays: Record<string, number> = {};
+  for (const item of plan.items) {
+    const over = Math.max(0, ...item.findingIds.map((id) => posture.status.get(id)?.daysOver ?? 0));
+    if (over > 0) overdueDays[item.key] = over;
+  }
+  return { ...plan, summary: { ...plan.summary, overdue: posture.overdue, overdueDays } };
+}
+
+function isMonday(at: number, timeZone: string): boolean {
+  return new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' }).format(at) === 'Mon';
+}
+
+/**
+ * Monday's digest adds the week (new and fixed failures of the last 7 days, overdue now) and the
+ * 12-week trend chart, uploaded before the parent is posted so a resumed run shows the same one.
+ */
+async function withWeekly(
+  deps: DigestDeps,
+  channel: Config['channels'][number],
+  plan: DigestPlanRecord,
+  posture: PostureSnapshot,
+  options: { accountIds: string[]; dryRun: boolean },
+): Promise<DigestPlanRecord> {
+  const at = (deps.now ?? Date.now)();
+  const timeZone = channel.digest.timezone;
+  if (!isMonday(at, timeZone)) return plan;
+  const weekAgo = new Date(at - 7 * dayMs).toISOString();
+  const recent = await deps.store.failuresBetween({ accountIds: options.accountIds, from: weekAgo });
+  const weekly = {
+    newCount: recent.filter((f) => f.since >= weekAgo).length,
+    fixedCount: recent.filter((f) => f.resolvedAt !== null && f.resolvedAt >= weekAgo).length,
+    overdue: Object.values(posture.overdue).reduce((a, b) => a + b, 0),
+  };
+  let chartFileId: string | undefined;
+  if (!options.dryRun && deps.poster?.uploadTrendChart) {
+    const [counts, episodes] = await Promise.all([
+      deps.store.dailyCounts({ accountIds: options.accountIds, from: trendStart(at, timeZone, 12) }),
+      deps.store.failuresBetween({
+        accountIds: options.accountIds,
+        from: new Date(at - 84 * dayMs).toISOString(),
+      }),
+    ]);
+    chartFileId = await deps.poster.uploadTrendChart(
+      weeklyTrend(counts, episodes, at, timeZone),
+      channel.digest.language,
+    );
+  }
+  return { ...plan, summary: { ...plan.summary, weekly, ...(chartFileId ? { chartFileId } : {}) } };
+}
+
+/**
  * One digest for one channel. Idempotent and resumable: the plan and every posted reply are recorded
  * as they happen, so a run that crashed is completed by the next one without a duplicate, and a lease
  * keeps two runs for the same channel from both posting.
@@ -159,7 +268,14 @@ export async function runDigest(
     ? null
     : await holdLease(deps.store, `digest:${channelId}`, randomUUID(), deps.lease ?? { ttlMs: leaseMs });
   if (!options.dryRun && !lease) {
-    return { channel: channelId, status: 'locked', runId: null, postedMessages: 0, run: null };
+    return {
+      channel: channelId,
+      status: 'locked',
+      runId: null,
+      postedMessages: 0,
+      run: null,
+      rejectedControlIds: [],
+    };
   }
   // Before every post and every write to AWS or the store: still the holder?
   const fence = async () => {
@@ -170,11 +286,15 @@ export async function runDigest(
   try {
     let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
     const resumed = run !== null;
+    let rejectedControlIds: string[] = [];
     if (!run) {
       const accounts = channelAccounts(deps.config, channel);
       const accountIds = accounts.map((a) => a.id);
       const gathered = await gatherFailing(deps, accounts, channel.digest.minSeverity);
       const { unreachable } = gathered;
+      rejectedControlIds = [
+        ...new Set(gathered.failing.flatMap((f) => (f.rejectedControlId ? [f.rejectedControlId] : []))),
+      ].slice(0, 20);
       const active = await deps.store.listSuppressions({ states: ['active', 'partial'], accountIds });
       // Findings an active suppression covers (Security Hub reset them) are suppressed again, not reported.
       const {
@@ -186,6 +306,13 @@ export async function runDigest(
         now: now(),
         beforeWrite: fence,
       });
+      const posture = await postureOf(deps, channel, {
+        accounts,
+        unreachable,
+        failing,
+        suppressed,
+        dryRun: options.dryRun ?? false,
+      });
       const reported = await deps.store.reportedFindings(channelId);
       // Suppressed findings are neither failing nor resolved: they stay reported until the suppression ends.
       const visible = new Set(
@@ -194,7 +321,7 @@ export async function runDigest(
       const previous = await deps.store.lastDigest(channelId);
       const since = previous?.startedAt ?? new Date(now() - expiringWithinDays * dayMs).toISOString();
       const context = await suppressionContext(deps, active, accountIds, since);
-      const plan = planDigest({
+      const planned = planDigest({
         ...context,
         resuppressed,
         channel: channelId,
@@ -208,6 +335,10 @@ export async function runDigest(
           : null,
         consoleUrl: 'https://console.aws.amazon.com/securityhub/home#/findings',
       });
+      const plan = await withWeekly(deps, channel, withSla(planned, posture), posture, {
+        accountIds,
+        dryRun: options.dryRun ?? false,
+      });
       if (options.dryRun) {
         const items = plan.items.map((i) => ({ ...i, runId: 0, ts: null }));
         return {
@@ -215,6 +346,7 @@ export async function runDigest(
           status: 'dry-run',
           runId: null,
           postedMessages: 0,
+          rejectedControlIds,
           run: {
             id: 0,
             channel: channelId,
@@ -245,7 +377,12 @@ export async function runDigest(
     }
     for (const item of run.items) {
       if (item.ts) continue;
-      const ts = await poster.post(channelId, { kind: 'item', item, language }, parentTs, fence);
+      const ts = await poster.post(
+        channelId,
+        { kind: 'item', item: { ...item, overdueDays: run.summary.overdueDays?.[item.key] }, language },
+        parentTs,
+        fence,
+      );
       await deps.store.recordDigestItem(run.id, item.position, ts);
       posted += 1;
     }
@@ -257,10 +394,18 @@ export async function runDigest(
       runId: run.id,
       postedMessages: posted,
       run: await deps.store.lastDigest(channelId),
+      rejectedControlIds,
     };
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;
-    return { channel: channelId, status: 'taken-over', runId, postedMessages: posted, run: null };
+    return {
+      channel: channelId,
+      status: 'taken-over',
+      runId,
+      postedMessages: posted,
+      run: null,
+      rejectedControlIds: [],
+    };
   } finally {
     await lease?.release();
   }

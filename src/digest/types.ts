@@ -10,6 +10,8 @@ export interface DigestItem extends FindingGroup {
   /** Why these findings are in the digest again, when it is not a plain new failure. */
   label?: DigestItemLabel | undefined;
   ts: string | null;
+  /** Days past the SLA, when the reply is rendered for a digest that found it overdue (not stored). */
+  overdueDays?: number | undefined;
 }
 
 export const ExpiringSuppression = z.object({
@@ -43,6 +45,14 @@ export const DigestSummary = z.object({
   expiringSoon: z.array(ExpiringSuppression).optional(),
   /** Findings found reset to NEW under an active suppression and suppressed again by this run. */
   resuppressed: z.number().int().optional(),
+  /** Open, unsuppressed failures past the channel's SLA, by severity. */
+  overdue: z.record(z.string(), z.number()).optional(),
+  /** Days over SLA of the most overdue finding of a reply, by item key (overdue replies only). */
+  overdueDays: z.record(z.string(), z.number()).optional(),
+  /** Monday's digest: the last 7 days (new and fixed failures) and what is overdue now. */
+  weekly: z.object({ newCount: z.number(), fixedCount: z.number(), overdue: z.number() }).optional(),
+  /** Monday's digest: the uploaded 12-week trend chart. */
+  chartFileId: z.string().optional(),
 });
 export type DigestSummary = z.infer<typeof DigestSummary>;
 

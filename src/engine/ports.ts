@@ -48,6 +48,8 @@ export interface ControlFinding {
   id: string;
   productArn: string;
   controlId: string;
+  /** A control ID the finding carried that is not shaped like one (then `controlId` is UNKNOWN). */
+  rejectedControlId?: string;
   accountId: string;
   region: string;
   resourceType: string;
@@ -58,6 +60,8 @@ export interface ControlFinding {
   updatedAt: string | null;
   title: string | null;
   severity: string | null;
+  /** Security Hub's FirstObservedAt: when the finding was first seen (failing or not). */
+  firstObservedAt?: string | null;
 }
 
 export interface FindingsPort {

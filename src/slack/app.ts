@@ -8,6 +8,7 @@ import type { SlackEnv } from '../env.ts';
 import type { Store } from '../store/store.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
+import { registerHome } from './home.ts';
 import { createLanguageResolver } from './language.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
 import { createSlackSetupProbe, slackSettings } from './setup-probe.ts';
@@ -136,6 +137,12 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
   });
 
   registerSuppression(app, { ...deps, logger, resolveLanguage, users });
+  registerHome(app, {
+    ...deps,
+    logger,
+    resolveLanguage,
+    mayModify: (userId) => users.mayModify(userId, deps.config.suppression),
+  });
 
   app.error(async (error) => {
     logger.error(

@@ -25,6 +25,14 @@ export function createSlackPoster(client: WebClient, pace: ChannelPacer): DocPos
       if (!first) throw new Error('chat.postMessage returned no ts');
       return first;
     },
+    async uploadImage(png, title) {
+      // The current upload flow: files.getUploadURLExternal, the bytes, files.completeUploadExternal.
+      const uploaded = await client.filesUploadV2({ file: png, filename: 'fsbp-chart.png', title });
+      const files = (uploaded as { files?: { files?: { id?: string }[] }[] }).files;
+      const id = files?.[0]?.files?.[0]?.id;
+      if (!id) throw new Error('files.completeUploadExternal returned no file');
+      return id;
+    },
   };
 }
 

@@ -2,9 +2,14 @@ import type pg from 'pg';
 import { type CopiedTable, copiedTables, type PlainRow, type StoreTransfer } from './tables.ts';
 
 /** Columns PostgreSQL returns as text (BIGINT) that are moved as numbers. */
-const integerColumns = new Set(['id', 'run_id', 'position', 'suppression_id']);
+const integerColumns = new Set(['id', 'run_id', 'position', 'suppression_id', 'failing']);
 /** Tables whose IDs come from an identity column: it must continue after the copied rows. */
-const identityTables = new Set<CopiedTable>(['digest_run', 'suppression', 'suppression_event']);
+const identityTables = new Set<CopiedTable>([
+  'digest_run',
+  'suppression',
+  'suppression_event',
+  'posture_failure',
+]);
 const rowsPerInsert = 500;
 
 export function postgresTransfer(pool: pg.Pool): StoreTransfer {

@@ -8,6 +8,7 @@ import {
   SuppressionTransitionError,
   statesBefore,
 } from '../suppression/types.ts';
+import { postgresHistory } from './postgres-history.ts';
 import { lockKey, migratePostgres, postgresMigrations, postgresSchemaVersion } from './postgres-schema.ts';
 import { postgresTransfer } from './postgres-transfer.ts';
 import {
@@ -127,6 +128,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   return {
     ...postgresTransfer(pool),
+    ...postgresHistory(pool, tx),
     async ready() {
       try {
         return (await postgresSchemaVersion(pool)) === postgresMigrations.length;

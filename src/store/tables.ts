@@ -68,6 +68,26 @@ export const copiedTables = {
     columns: ['id', 'suppression_id', 'at', 'actor', 'action', 'detail', 'prev_hash', 'hash'],
     key: ['id'],
   },
+  posture_failure: {
+    columns: [
+      'id',
+      'finding_id',
+      'account_id',
+      'region',
+      'control_id',
+      'severity',
+      'resource_id',
+      'since',
+      'first_seen_at',
+      'last_seen_at',
+      'resolved_at',
+    ],
+    key: ['id'],
+  },
+  posture_daily: {
+    columns: ['account_id', 'region', 'day', 'severity', 'failing'],
+    key: ['account_id', 'region', 'day', 'severity'],
+  },
 } as const satisfies Record<string, { columns: readonly string[]; key: readonly string[] }>;
 
 export type CopiedTable = keyof typeof copiedTables;

@@ -2,15 +2,21 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 /** `npm run bench [name...]`: runs the benchmarks and prints their figures as JSON. */
 import { type AckOptions, benchAck } from './ack.ts';
+import { benchChart } from './chart.ts';
 import { benchCheck } from './check.ts';
 import { benchDigest } from './digest.ts';
 import { benchDoctor } from './doctor.ts';
+import { benchHome } from './home.ts';
+import { benchReport } from './report.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
+  chart: () => benchChart(),
   check: () => benchCheck(),
   digest: () => benchDigest('sqlite'),
   'digest-pg': () => benchDigest('postgres'),
   doctor: () => benchDoctor(),
+  home: () => benchHome(),
+  report: () => benchReport(),
   ack: () => ackMedians({ replicas: 1, backend: 'sqlite', concurrency: 25 }),
   'ack-replicas': () => ackMedians({ replicas: 2, backend: 'postgres', concurrency: 50 }),
 };

@@ -27,6 +27,10 @@ describe('the style lint', () => {
     expect(rules(withJa('すべて満たせば合格です。'))).toEqual(['use 成功 (PASSED)']);
     expect(rules(withJa('トピックを購読します。'))).toEqual(['use サブスクリプション / サブスクライブ']);
     expect(rules(withJa('保管中の暗号化を有効にします。'))).toEqual(['use 保管時の暗号化']);
+    expect(rules(withJa('マルチリージョンの追跡を作成します。'))).toEqual(['use 証跡 (CloudTrail trail)']);
+    expect(rules({ ...withJa('x'), title: { ...base.title, ja: '有効にする必要があります。' } })).toEqual([
+      'a title ends without 。',
+    ]);
     expect(rules(withJa('全角の（括弧）です。'))).toEqual([
       'use half-width ( ) with spaces',
       'use half-width ( ) with spaces',

@@ -19,6 +19,10 @@ const forbiddenTerms: [RegExp, string][] = [
   [/保管中(?:の|に)(?:データの)?暗号化/g, '保管時の暗号化'],
   [/保管中に暗号化/g, '保管時に暗号化'],
   [/[（）]/g, 'half-width ( ) with spaces'],
+  [/(?:CloudTrail|マルチリージョン)の?追跡/g, '証跡 (CloudTrail trail)'],
+  [/をを|がが/g, 'one particle'],
+  [/添付/g, 'アタッチ'],
+  [/失敗とな|失敗にな/g, '失敗します'],
 ];
 
 /**
@@ -81,6 +85,8 @@ export function lintControl(control: Control): StyleFinding[] {
     for (const m of prose.matchAll(/[\u3040-\u30ff\u4e00-\u9fff][([]|[)\]][\u3040-\u30ff\u4e00-\u9fff]/g)) {
       add(`${field}.ja`, 'space between Japanese text and ( ) or [ ]', text, m.index, m[0].length);
     }
+    if (field === 'title' && /。$/.test(text))
+      add('title.ja', 'a title ends without 。', text, text.length - 1, 1);
     for (const [label, ja] of Object.entries(consoleLabels)) {
       const pattern = new RegExp(`(?<![A-Za-z])${label.replace(/ /g, '\\s')}(?![A-Za-z])`, 'g');
       for (const m of prose.matchAll(pattern)) {

@@ -20,16 +20,16 @@ describe('fsbp controls', () => {
     expect(Object.keys(entries[0] as object).sort()).toEqual(
       [
         'aliases',
-        'notes',
-        'replacedBy',
         'category',
         'configRule',
         'configRuleIsSecurityHubCustom',
         'deprecated',
         'id',
         'links',
+        'notes',
         'parameters',
         'remediation',
+        'replacedBy',
         'resourceTypes',
         'scheduleType',
         'securityControlId',
@@ -104,6 +104,10 @@ describe('fsbp explain', () => {
     const { code, stdout } = await cli('explain', 'Athena.1', '--lang', 'en');
     expect(code).toBe(0);
     expect(stdout).toContain('This control is retired');
+    const replaced = await cli('explain', 'CloudFront.2', '--lang', 'ja');
+    expect(replaced.stdout).toContain('後継のコントロール: CloudFront.13');
+    const renamed = await cli('explain', 'OpenSearch.10', '--lang', 'en');
+    expect(renamed.stdout).toContain('Opensearch.10');
   });
 
   it('exits 2 with a bilingual message and suggestions for an unknown ID', async () => {

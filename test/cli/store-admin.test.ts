@@ -70,6 +70,27 @@ async function installation(store: Store): Promise<number> {
   await store.suppressionProgress(suppression.id, 'U1', 'active', ['f1'], []);
   await store.recordSuppressionEvent(suppression.id, 'fsbp-bot', 'resuppressed', { findings: ['f1'] });
   await store.endSuppression(suppression.id, 'U2', 'lifted', { reason: 'fixed' });
+  const failing = {
+    findingId: 'f2',
+    accountId: '111111111111',
+    region: 'ap-northeast-1',
+    controlId: 'S3.8',
+    severity: 'HIGH',
+    firstObservedAt: null,
+    resourceId: 'bucket-2',
+  };
+  const sweep = {
+    scopes: [{ accountId: '111111111111', region: 'ap-northeast-1' }],
+    severities: ['HIGH'],
+    suppressed: [],
+  };
+  await store.recordSweep({
+    ...sweep,
+    at: '2026-11-01T00:00:00.000Z',
+    day: '2026-11-01',
+    failing: [failing],
+  });
+  await store.recordSweep({ ...sweep, at: '2026-11-02T00:00:00.000Z', day: '2026-11-02', failing: [] });
   return suppression.id;
 }
 
@@ -123,6 +144,8 @@ describe.skipIf(!available)('fsbp store copy', () => {
     expect(report.auditEvents).toBe(4);
     expect(report.tables).toContainEqual({ table: 'suppression_event', source: 4, target: 4 });
     expect(report.tables).toContainEqual({ table: 'digest_reported', source: 1, target: 1 });
+    expect(report.tables).toContainEqual({ table: 'posture_failure', source: 1, target: 1 });
+    expect(report.tables).toContainEqual({ table: 'posture_daily', source: 2, target: 2 });
     const again = await cli(['store', 'copy', '--from', `sqlite:${path}`, '--to', schema.url, '--json']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual(report);
@@ -137,6 +160,13 @@ describe.skipIf(!available)('fsbp store copy', () => {
       'active',
       'resuppressed',
       'lifted',
+    ]);
+    expect(await pg.failuresBetween({ accountIds: ['111111111111'] })).toEqual([
+      expect.objectContaining({
+        findingId: 'f2',
+        resourceId: 'bucket-2',
+        resolvedAt: '2026-11-02T00:00:00.000Z',
+      }),
     ]);
     const next = await pg.createSuppression({ ...request, requestKey: 'k2' });
     expect(next.suppression.id).toBe(id + 1);

@@ -47,7 +47,7 @@ export async function startHarness(options: {
   state: EmulatorState;
   config: unknown;
   users?: Record<string, { name: string; locale?: string }>;
-  channels?: Record<string, { name: string; member?: boolean }>;
+  channels?: Record<string, { name: string; member?: boolean; members?: string[] }>;
   usergroups?: Record<string, string[]>;
   /** The bot's clock; tests move it forward to let suppressions expire. */
   now?: () => number;

@@ -20,11 +20,17 @@ describe('manifest.yaml', () => {
         'chat:write',
         'chat:write.public',
         'commands',
+        'files:write',
         'groups:read',
         'usergroups:read',
         'users:read',
       ].sort(),
     );
+  });
+
+  it('has a Home tab and subscribes to app_home_opened only', () => {
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
   });
 
   it('enables interactivity and Socket Mode', () => {

@@ -104,6 +104,13 @@ export function docToBlocks(doc: Doc): KnownBlock[] {
       case 'button':
         blocks.push({ type: 'actions', elements: [buttonElement(block)] });
         break;
+      case 'image':
+        blocks.push({
+          type: 'image',
+          slack_file: { id: block.slackFileId },
+          alt_text: truncate(block.altText, 2000),
+        } as KnownBlock);
+        break;
     }
   }
   return blocks;

@@ -108,7 +108,12 @@ function send(res: ServerResponse, wire: WireResponse): void {
   res.end(body);
 }
 
-export async function startAwsEmulator(opts: { state: EmulatorState; port?: number }): Promise<AwsEmulator> {
+export async function startAwsEmulator(opts: {
+  state: EmulatorState;
+  port?: number;
+  /** Called with each call once AWS has acted on it, before the answer is sent (crash tests). */
+  onCall?: (call: CallRecord) => void;
+}): Promise<AwsEmulator> {
   let state: NormalizedState = parseState(opts.state);
   let callLog: CallRecord[] = [];
   const identities = new IdentityStore();
@@ -313,6 +318,7 @@ export async function startAwsEmulator(opts: { state: EmulatorState; port?: numb
     }
     record.status = wire.status;
     callLog.push(record);
+    opts.onCall?.({ ...record });
     send(res, wire);
   }
 

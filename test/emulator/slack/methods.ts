@@ -7,6 +7,13 @@ import {
   validateView,
 } from './block-kit.ts';
 import {
+  checkImageFiles,
+  completeUploadExternal,
+  conversationsMembers,
+  getUploadUrlExternal,
+  publishHome,
+} from './files.ts';
+import {
   type Channel,
   EMULATOR_IDS,
   type StoredMessage,
@@ -21,6 +28,8 @@ export type Body = { ok: boolean; [key: string]: unknown };
 
 export interface MethodContext {
   ws: Workspace;
+  /** The emulator's own base URL, for upload URLs. */
+  base: () => string;
   scopes: ReadonlySet<string>;
   triggerErrors: TriggerErrorStyle;
 }
@@ -82,6 +91,12 @@ export function checkMessageBlocks(blocks: unknown[] | undefined): Body | null {
   return null;
 }
 
+/** Image blocks with a `slack_file` must point at a completed image upload. */
+function imageFileError(ctx: MethodContext, blocks: unknown[] | undefined): Body | null {
+  const messages = blocks ? checkImageFiles(ctx.ws, blocks, '/blocks') : [];
+  return messages.length > 0 ? fail('invalid_blocks', { response_metadata: { messages } }) : null;
+}
+
 function hasContent(text: string | undefined, blocks: unknown[] | undefined, attachments: unknown): boolean {
   return (
     (text !== undefined && text !== '') ||
@@ -120,7 +135,7 @@ const postMessage: Handler = (ctx, args) => {
   if (isBody(blocks)) return blocks;
   let text = str(args.text);
   if (!hasContent(text, blocks, args.attachments)) return fail('no_text');
-  const blockError = checkMessageBlocks(blocks);
+  const blockError = checkMessageBlocks(blocks) ?? imageFileError(ctx, blocks);
   if (blockError) return blockError;
   let truncated = false;
   if (text !== undefined && charLength(text) > MESSAGE_TEXT_MAX) {
@@ -182,7 +197,7 @@ const update: Handler = (ctx, args) => {
   const text = str(args.text);
   const hasAttachments = Array.isArray(args.attachments);
   if (text === undefined && blocks === undefined && !hasAttachments) return fail('no_text');
-  const blockError = checkMessageBlocks(blocks);
+  const blockError = checkMessageBlocks(blocks) ?? imageFileError(ctx, blocks);
   if (blockError) return blockError;
   // Blocks/attachments left out are kept; an empty array removes them (chat.update reference).
   if (text !== undefined) message.text = text;
@@ -210,7 +225,7 @@ const postEphemeral: Handler = (ctx, args) => {
   if (isBody(blocks)) return blocks;
   const text = str(args.text);
   if (!hasContent(text, blocks, args.attachments)) return fail('no_text');
-  const blockError = checkMessageBlocks(blocks);
+  const blockError = checkMessageBlocks(blocks) ?? imageFileError(ctx, blocks);
   if (blockError) return blockError;
   const messageTs = ctx.ws.nextTs();
   const threadTs = str(args.thread_ts);
@@ -445,4 +460,24 @@ export const METHODS: Record<string, MethodSpec> = {
     scopes: ['channels:read', 'groups:read', 'im:read', 'mpim:read'],
   },
   'usergroups.users.list': { handler: usergroupsUsersList, scopes: ['usergroups:read'] },
+  'conversations.members': {
+    handler: (ctx, args) => conversationsMembers(ctx.ws, args),
+    scopes: ['channels:read', 'groups:read', 'im:read', 'mpim:read'],
+  },
+  'files.getUploadURLExternal': {
+    handler: (ctx, args) => getUploadUrlExternal(ctx.ws, args, ctx.base()),
+    scopes: ['files:write'],
+  },
+  'files.completeUploadExternal': {
+    handler: (ctx, args) => completeUploadExternal(ctx.ws, args),
+    scopes: ['files:write'],
+  },
+  'views.publish': {
+    handler: (ctx, args) => {
+      const input = readView(args);
+      if (isBody(input)) return input;
+      return publishHome(ctx.ws, args, input, (view, id) => buildView(ctx, view, id, id, null));
+    },
+    scopes: [],
+  },
 };

@@ -2,6 +2,7 @@
 // injected failures and 429s, per-channel rate limits, a call log, and response_url endpoints.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { receiveUpload, uploadedBytes } from './files.ts';
 import { type Args, type Body, fail as failBody, METHODS, type MethodContext } from './methods.ts';
 import { type ResponsePost, type ResponseUrlContext, ResponseUrls } from './response-url.ts';
 import {
@@ -9,7 +10,9 @@ import {
   DEFAULT_SCOPES,
   type EphemeralMessage,
   type StoredMessage,
+  type StoredView,
   type TriggerErrorStyle,
+  type UploadedFile,
   type UserSpec,
   Workspace,
 } from './workspace.ts';
@@ -49,6 +52,10 @@ export interface SlackEmulator {
   messages(channel: string): StoredMessage[];
   /** Ephemeral messages (chat.postEphemeral and ephemeral response_url posts), optionally for one channel. */
   ephemerals(channel?: string): EphemeralMessage[];
+  /** The Home tab last published for a user. */
+  homeView(userId: string): StoredView | undefined;
+  /** A file of the external upload flow, with its bytes. */
+  file(id: string): UploadedFile | undefined;
   /** A trigger ID that views.open/views.push accept once within 3 s; `viewId` is the modal a views.push stacks on. */
   mintTriggerId(opts?: { viewId?: string }): string;
   close(): Promise<void>;
@@ -66,6 +73,8 @@ export interface SlackEmulatorOptions {
   triggerErrors?: TriggerErrorStyle;
   /** Clock in ms (default Date.now); lets tests age triggers and response_urls without waiting. */
   now?: () => number;
+  /** Called with each Web API call once Slack has acted on it, before the answer is sent (crash tests). */
+  onCall?: (call: ApiCall) => void;
 }
 
 /** Arguments that are plain strings even when they look like JSON. */
@@ -170,6 +179,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
   const ws = new Workspace(now, opts);
   const ctx: MethodContext = {
     ws,
+    base: () => base,
     scopes: new Set(opts.scopes ?? DEFAULT_SCOPES),
     triggerErrors: opts.triggerErrors ?? 'method-reference',
   };
@@ -214,7 +224,9 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
     delete args.token;
 
     const record = (status: number, body: Body, headers: Record<string, string> = {}) => {
-      callLog.push({ method, args, token, at: now(), status, response: body });
+      const call = { method, args, token, at: now(), status, response: body };
+      callLog.push(call);
+      opts.onCall?.(call);
       sendJson(res, status, body, headers);
     };
 
@@ -256,6 +268,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     const response = /^\/response\/([A-Za-z0-9]+)$/.exec(url.pathname);
+    const upload = /^\/upload\/(F[0-9]+)$/.exec(url.pathname);
     const work = async () => {
       if (api?.[1] && (req.method === 'POST' || req.method === 'GET'))
         return handleApi(req, res, url, api[1]);
@@ -264,6 +277,13 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
         return sendText(res, reply.status, reply.body);
       }
       if (response?.[1]) return sendText(res, 405, 'method_not_allowed');
+      if (upload?.[1] && req.method === 'POST') {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const bytes = uploadedBytes(Buffer.concat(chunks), String(req.headers['content-type'] ?? ''));
+        const reply = receiveUpload(ws, upload[1], bytes);
+        return sendText(res, reply.status, reply.body);
+      }
       sendText(res, 404, 'not_found');
     };
     work().catch((err: unknown) => {
@@ -303,6 +323,8 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
     },
     ephemerals: (channel) => ws.ephemerals.filter((e) => channel === undefined || e.channel === channel),
     mintTriggerId: (o) => ws.mintTriggerId(o),
+    homeView: (userId) => ws.homeViews.get(userId),
+    file: (id) => ws.files.get(id),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -22,6 +22,7 @@ export const DEFAULT_SCOPES = [
   'groups:read',
   'im:read',
   'mpim:read',
+  'files:write',
 ] as const;
 
 /**
@@ -53,7 +54,10 @@ export interface UserSpec {
 
 export interface ChannelSpec {
   name: string;
+  /** Whether the bot is in the channel. */
   member?: boolean;
+  /** Human members (conversations.members). */
+  members?: string[];
   private?: boolean;
   archived?: boolean;
 }
@@ -67,6 +71,20 @@ export interface Channel {
   im: boolean;
   imUser?: string;
   created: number;
+  members: string[];
+}
+
+/** A file of the external upload flow: reserved, then its bytes posted, then completed. */
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  /** The length declared to files.getUploadURLExternal. */
+  length: number;
+  bytes: Buffer | null;
+  completed: boolean;
+  title: string;
+  mimetype: string;
+  channels: string[];
 }
 
 export interface StoredMessage {
@@ -146,6 +164,9 @@ export class Workspace {
   readonly channels = new Map<string, Channel>();
   readonly usergroups = new Map<string, string[]>();
   readonly views = new Map<string, StoredView>();
+  /** Each user's published Home tab. */
+  readonly homeViews = new Map<string, StoredView>();
+  readonly files = new Map<string, UploadedFile>();
   /** view id → stack of view ids, root first. */
   readonly stacks = new Map<string, string[]>();
   private readonly history = new Map<string, StoredMessage[]>();
@@ -173,6 +194,7 @@ export class Workspace {
         archived: c.archived ?? false,
         im: false,
         created,
+        members: [...(c.members ?? [])],
       });
     }
     for (const [id, members] of Object.entries(opts.usergroups ?? {})) this.usergroups.set(id, [...members]);
@@ -204,6 +226,7 @@ export class Workspace {
         im: true,
         imUser: ref,
         created: Math.floor(this.now() / 1000),
+        members: [ref],
       };
       if (!this.channels.has(id)) this.channels.set(id, dm);
       return this.channels.get(id);

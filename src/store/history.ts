@@ -1,0 +1,74 @@
+/**
+ * Posture history: what failed where and for how long. Kept apart from the rest of the store so
+ * each backend implements it as one role, with its own migrations.
+ */
+
+/** A finding seen failing (or held by an active suppression) in one sweep. */
+export interface FailureObservation {
+  findingId: string;
+  accountId: string;
+  region: string;
+  controlId: string;
+  severity: string;
+  /** Security Hub's FirstObservedAt, when it gave one. */
+  firstObservedAt: string | null;
+  /** The failing resource, for showing and suppressing it later. */
+  resourceId?: string | null;
+}
+
+/**
+ * One read of the failing findings of some accounts and Regions at some severities. Open failures
+ * in those scopes and severities that are neither failing nor suppressed now are resolved.
+ */
+export interface PostureSweep {
+  at: string;
+  /** The local date of `at` in the channel's time zone: the day the counts are for. */
+  day: string;
+  /** The accounts and Regions that answered; nothing is resolved elsewhere. */
+  scopes: readonly { accountId: string; region: string }[];
+  severities: readonly string[];
+  failing: readonly FailureObservation[];
+  /** Findings an active suppression covers: an open failure of theirs stays open, uncounted. */
+  suppressed: readonly string[];
+}
+
+/** One failure of one finding, from first seen failing to resolution. */
+export interface FailureEpisode {
+  findingId: string;
+  accountId: string;
+  region: string;
+  controlId: string;
+  severity: string;
+  resourceId: string | null;
+  /** When it started failing: the bot's first sight, or FirstObservedAt when earlier. */
+  since: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+}
+
+export interface DailyCount {
+  accountId: string;
+  region: string;
+  day: string;
+  severity: string;
+  failing: number;
+}
+
+export interface HistoryFilter {
+  accountIds: readonly string[];
+  /** Inclusive local dates (YYYY-MM-DD) for counts, ISO instants for episodes. */
+  from?: string;
+  to?: string;
+}
+
+export interface PostureHistory {
+  recordSweep(sweep: PostureSweep): Promise<{ opened: number; resolved: number }>;
+  /** Failures still open in these accounts. */
+  openFailures(accountIds: readonly string[]): Promise<FailureEpisode[]>;
+  /** Failures that were open at some moment between `from` and `to` (ISO instants). */
+  failuresBetween(filter: HistoryFilter): Promise<FailureEpisode[]>;
+  dailyCounts(filter: HistoryFilter): Promise<DailyCount[]>;
+  /** Forgets counts of days before `beforeDay` and failures resolved before `beforeAt`. */
+  purgeHistory(beforeDay: string, beforeAt: string): Promise<number>;
+}

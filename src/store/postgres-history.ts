@@ -1,0 +1,115 @@
+import type pg from 'pg';
+import type { PostureHistory } from './history.ts';
+import { failureSince, toDailyCount, toEpisode } from './sqlite-history.ts';
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * The posture history in PostgreSQL (tables created by the store's migrations). A sweep is one
+ * transaction; opening a failure is an upsert on the open-failure index, so two replicas recording
+ * the same finding at once leave one open failure.
+ */
+export function postgresHistory(
+  pool: pg.Pool,
+  tx: <T>(work: (c: Queryable) => Promise<T>) => Promise<T>,
+): PostureHistory {
+  return {
+    async recordSweep(sweep) {
+      return tx(async (c) => {
+        let opened = 0;
+        let resolved = 0;
+        const present = new Set<string>(sweep.suppressed);
+        for (const f of sweep.failing) {
+          present.add(f.findingId);
+          const passed = await c.query(
+            'SELECT 1 FROM posture_failure WHERE finding_id = $1 AND resolved_at IS NOT NULL LIMIT 1',
+            [f.findingId],
+          );
+          const since = failureSince(sweep.at, f, (passed.rowCount ?? 0) > 0);
+          const result = await c.query(
+            `INSERT INTO posture_failure (finding_id, account_id, region, control_id, severity, resource_id, since, first_seen_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+             ON CONFLICT (finding_id) WHERE resolved_at IS NULL
+             DO UPDATE SET last_seen_at = excluded.last_seen_at, severity = excluded.severity
+             RETURNING (xmax = 0) AS inserted`,
+            [
+              f.findingId,
+              f.accountId,
+              f.region,
+              f.controlId,
+              f.severity,
+              f.resourceId ?? null,
+              since,
+              sweep.at,
+            ],
+          );
+          if (result.rows[0]?.inserted) opened += 1;
+        }
+        for (const scope of sweep.scopes) {
+          const open = await c.query(
+            'SELECT id, finding_id, severity FROM posture_failure WHERE account_id = $1 AND region = $2 AND resolved_at IS NULL',
+            [scope.accountId, scope.region],
+          );
+          const gone = open.rows
+            .filter((r) => !present.has(r.finding_id) && sweep.severities.includes(r.severity))
+            .map((r) => r.id);
+          if (gone.length > 0) {
+            await c.query('UPDATE posture_failure SET resolved_at = $1 WHERE id = ANY($2::bigint[])', [
+              sweep.at,
+              gone,
+            ]);
+            resolved += gone.length;
+          }
+          const counts = new Map<string, number>(sweep.severities.map((s) => [s, 0]));
+          for (const f of sweep.failing) {
+            if (f.accountId === scope.accountId && f.region === scope.region)
+              counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+          }
+          for (const [severity, failing] of counts) {
+            await c.query(
+              `INSERT INTO posture_daily (account_id, region, day, severity, failing) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (account_id, region, day, severity) DO UPDATE SET failing = excluded.failing`,
+              [scope.accountId, scope.region, sweep.day, severity, failing],
+            );
+          }
+        }
+        return { opened, resolved };
+      });
+    },
+    async openFailures(accountIds) {
+      const result = await pool.query(
+        `SELECT * FROM posture_failure WHERE resolved_at IS NULL AND account_id = ANY($1::text[])
+         ORDER BY since, finding_id`,
+        [accountIds],
+      );
+      return result.rows.map(toEpisode);
+    },
+    async failuresBetween(filter) {
+      const result = await pool.query(
+        `SELECT * FROM posture_failure
+         WHERE account_id = ANY($1::text[]) AND since <= $2 AND (resolved_at IS NULL OR resolved_at >= $3)
+         ORDER BY account_id, since, finding_id`,
+        [filter.accountIds, filter.to ?? '9999', filter.from ?? '0000'],
+      );
+      return result.rows.map(toEpisode);
+    },
+    async dailyCounts(filter) {
+      const result = await pool.query(
+        `SELECT * FROM posture_daily WHERE account_id = ANY($1::text[]) AND day >= $2 AND day <= $3
+         ORDER BY day, account_id, region, severity`,
+        [filter.accountIds, filter.from ?? '0000-00-00', filter.to ?? '9999-99-99'],
+      );
+      return result.rows.map(toDailyCount);
+    },
+    async purgeHistory(beforeDay, beforeAt) {
+      return tx(async (c) => {
+        const days = await c.query('DELETE FROM posture_daily WHERE day < $1', [beforeDay]);
+        const failures = await c.query(
+          'DELETE FROM posture_failure WHERE resolved_at IS NOT NULL AND resolved_at < $1',
+          [beforeAt],
+        );
+        return (days.rowCount ?? 0) + (failures.rowCount ?? 0);
+      });
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import type { FailureObservation, PostureHistory } from '../../src/store/history.ts';
+
+const A = '111111111111';
+const B = '222222222222';
+const TOKYO = 'ap-northeast-1';
+const VIRGINIA = 'us-east-1';
+const all = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+
+function seen(id: string, over: Partial<FailureObservation> = {}): FailureObservation {
+  return {
+    findingId: id,
+    accountId: A,
+    region: TOKYO,
+    controlId: 'S3.8',
+    severity: 'HIGH',
+    firstObservedAt: null,
+    ...over,
+  };
+}
+
+const scopes = [
+  { accountId: A, region: TOKYO },
+  { accountId: A, region: VIRGINIA },
+];
+
+/** The behaviour every PostureHistory backend must have; `open` gives a fresh, empty one. */
+export function historyContract(name: string, open: () => Promise<PostureHistory & { close(): unknown }>) {
+  describe(`posture history (${name})`, () => {
+    it('opens a failure at first sight, or at FirstObservedAt when that is earlier', async () => {
+      const h = await open();
+      await h.recordSweep({
+        at: '2026-11-10T00:00:00.000Z',
+        day: '2026-11-10',
+        scopes,
+        severities: all,
+        failing: [
+          seen('f1'),
+          seen('f2', { firstObservedAt: '2026-11-01T03:00:00Z' }),
+          seen('f3', { firstObservedAt: '2026-12-01T00:00:00Z' }),
+        ],
+        suppressed: [],
+      });
+      const open1 = await h.openFailures([A]);
+      expect(Object.fromEntries(open1.map((f) => [f.findingId, f.since]))).toEqual({
+        f1: '2026-11-10T00:00:00.000Z',
+        f2: '2026-11-01T03:00:00.000Z',
+        f3: '2026-11-10T00:00:00.000Z',
+      });
+      await h.close();
+    });
+
+    it('resolves what stops failing, keeps the unreachable, the suppressed and other severities open', async () => {
+      const h = await open();
+      const first = {
+        at: '2026-11-10T00:00:00.000Z',
+        day: '2026-11-10',
+        scopes,
+        severities: all,
+        failing: [
+          seen('fixed'),
+          seen('still'),
+          seen('held'),
+          seen('low', { severity: 'LOW' }),
+          seen('far', { region: VIRGINIA }),
+        ],
+        suppressed: [],
+      };
+      expect(await h.recordSweep(first)).toEqual({ opened: 5, resolved: 0 });
+      const second = await h.recordSweep({
+        at: '2026-11-12T00:00:00.000Z',
+        day: '2026-11-12',
+        scopes: [{ accountId: A, region: TOKYO }],
+        severities: ['CRITICAL', 'HIGH', 'MEDIUM'],
+        failing: [seen('still')],
+        suppressed: ['held'],
+      });
+      expect(second).toEqual({ opened: 0, resolved: 1 });
+      const open2 = (await h.openFailures([A])).map((f) => f.findingId).sort();
+      expect(open2).toEqual(['far', 'held', 'low', 'still']);
+      const all2 = await h.failuresBetween({
+        accountIds: [A],
+        from: '2026-11-01T00:00:00Z',
+        to: '2026-11-30T00:00:00Z',
+      });
+      expect(all2.find((f) => f.findingId === 'fixed')?.resolvedAt).toBe('2026-11-12T00:00:00.000Z');
+      expect(all2.find((f) => f.findingId === 'still')?.lastSeenAt).toBe('2026-11-12T00:00:00.000Z');
+      await h.close();
+    });
+
+    it('a failure back after a pass starts again at the second sight, not at FirstObservedAt', async () => {
+      const h = await open();
+      const base = { scopes, severities: all, suppressed: [] };
+      const f = seen('again', { firstObservedAt: '2026-10-01T00:00:00Z' });
+      await h.recordSweep({ ...base, at: '2026-11-01T00:00:00.000Z', day: '2026-11-01', failing: [f] });
+      await h.recordSweep({ ...base, at: '2026-11-02T00:00:00.000Z', day: '2026-11-02', failing: [] });
+      await h.recordSweep({ ...base, at: '2026-11-05T00:00:00.000Z', day: '2026-11-05', failing: [f] });
+      const episodes = await h.failuresBetween({ accountIds: [A] });
+      expect(episodes.map((e) => [e.since, e.resolvedAt])).toEqual([
+        ['2026-10-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z'],
+        ['2026-11-05T00:00:00.000Z', null],
+      ]);
+      await h.close();
+    });
+
+    it('counts failing (not suppressed) findings per account, Region, day and severity, and keeps only the retention', async () => {
+      const h = await open();
+      const base = { severities: all, suppressed: ['s'] };
+      await h.recordSweep({
+        ...base,
+        at: '2026-11-01T00:00:00.000Z',
+        day: '2026-11-01',
+        scopes: [...scopes, { accountId: B, region: TOKYO }],
+        failing: [seen('a'), seen('b'), seen('c', { severity: 'CRITICAL' }), seen('d', { accountId: B })],
+      });
+      // The same day read again replaces that day's counts.
+      await h.recordSweep({
+        ...base,
+        at: '2026-11-01T05:00:00.000Z',
+        day: '2026-11-01',
+        scopes: [{ accountId: A, region: TOKYO }],
+        failing: [seen('a'), seen('c', { severity: 'CRITICAL' })],
+      });
+      await h.recordSweep({
+        ...base,
+        at: '2026-11-02T00:00:00.000Z',
+        day: '2026-11-02',
+        scopes: [{ accountId: A, region: TOKYO }],
+        failing: [seen('a')],
+      });
+      const counts = await h.dailyCounts({ accountIds: [A], from: '2026-11-01', to: '2026-11-02' });
+      const nonzero = counts
+        .filter((c) => c.failing > 0)
+        .map((c) => `${c.day} ${c.region} ${c.severity} ${c.failing}`);
+      expect(nonzero).toEqual([
+        '2026-11-01 ap-northeast-1 CRITICAL 1',
+        '2026-11-01 ap-northeast-1 HIGH 1',
+        '2026-11-02 ap-northeast-1 HIGH 1',
+      ]);
+      expect((await h.dailyCounts({ accountIds: [B] })).filter((c) => c.failing > 0)).toHaveLength(1);
+      const removed = await h.purgeHistory('2026-11-02', '2026-11-02T00:00:00.000Z');
+      expect(removed).toBeGreaterThan(0);
+      const left = await h.dailyCounts({ accountIds: [A, B] });
+      expect(new Set(left.map((c) => c.day))).toEqual(new Set(['2026-11-02']));
+      // 'b' resolved at 05:00 on the 1st: gone; 'c' resolved at the cut-off and 'a' still open: kept.
+      const episodes = await h.failuresBetween({ accountIds: [A] });
+      expect(episodes.map((e) => e.findingId).sort()).toEqual(['a', 'c']);
+      await h.close();
+    });
+  });
+}
