@@ -24,6 +24,7 @@ import {
 } from '../suppression/request.ts';
 import type { Suppression, SuppressTarget } from '../suppression/types.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
+import { membership } from './home.ts';
 import type { LanguageResolver } from './language.ts';
 import type { UserDirectory } from './users.ts';
 import {
@@ -182,17 +183,24 @@ function logRefusal(deps: SuppressSurfaceDeps, error: AppError, user: string, ch
 export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
   const policy = deps.config.suppression;
   const now = deps.now ?? Date.now;
+  const membersOf = membership(app.client, now);
 
   app.action('suppress_open', async ({ ack, body, client, action }) => {
     await ack();
     if (body.type !== 'block_actions') return;
     const key = ItemKey.safeParse('value' in action ? action.value : undefined);
-    const channel = body.channel?.id ?? '';
+    let channel = body.channel?.id ?? '';
     const l = modalLanguage(deps, await deps.resolveLanguage(body.user.id));
     let view: ReturnType<typeof messageModal>;
     try {
       if (!key.success) throw new AppError('suppression_target_gone', 'button value is not a key');
       const item = await suppressTargetFor(deps.store, key.data);
+      // A Home tab button has no channel of its own: it acts for its target's channel, and only for a
+      // member of that channel (as the Home tab shows only those channels' accounts).
+      if (body.container?.type === 'view' && item.channel) {
+        const members = await membersOf(item.channel).catch(() => new Set<string>());
+        channel = members.has(body.user.id) ? item.channel : '';
+      }
       assertTargetInChannel(deps.config, item, channel);
       const existing = await deps.store.suppressionForRequest(requestKeyOf(item));
       if (item.kind === 'check' && !item.ts) {
