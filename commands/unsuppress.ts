@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import { liftSuppression } from '../src/suppression/lift.ts';
@@ -15,6 +16,9 @@ const Args = z.object({
     .pipe(z.number({ error: 'args.unsuppressId' }).int('args.unsuppressId').positive('args.unsuppressId')),
   flags: z.object({ reason: z.string().optional() }),
 });
+
+/** How long `unsuppress` waits for an apply of the same suppression to finish before it refuses. */
+const liftWaitMs = 60_000;
 
 export const unsuppress = defineSubcommand({
   name: 'unsuppress',
@@ -43,22 +47,28 @@ export const unsuppress = defineSubcommand({
     if (suppression.state === 'expired' || suppression.state === 'lifted') {
       throw invalidArguments('args.suppressionEnded', { id, state: suppression.state });
     }
+    // The AWS session is named after the user who asked (CloudTrail shows `fsbp-<user>`).
     const workflow = await workflowFor(
       { aws: services.aws, config },
       suppression.accountId,
       suppression.region,
+      actor,
     );
-    const outcome = await liftSuppression(services.store, workflow, suppression, {
+    // Under the suppression's lock: an apply still running is waited for, then every finding it
+    // may have touched is set back to NEW.
+    const outcome = await liftSuppression(services.store, workflow, id, {
       state: 'lifted',
       actor,
       actorName: (await services.userName?.(actor)) ?? actor,
       reason,
+      holder: randomUUID(),
+      waitMs: liftWaitMs,
     });
     const lifted = outcome.failed.length === 0;
     const doc = perLanguage(ctx, (t) => [
       text([
         lifted
-          ? t('unsuppress.done', { id, count: suppression.updated.length })
+          ? t('unsuppress.done', { id, count: outcome.reset })
           : t('unsuppress.refused', { id, count: outcome.failed.length }),
       ]),
     ]);

@@ -28,6 +28,9 @@ export const errorCodes = [
   'check_running',
   'digest_cooldown',
   'store_copy_failed',
+  'suppression_conflict',
+  'suppression_busy',
+  'suppress_target_elsewhere',
   'internal',
 ] as const;
 

@@ -39,7 +39,7 @@ const Members = z.object({
 });
 
 /** Who is in each configured channel, read with conversations.members and cached. */
-function membership(client: WebClient, now: () => number) {
+export function membership(client: WebClient, now: () => number) {
   const cache = new Map<string, { members: Set<string>; at: number }>();
   return async function membersOf(channel: string): Promise<Set<string>> {
     const hit = cache.get(channel);

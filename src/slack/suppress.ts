@@ -10,18 +10,21 @@ import { errorMessage } from '../../commands/errors.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/schema.ts';
 import type { AwsPort } from '../engine/ports.ts';
-import { asAppError } from '../errors.ts';
+import { AppError, asAppError } from '../errors.ts';
 import { type Language, languagesFor } from '../i18n/index.ts';
 import type { Store } from '../store/store.ts';
 import {
+  assertTargetInChannel,
   type FormErrors,
   parseSuppressForm,
   requestKeyOf,
   type SuppressOutcome,
   suppressTarget,
+  suppressTargetFor,
 } from '../suppression/request.ts';
 import type { Suppression, SuppressTarget } from '../suppression/types.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
+import { membership } from './home.ts';
 import type { LanguageResolver } from './language.ts';
 import type { UserDirectory } from './users.ts';
 import {
@@ -29,6 +32,7 @@ import {
   type ModalLanguage,
   messageModal,
   readSuppressForm,
+  readSuppressMetadata,
   say,
   sayEach,
   suppressCallbackId,
@@ -89,7 +93,8 @@ function outcomeLines(l: ModalLanguage, outcome: SuppressOutcome): string[] {
   if (s.failed.length > 0) {
     lines.push(...sayEach(l, 'suppress.unprocessed', { count: s.failed.length }));
     for (const f of s.failed.slice(0, 20)) {
-      lines.push(`• ${outcome.resourceOf.get(f.id) ?? f.id}: ${f.code} ${f.message}`.slice(0, 300));
+      // AWS's error code only: its message stays in the record and the log.
+      lines.push(`• ${outcome.resourceOf.get(f.id) ?? f.id}: ${f.code}`.slice(0, 300));
     }
     if (s.failed.length > 20) lines.push(`… +${s.failed.length - 20}`);
   }
@@ -159,6 +164,17 @@ async function permalinkOf(client: WebClient, target: SuppressTarget): Promise<s
   return answer?.permalink ?? null;
 }
 
+/** Why a click or a submit did nothing: a bug is an error, a button used out of place a warning. */
+function logRefusal(deps: SuppressSurfaceDeps, error: AppError, user: string, channel: string | null) {
+  const level =
+    error.code === 'internal'
+      ? 'error'
+      : error.code === 'suppress_target_elsewhere' || error.code === 'suppression_conflict'
+        ? 'warn'
+        : 'info';
+  deps.logger[level]({ err: error, code: error.code, user, channel }, 'suppression refused or failed');
+}
+
 /**
  * The Suppress button and its modal. The click opens the modal at once (Slack's trigger lasts 3
  * seconds; no AWS call before it); the submit is validated inline, checked against the policy, then
@@ -167,29 +183,39 @@ async function permalinkOf(client: WebClient, target: SuppressTarget): Promise<s
 export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
   const policy = deps.config.suppression;
   const now = deps.now ?? Date.now;
+  const membersOf = membership(app.client, now);
 
   app.action('suppress_open', async ({ ack, body, client, action }) => {
     await ack();
     if (body.type !== 'block_actions') return;
     const key = ItemKey.safeParse('value' in action ? action.value : undefined);
+    let channel = body.channel?.id ?? '';
     const l = modalLanguage(deps, await deps.resolveLanguage(body.user.id));
     let view: ReturnType<typeof messageModal>;
-    if (!key.success) {
-      view = messageModal(bilingual(deps), sayEach(bilingual(deps), 'errors.suppression_target_gone'));
-    } else {
-      const item = await deps.store.suppressTarget(key.data);
-      const existing = item ? await deps.store.suppressionForRequest(requestKeyOf(item)) : null;
-      if (item?.kind === 'check' && !item.ts) {
+    try {
+      if (!key.success) throw new AppError('suppression_target_gone', 'button value is not a key');
+      const item = await suppressTargetFor(deps.store, key.data);
+      // A Home tab button has no channel of its own: it acts for its target's channel, and only for a
+      // member of that channel (as the Home tab shows only those channels' accounts).
+      if (body.container?.type === 'view' && item.channel) {
+        const members = await membersOf(item.channel).catch(() => new Set<string>());
+        channel = members.has(body.user.id) ? item.channel : '';
+      }
+      assertTargetInChannel(deps.config, item, channel);
+      const existing = await deps.store.suppressionForRequest(requestKeyOf(item));
+      if (item.kind === 'check' && !item.ts) {
         // A check result's button: its thread is where the outcome will be told.
         const message = (body as { message?: { ts?: string; thread_ts?: string } }).message;
         const ts = message?.thread_ts ?? message?.ts ?? body.container?.message_ts;
         if (ts) await deps.store.setCheckTargetMessage(item.key, ts);
       }
-      view = !item
-        ? messageModal(l, sayEach(l, 'errors.suppression_target_gone'))
-        : existing
-          ? messageModal(l, statusLines(l, existing))
-          : suppressModal(l, item, deps.catalog.find(item.controlId), policy);
+      view = existing
+        ? messageModal(l, statusLines(l, existing))
+        : suppressModal(l, item, deps.catalog.find(item.controlId), policy, channel);
+    } catch (error) {
+      const appError = asAppError(error);
+      logRefusal(deps, appError, body.user.id, channel);
+      view = messageModal(bilingual(deps), [errorMessage(appError, deps.i18n)]);
     }
     await client.views
       .open({ trigger_id: body.trigger_id, view })
@@ -218,12 +244,13 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
     await ack({ response_action: 'update', view: messageModal(l, sayEach(l, 'suppress.working')) });
     let lines: string[];
     try {
-      const key = ItemKey.parse(view.private_metadata);
+      const metadata = readSuppressMetadata(view.private_metadata);
       const outcome = await suppressTarget(
-        { config: deps.config, store: deps.store, aws: deps.aws, now },
+        { config: deps.config, catalog: deps.catalog, store: deps.store, aws: deps.aws, now },
         {
           ...form.value,
-          key,
+          key: metadata.key,
+          channel: metadata.channel,
           userId,
           userName: await deps.users.name(userId),
           permalinkOf: (target) => permalinkOf(client, target),
@@ -232,6 +259,12 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
         randomUUID(),
       );
       lines = outcomeLines(l, outcome);
+      if (outcome.suppression.failed.length > 0) {
+        deps.logger.warn(
+          { suppression: outcome.suppression.id, failed: outcome.suppression.failed },
+          'Security Hub left findings unprocessed',
+        );
+      }
       if (outcome.created && outcome.suppression.updated.length > 0) {
         await announceSuppression(deps, client, outcome.target, outcome.suppression).catch((error: unknown) =>
           deps.logger.warn({ err: error }, 'could not tell the channel about the suppression'),
@@ -239,10 +272,7 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
       }
     } catch (error) {
       const appError = asAppError(error);
-      deps.logger[appError.code === 'internal' ? 'error' : 'info'](
-        { err: appError, code: appError.code, user: userId },
-        'suppression failed',
-      );
+      logRefusal(deps, appError, userId, null);
       lines = [errorMessage(appError, deps.i18n)];
     }
     await client.views

@@ -2,7 +2,12 @@ import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import type { DigestPlanRecord, DigestRun } from '../digest/types.ts';
 import { eventHash, genesisHash } from '../suppression/audit.ts';
-import type { SuppressionFilter } from '../suppression/types.ts';
+import {
+  type SuppressionFilter,
+  type SuppressionState,
+  SuppressionTransitionError,
+  statesBefore,
+} from '../suppression/types.ts';
 import { postgresHistory } from './postgres-history.ts';
 import { lockKey, migratePostgres, postgresMigrations, postgresSchemaVersion } from './postgres-schema.ts';
 import { postgresTransfer } from './postgres-transfer.ts';
@@ -117,6 +122,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const row = await one(q, 'SELECT * FROM suppression WHERE id = $1', [id]);
     return row ? toSuppression(row) : null;
   };
+  // The guard is in the write (`state = ANY(...)`); a refused change names the state the record is in.
+  const refused = async (q: Queryable, id: number, to: SuppressionState) =>
+    new SuppressionTransitionError(id, (await getSuppression(q, id))?.state ?? 'missing', to);
 
   return {
     ...postgresTransfer(pool),
@@ -373,19 +381,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     async suppressionProgress(id, actor, state, updated, failed) {
       return tx(async (q) => {
-        await q.query('UPDATE suppression SET state = $1, updated = $2, failed = $3 WHERE id = $4', [
-          state,
-          JSON.stringify(updated),
-          JSON.stringify(failed),
-          id,
-        ]);
+        const moved = await q.query(
+          'UPDATE suppression SET state = $1, updated = $2, failed = $3 WHERE id = $4 AND state = ANY($5::text[])',
+          [state, JSON.stringify(updated), JSON.stringify(failed), id, statesBefore(state)],
+        );
+        if (moved.rowCount !== 1) throw await refused(q, id, state);
         await record(q, id, actor, state, { updated: updated.length, failed });
         return (await getSuppression(q, id)) as NonNullable<Awaited<ReturnType<typeof getSuppression>>>;
       }, true);
     },
     async endSuppression(id, actor, state, detail) {
       return tx(async (q) => {
-        await q.query('UPDATE suppression SET state = $1, ended_at = $2 WHERE id = $3', [state, iso(), id]);
+        const moved = await q.query(
+          'UPDATE suppression SET state = $1, ended_at = $2 WHERE id = $3 AND state = ANY($4::text[])',
+          [state, iso(), id, statesBefore(state)],
+        );
+        if (moved.rowCount !== 1) throw await refused(q, id, state);
         await record(q, id, actor, state, detail);
         return (await getSuppression(q, id)) as NonNullable<Awaited<ReturnType<typeof getSuppression>>>;
       }, true);

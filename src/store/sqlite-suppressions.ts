@@ -1,6 +1,12 @@
 import type Database from 'better-sqlite3';
 import { eventHash, genesisHash } from '../suppression/audit.ts';
-import type { NewSuppression, SuppressionFilter } from '../suppression/types.ts';
+import {
+  type NewSuppression,
+  type SuppressionFilter,
+  type SuppressionState,
+  SuppressionTransitionError,
+  statesBefore,
+} from '../suppression/types.ts';
 import { ChainedEventRow, EventRow, parseRow, SuppressionRow } from './rows.ts';
 import type { Store } from './store.ts';
 
@@ -33,8 +39,31 @@ export function suppressionStatements(db: Database.Database, now: () => number):
   );
   const byKey = db.prepare<[string], unknown>('SELECT * FROM suppression WHERE request_key = ?');
   const byId = db.prepare<[number], unknown>('SELECT * FROM suppression WHERE id = ?');
-  const setProgress = db.prepare('UPDATE suppression SET state = ?, updated = ?, failed = ? WHERE id = ?');
-  const setEnded = db.prepare('UPDATE suppression SET state = ?, ended_at = ? WHERE id = ?');
+  // The guard is in the write: `state IN (...)` lists the states that may move to the new one.
+  const guard = (to: SuppressionState) =>
+    statesBefore(to)
+      .map((s) => `'${s}'`)
+      .join(', ');
+  const setProgress = Object.fromEntries(
+    (['partial', 'active'] as const).map((to) => [
+      to,
+      db.prepare(
+        `UPDATE suppression SET state = '${to}', updated = ?, failed = ? WHERE id = ? AND state IN (${guard(to)})`,
+      ),
+    ]),
+  );
+  const setEnded = Object.fromEntries(
+    (['lifted', 'expired'] as const).map((to) => [
+      to,
+      db.prepare(
+        `UPDATE suppression SET state = '${to}', ended_at = ? WHERE id = ? AND state IN (${guard(to)})`,
+      ),
+    ]),
+  );
+  const refused = (id: number, to: SuppressionState) => {
+    const row = byId.get(id);
+    return new SuppressionTransitionError(id, row ? toSuppression(row).state : 'missing', to);
+  };
   const event = db.prepare(
     `INSERT INTO suppression_event (suppression_id, at, actor, action, detail, prev_hash, hash)
      VALUES (@suppressionId, @at, @actor, @action, @detail, @prevHash, @hash)`,
@@ -93,15 +122,17 @@ export function suppressionStatements(db: Database.Database, now: () => number):
       })();
     },
     async suppressionProgress(id, actor, state, updated, failed) {
+      const statement = setProgress[state];
       db.transaction(() => {
-        setProgress.run(state, JSON.stringify(updated), JSON.stringify(failed), id);
+        if (statement?.run(JSON.stringify(updated), JSON.stringify(failed), id).changes !== 1)
+          throw refused(id, state);
         record(id, actor, state, { updated: updated.length, failed });
       })();
       return get(id);
     },
     async endSuppression(id, actor, state, detail) {
       db.transaction(() => {
-        setEnded.run(state, iso(), id);
+        if (setEnded[state]?.run(iso(), id).changes !== 1) throw refused(id, state);
         record(id, actor, state, detail);
       })();
       return get(id);

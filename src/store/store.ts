@@ -70,7 +70,11 @@ export interface SuppressTargets {
 export interface SuppressionLedger {
   /** Writes the pending record and its first event; returns the existing one for a repeated request. */
   createSuppression(input: NewSuppression): Promise<{ suppression: Suppression; created: boolean }>;
-  /** Records which findings are updated and which AWS refused, with the resulting state. */
+  /**
+   * Records which findings are updated and which AWS refused, with the resulting state. Only a
+   * pending or partial record may move (see `suppressionTransitions`); otherwise it throws
+   * `SuppressionTransitionError` and writes nothing.
+   */
   suppressionProgress(
     id: number,
     actor: string,
@@ -78,7 +82,10 @@ export interface SuppressionLedger {
     updated: string[],
     failed: Suppression['failed'],
   ): Promise<Suppression>;
-  /** Ends a suppression (expired or lifted early): the state, when, by whom and why. */
+  /**
+   * Ends a suppression (expired or lifted early): the state, when, by whom and why. An ended record
+   * stays ended: `SuppressionTransitionError`, nothing written.
+   */
   endSuppression(
     id: number,
     actor: string,

@@ -1,6 +1,7 @@
 import type { WorkflowPort } from '../engine/ports.ts';
-import { holdLease } from '../store/lease.ts';
+import { AppError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
+import { pauseAt, withSuppressionLock } from './lock.ts';
 import type { NewSuppression, Suppression } from './types.ts';
 
 /** Security Hub keeps at most 512 characters of a note. */
@@ -30,9 +31,6 @@ export interface ApplyOutcome {
   busy: boolean;
 }
 
-/** Applying one suppression holds this lease; a crashed holder's lease runs out. */
-const applyLeaseMs = 5 * 60 * 1000;
-
 /**
  * Records the suppression first (pending), then sets the findings SUPPRESSED. A repeated request
  * sends nothing for findings already updated; one that AWS interrupted is completed by calling this
@@ -48,7 +46,11 @@ export async function applySuppression(
   return { ...(await completeSuppression(store, workflow, suppression, holder)), created };
 }
 
-/** Sends the findings of a pending or partial suppression that are not SUPPRESSED yet. */
+/**
+ * Sends the findings of a pending or partial suppression that are not SUPPRESSED yet, under the
+ * suppression's lock (a lift waits for it). Every finding sent is in the record before the call, so
+ * a crash before the progress is saved leaves nothing a lift would miss.
+ */
 export async function completeSuppression(
   store: Store,
   workflow: WorkflowPort,
@@ -56,29 +58,30 @@ export async function completeSuppression(
   holder: string,
 ): Promise<Omit<ApplyOutcome, 'created'>> {
   if (suppression.state !== 'pending' && suppression.state !== 'partial') return { suppression, busy: false };
-  const lease = await holdLease(store, `suppression:${suppression.id}`, holder, { ttlMs: applyLeaseMs });
-  if (!lease) return { suppression, busy: true };
   try {
-    // Read again under the lock: another holder may have finished it in between.
-    const current = (await store.getSuppression(suppression.id)) as Suppression;
-    if (current.state !== 'pending' && current.state !== 'partial')
-      return { suppression: current, busy: false };
-    const done = new Set(current.updated);
-    const todo = current.findings.filter((f) => !done.has(f.id));
-    await lease.ensure();
-    const result = await workflow.updateWorkflow(todo, {
-      status: 'SUPPRESSED',
-      note: suppressionNote(current),
-      updatedBy: `fsbp-bot/${current.userId}`,
+    return await withSuppressionLock(store, suppression.id, holder, { waitMs: 0 }, async (current, lease) => {
+      // Another holder may have finished it, or a lift ended it, in between.
+      if (current.state !== 'pending' && current.state !== 'partial')
+        return { suppression: current, busy: false };
+      const done = new Set(current.updated);
+      const todo = current.findings.filter((f) => !done.has(f.id));
+      await lease.ensure();
+      const result = await workflow.updateWorkflow(todo, {
+        status: 'SUPPRESSED',
+        note: suppressionNote(current),
+        updatedBy: `fsbp-bot/${current.userId}`,
+      });
+      await pauseAt('apply:sent', current.id);
+      const updated = [...done, ...result.processed];
+      const failed = result.unprocessed.map(({ id, code, message }) => ({ id, code, message }));
+      const state = failed.length === 0 ? 'active' : 'partial';
+      return {
+        suppression: await store.suppressionProgress(current.id, current.userId, state, updated, failed),
+        busy: false,
+      };
     });
-    const updated = [...done, ...result.processed];
-    const failed = result.unprocessed.map(({ id, code, message }) => ({ id, code, message }));
-    const state = failed.length === 0 ? 'active' : 'partial';
-    return {
-      suppression: await store.suppressionProgress(current.id, current.userId, state, updated, failed),
-      busy: false,
-    };
-  } finally {
-    await lease.release();
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'suppression_busy') return { suppression, busy: true };
+    throw error;
   }
 }

@@ -1,6 +1,7 @@
 import type { WorkflowPort } from '../engine/ports.ts';
 import type { Store } from '../store/store.ts';
-import type { Suppression } from './types.ts';
+import { withSuppressionLock } from './lock.ts';
+import { type Suppression, SuppressionTransitionError, statesBefore } from './types.ts';
 
 export interface LiftRequest {
   /** `expired` by the scheduled job, `lifted` early by a user. */
@@ -22,37 +23,58 @@ export interface LiftOutcome {
   suppression: Suppression;
   /** Findings AWS would not set back to NEW; the record stays as it was and the job tries again. */
   failed: { id: string; code: string; message: string }[];
+  /** How many findings were set back to NEW. */
+  reset: number;
 }
 
+/** A finding Security Hub no longer has cannot stay SUPPRESSED: nothing to reset. */
+const gone = 'FindingNotFound';
+
 /**
- * Sets the suppressed findings back to NEW with a note, then ends the record and forgets that any
- * channel was told about them, so the next digest lists the ones still failing.
+ * Under the suppression's lock (an apply in progress is waited for, up to `waitMs`): sets back to
+ * NEW every finding the suppression may have touched, then ends the record and forgets that any
+ * channel was told about them, so the next digest lists the ones still failing. "May have touched"
+ * is every target of the record, not only those recorded as updated: an apply that crashed between
+ * BatchUpdateFindings and saving its progress recorded none. A record that ended meanwhile throws
+ * `SuppressionTransitionError`.
  */
 export async function liftSuppression(
   store: Store,
   workflow: WorkflowPort,
-  suppression: Suppression,
-  request: LiftRequest,
+  id: number,
+  request: LiftRequest & { holder: string; waitMs: number },
 ): Promise<LiftOutcome> {
-  const updated = new Set(suppression.updated);
-  const findings = suppression.findings.filter((f) => updated.has(f.id));
-  const result = await workflow.updateWorkflow(findings, {
-    status: 'NEW',
-    note: liftNote(request),
-    updatedBy: request.state === 'expired' ? 'fsbp-bot' : `fsbp-bot/${request.actor}`,
-  });
-  const failed = result.unprocessed.map(({ id, code, message }) => ({ id, code, message }));
-  if (failed.length > 0) {
-    await store.recordSuppressionEvent(suppression.id, request.actor, `${request.state}-refused`, {
-      reason: request.reason ?? null,
-      failed,
-    });
-    return { suppression, failed };
-  }
-  const ended = await store.endSuppression(suppression.id, request.actor, request.state, {
-    reason: request.reason ?? null,
-    findings: findings.length,
-  });
-  await store.forgetReported(suppression.findings.map((f) => f.id));
-  return { suppression: ended, failed };
+  return withSuppressionLock(
+    store,
+    id,
+    request.holder,
+    { waitMs: request.waitMs, waiting: 'lift:waiting' },
+    async (suppression, lease) => {
+      if (!statesBefore(request.state).includes(suppression.state))
+        throw new SuppressionTransitionError(id, suppression.state, request.state);
+      const findings = suppression.findings;
+      await lease.ensure();
+      const result = await workflow.updateWorkflow(findings, {
+        status: 'NEW',
+        note: liftNote(request),
+        updatedBy: request.state === 'expired' ? 'fsbp-bot' : `fsbp-bot/${request.actor}`,
+      });
+      const failed = result.unprocessed
+        .filter((f) => f.code !== gone)
+        .map(({ id, code, message }) => ({ id, code, message }));
+      if (failed.length > 0) {
+        await store.recordSuppressionEvent(id, request.actor, `${request.state}-refused`, {
+          reason: request.reason ?? null,
+          failed,
+        });
+        return { suppression, failed, reset: result.processed.length };
+      }
+      const ended = await store.endSuppression(id, request.actor, request.state, {
+        reason: request.reason ?? null,
+        findings: result.processed.length,
+      });
+      await store.forgetReported(findings.map((f) => f.id));
+      return { suppression: ended, failed, reset: result.processed.length };
+    },
+  );
 }

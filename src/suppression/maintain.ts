@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { findAccount } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { AwsPort, ControlFinding, RegionAccess, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
-import { holdLease, LeaseLostError } from '../store/lease.ts';
+import { type HeldLease, holdLease, LeaseLostError } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
 import { completeSuppression, suppressionNote } from './apply.ts';
 import { liftSuppression } from './lift.ts';
-import type { Suppression } from './types.ts';
+import { pauseAt, withSuppressionLock } from './lock.ts';
+import { type Suppression, SuppressionTransitionError } from './types.ts';
 
 export interface SuppressionDeps {
   store: Store;
@@ -81,10 +83,18 @@ export async function maintainSuppressions(
       try {
         const workflow = await workflowFor(deps, suppression.accountId, suppression.region);
         if (suppression.expiresAt <= now) {
-          const lifted = await liftSuppression(deps.store, workflow, suppression, {
+          const lifted = await liftSuppression(deps.store, workflow, suppression.id, {
             state: 'expired',
             actor: 'fsbp-bot',
+            holder,
+            // An apply in progress holds the lock: this record is expired on the next run.
+            waitMs: 0,
+          }).catch((error: unknown) => {
+            // Lifted by a user since the listing: nothing left to do.
+            if (error instanceof SuppressionTransitionError) return null;
+            throw error;
           });
+          if (lifted === null) continue;
           if (lifted.failed.length === 0) report.expired.push(suppression.id);
           else
             report.failed.push({ id: suppression.id, code: 'unprocessed', message: 'lift refused by AWS' });
@@ -114,7 +124,10 @@ export async function maintainSuppressions(
 /**
  * Security Hub sets a SUPPRESSED finding back to NEW when its resource passed and then failed again.
  * Findings failing now that an active suppression covers are suppressed again (and left out of the
- * digest); the record notes it. Returns the findings no suppression covers.
+ * digest); the record notes it. Each record is read again under its lock right before the write: one
+ * lifted or expired since the caller's snapshot is not re-suppressed (its findings are reported as
+ * failing), and one past its expiry is left for the job to lift. Returns the findings no suppression
+ * covers.
  */
 export async function resuppressReset(
   deps: Pick<SuppressionDeps, 'store'>,
@@ -141,30 +154,65 @@ export async function resuppressReset(
   let resuppressed = 0;
   const suppressed = new Set(coveredBy.keys());
   if (options.dryRun) return { uncovered, resuppressed, suppressed };
-  const settledBefore = new Date((options.now ?? Date.now()) - applyGraceMs).toISOString();
-  for (const [suppression, findings] of again) {
+  const at = options.now ?? Date.now();
+  const settledBefore = new Date(at - applyGraceMs).toISOString();
+  const holder = randomUUID();
+  for (const [snapshot, findings] of again) {
     // Security Hub takes minutes to apply an update: a fresh suppression read back as NEW is not a reset.
-    if (suppression.createdAt > settledBefore) continue;
+    if (snapshot.createdAt > settledBefore) continue;
+    await pauseAt('resuppress:before-lock', snapshot.id);
+    // The caller's own lease (the digest run's): taken over, stop before writing anything more.
     await options.beforeWrite?.();
     try {
-      const workflow = await workflowOf(suppression.accountId, suppression.region);
-      const result = await workflow.updateWorkflow(findings, {
-        status: 'SUPPRESSED',
-        note: suppressionNote(suppression),
-        updatedBy: `fsbp-bot/${suppression.userId}`,
-      });
-      resuppressed += result.processed.length;
-      await deps.store.recordSuppressionEvent(suppression.id, 'fsbp-bot', 'resuppressed', {
-        findings: result.processed,
-        failed: result.unprocessed.map(({ id, code }) => ({ id, code })),
-      });
+      const outcome = await withSuppressionLock(
+        deps.store,
+        snapshot.id,
+        holder,
+        { waitMs: 0 },
+        (current, lease) => resuppressOne(deps.store, current, lease, findings, workflowOf, at),
+      );
+      if (outcome === 'ended') {
+        // Lifted or expired since the snapshot: these findings are failing and nothing covers them.
+        for (const f of findings) suppressed.delete(f.id);
+        uncovered.push(...findings);
+      } else resuppressed += outcome;
     } catch (error) {
       // Still left out of the digest; the next run tries again.
-      await deps.store.recordSuppressionEvent(suppression.id, 'fsbp-bot', 'resuppress-failed', {
+      await deps.store.recordSuppressionEvent(snapshot.id, 'fsbp-bot', 'resuppress-failed', {
         findings: findings.map((f) => f.id),
+        code: error instanceof AppError ? error.code : 'internal',
         error: error instanceof Error ? error.message : String(error),
       });
     }
   }
   return { uncovered, resuppressed, suppressed };
+}
+
+/** Re-suppresses one record's reset findings, as the record reads now: 'ended', or how many were sent. */
+async function resuppressOne(
+  store: Store,
+  current: Suppression,
+  lease: HeldLease,
+  findings: readonly ControlFinding[],
+  workflowOf: (accountId: string, region: string) => Promise<WorkflowPort>,
+  at: number,
+): Promise<'ended' | number> {
+  if (current.state !== 'active' && current.state !== 'partial') return 'ended';
+  // Past its expiry: the job sets it back to NEW; writing SUPPRESSED now would outlive the record.
+  if (current.expiresAt <= new Date(at).toISOString()) return 0;
+  const covered = new Set(current.updated);
+  const todo = findings.filter((f) => covered.has(f.id));
+  if (todo.length === 0) return 0;
+  const workflow = await workflowOf(current.accountId, current.region);
+  await lease.ensure();
+  const result = await workflow.updateWorkflow(todo, {
+    status: 'SUPPRESSED',
+    note: suppressionNote(current),
+    updatedBy: `fsbp-bot/${current.userId}`,
+  });
+  await store.recordSuppressionEvent(current.id, 'fsbp-bot', 'resuppressed', {
+    findings: result.processed,
+    failed: result.unprocessed.map(({ id, code }) => ({ id, code })),
+  });
+  return result.processed.length;
 }

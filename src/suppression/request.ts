@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { Catalog } from '../catalog/catalog.ts';
+import { controlIdPattern } from '../catalog/schema.ts';
+import { channelAccounts, findChannel } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
@@ -95,6 +98,7 @@ export function parseSuppressForm(
 
 export interface SuppressDeps {
   config: Config;
+  catalog: Catalog;
   store: Store;
   aws: AwsPort;
   now?: () => number;
@@ -103,6 +107,8 @@ export interface SuppressDeps {
 export interface SuppressRequest extends SuppressChoice {
   /** The button's key: a digest reply or a failing control of a check result. */
   key: string;
+  /** The channel the button was clicked in: it must be the target's own. */
+  channel: string;
   userId: string;
   userName: string;
   /** A link to the button's message, so later digests can point to it; asked only for a new record. */
@@ -115,13 +121,36 @@ export interface SuppressOutcome extends ApplyOutcome {
   resourceOf: Map<string, string>;
 }
 
-/** What a button points at, or a typed error when it is unknown (an old or foreign key). */
+/**
+ * What a button points at, or a typed error when it is unknown (an old or foreign key). A control ID
+ * that came from a finding is untrusted: one not shaped like `S3.1` is never used as a key.
+ */
 export async function suppressTargetFor(store: Store, key: string): Promise<SuppressTarget> {
   const target = await store.suppressTarget(key);
-  if (!target) {
-    throw new AppError('suppression_target_gone', `no suppress target ${key}`, { params: { key } });
+  if (!target || !controlIdPattern.test(target.controlId)) {
+    throw new AppError('suppression_target_gone', `no usable suppress target ${key}`, { params: { key } });
   }
   return target;
+}
+
+/**
+ * A button acts only in the channel it was posted to, and only for an account that channel still has
+ * in the current config (an operator may have moved the account since). Checked at the click and
+ * again at the submit, before any AWS call.
+ */
+export function assertTargetInChannel(config: Config, target: SuppressTarget, channel: string): void {
+  const own = target.channel === channel ? findChannel(config, channel) : undefined;
+  if (!own || !channelAccounts(config, own).some((a) => a.id === target.accountId)) {
+    throw new AppError(
+      'suppress_target_elsewhere',
+      `target ${target.key} (channel ${target.channel}, account ${target.accountId}) clicked in ${channel}`,
+    );
+  }
+}
+
+/** Security Hub's findings name a control by its security control ID (ELBv2.1 is ELB.1). */
+function securityControlIdOf(catalog: Catalog, controlId: string): string {
+  return catalog.find(controlId)?.securityControlId ?? controlId;
 }
 
 /** One button makes at most one suppression: its request key. */
@@ -139,6 +168,7 @@ export async function suppressTarget(
   holder: string,
 ): Promise<SuppressOutcome> {
   const item = await suppressTargetFor(deps.store, request.key);
+  assertTargetInChannel(deps.config, item, request.channel);
   const requestKey = requestKeyOf(item);
   const existing = await deps.store.suppressionForRequest(requestKey);
   const access = await regionAccessFor(deps, item.accountId, item.region, request.userId);
@@ -147,7 +177,7 @@ export async function suppressTarget(
     // Read now: the product ARN is needed, and a finding may have been resolved since the digest.
     const wanted = new Set(item.findingIds);
     // Only what still fails and is not suppressed already (someone else's note is left alone).
-    findings = (await access.findings.controlFindings([item.controlId]))
+    findings = (await access.findings.controlFindings([securityControlIdOf(deps.catalog, item.controlId)]))
       .filter(
         (f) =>
           (request.scope === 'control' || wanted.has(f.id)) &&

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../errors.ts';
 
 export type SuppressionState = 'pending' | 'active' | 'partial' | 'expired' | 'lifted';
 export const suppressionStates = ['pending', 'active', 'partial', 'expired', 'lifted'] as const;
@@ -71,3 +72,37 @@ export interface SuppressTarget extends FindingGroup {
 }
 
 export type CheckTargetRecord = Omit<SuppressTarget, 'kind' | 'ts'> & { createdAt: string };
+
+/**
+ * Which state a suppression may go to from which. Every store applies it in the write itself
+ * (`UPDATE ... WHERE state IN (...)`), so a late writer (an apply that outlived its lease, a lift
+ * that lost a race) cannot bring an ended record back or end it twice.
+ */
+export const suppressionTransitions: Readonly<Record<SuppressionState, readonly SuppressionState[]>> = {
+  pending: ['partial', 'active', 'lifted', 'expired'],
+  partial: ['partial', 'active', 'lifted', 'expired'],
+  active: ['lifted', 'expired'],
+  lifted: [],
+  expired: [],
+};
+
+/** The states a record may be in to move to `to`. */
+export function statesBefore(to: SuppressionState): SuppressionState[] {
+  return (Object.keys(suppressionTransitions) as SuppressionState[]).filter((from) =>
+    suppressionTransitions[from].includes(to),
+  );
+}
+
+/**
+ * A state change the transitions table does not allow; the record is left as it was. A record that
+ * no longer exists has no state to show, so the user is told it is unknown.
+ */
+export class SuppressionTransitionError extends AppError {
+  constructor(id: number, from: SuppressionState | 'missing', to: SuppressionState) {
+    super(
+      from === 'missing' ? 'unknown_suppression' : 'suppression_conflict',
+      `suppression ${id}: ${from} -> ${to} is not allowed`,
+      { params: from === 'missing' ? { id } : { id, state: from } },
+    );
+  }
+}

@@ -25,6 +25,11 @@ export interface Harness {
     text: string,
     opts?: { user?: string; channel?: string; headers?: Record<string, string> },
   ): Promise<SlashResult>;
+  /**
+   * Stops the bot and starts it again on the same store and emulators with a new config, as an
+   * operator does after editing it (the config is read at start-up).
+   */
+  restart(config: unknown): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,27 +79,29 @@ export async function startHarness(options: {
   process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
   process.env.AWS_SECRET_ACCESS_KEY = 'example';
   process.env.AWS_REGION = 'ap-northeast-1';
-  const bot = await startBot(
-    {
-      ...process.env,
-      SLACK_BOT_TOKEN: botToken,
-      SLACK_SIGNING_SECRET: signingSecret,
-      SLACK_API_URL: slack.url,
-      PORT: '0',
-      FSBP_STORE: join(dir, 'fsbp.db'),
-      FSBP_CONFIG: join(dir, 'fsbp.config.yaml'),
-      LOG_LEVEL: 'debug',
-      ...options.env,
-    },
-    { logDestination, ...(options.now ? { now: options.now } : {}) },
-  );
-  const url = `http://127.0.0.1:${bot.port}/slack/events`;
-  return {
+  const launch = () =>
+    startBot(
+      {
+        ...process.env,
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_API_URL: slack.url,
+        PORT: '0',
+        FSBP_STORE: join(dir, 'fsbp.db'),
+        FSBP_CONFIG: join(dir, 'fsbp.config.yaml'),
+        LOG_LEVEL: 'debug',
+        ...options.env,
+      },
+      { logDestination, ...(options.now ? { now: options.now } : {}) },
+    );
+  const botUrl = (bot: RunningBot) => `http://127.0.0.1:${bot.port}/slack/events`;
+  const bot = await launch();
+  const harness: Harness = {
     storePath: join(dir, 'fsbp.db'),
     aws,
     slack,
     bot,
-    url,
+    url: botUrl(bot),
     logs,
     async slash(text, opts = {}) {
       const responseUrl = slack.responseUrl({ channel: opts.channel ?? 'C0123456789' });
@@ -106,15 +113,25 @@ export async function startHarness(options: {
         response_url: responseUrl,
         trigger_id: triggerId,
       });
-      const reply = await postToBot(url, requestBody, { secret: signingSecret, headers: opts.headers ?? {} });
+      const reply = await postToBot(harness.url, requestBody, {
+        secret: signingSecret,
+        headers: opts.headers ?? {},
+      });
       return { status: reply.status, ms: reply.ms, body: reply.body, responseUrl, triggerId, requestBody };
     },
+    async restart(config) {
+      await harness.bot.stop();
+      writeFileSync(join(dir, 'fsbp.config.yaml'), stringify(config));
+      harness.bot = await launch();
+      harness.url = botUrl(harness.bot);
+    },
     async stop() {
-      await bot.stop();
+      await harness.bot.stop();
       await slack.close();
       await aws.close();
     },
   };
+  return harness;
 }
 
 /** Waits until `probe` returns something truthy (the bot answers after the ack, asynchronously). */

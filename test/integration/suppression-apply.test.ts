@@ -5,15 +5,17 @@ import type { RegionAccess } from '../../src/engine/ports.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import {
   applySuppression,
+  completeSuppression,
   maxReasonLength,
   noteLimit,
   suppressionNote,
 } from '../../src/suppression/apply.ts';
+import { liftSuppression } from '../../src/suppression/lift.ts';
 import { resuppressReset } from '../../src/suppression/maintain.ts';
 import { suppressTarget } from '../../src/suppression/request.ts';
 import type { NewSuppression } from '../../src/suppression/types.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
-import { ownAccountState } from '../helpers/aws-state.ts';
+import { catalog, ownAccountState } from '../helpers/aws-state.ts';
 import { useAwsEndpoint } from '../helpers/cli.ts';
 
 const PROD = '111111111111';
@@ -164,7 +166,10 @@ describe('the note', () => {
 });
 
 describe('what a Suppress button covers', () => {
-  const config = Config.parse({ accounts: [{ id: PROD, regions: [TOKYO] }] });
+  const config = Config.parse({
+    accounts: [{ id: PROD, regions: [TOKYO] }],
+    channels: [{ id: 'C0123456789', accounts: [PROD] }],
+  });
 
   async function withTarget(findingIds: string[]) {
     const store = openSqliteStore({ path: ':memory:' });
@@ -184,7 +189,7 @@ describe('what a Suppress button covers', () => {
   }
 
   const choice = { reason: 'Reviewed by the web team', expiresAt: '2026-12-30T00:00:00.000Z' };
-  const who = { key: 'AbCdEfGhIjKlMnOp', userId: 'U0TEST0001', userName: 'taro' };
+  const who = { key: 'AbCdEfGhIjKlMnOp', channel: 'C0123456789', userId: 'U0TEST0001', userName: 'taro' };
 
   it('leaves findings suppressed by someone else alone, note included', async () => {
     const failing = await access.findings.failingFindings(['HIGH']);
@@ -198,7 +203,7 @@ describe('what a Suppress button covers', () => {
     const store = await withTarget([mine.id, theirs.id]);
     emulator.resetCalls();
     const outcome = await suppressTarget(
-      { config, store, aws },
+      { config, catalog, store, aws },
       { ...who, ...choice, scope: 'resource' },
       'h1',
     );
@@ -215,7 +220,7 @@ describe('what a Suppress button covers', () => {
     });
     const store = await withTarget(failing.slice(0, 3).map((f) => f.id));
     await expect(
-      suppressTarget({ config, store, aws }, { ...who, ...choice, scope: 'control' }, 'h2'),
+      suppressTarget({ config, catalog, store, aws }, { ...who, ...choice, scope: 'control' }, 'h2'),
     ).rejects.toMatchObject({ code: 'nothing_to_suppress' });
     expect(await store.listSuppressions()).toEqual([]);
   });
@@ -250,5 +255,97 @@ describe('re-suppressing findings Security Hub reset', () => {
       'active',
       'resuppressed',
     ]);
+  });
+});
+
+describe('re-suppression and lifting read the record as it is now', () => {
+  it('does not re-suppress a record past its expiry, even while the job has not lifted it yet', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const input = await request('view-expired');
+    await applySuppression(store, access.workflow, input, 'test');
+    const reset = input.findings.slice(0, 2);
+    await access.workflow.updateWorkflow(reset, { status: 'NEW', note: 'reset', updatedBy: 'securityhub' });
+    const failing = await access.findings.failingFindings(['HIGH']);
+    const active = await store.listSuppressions({ states: ['active', 'partial'] });
+    emulator.resetCalls();
+    const afterExpiry = await resuppressReset({ store }, active, failing, async () => access.workflow, {
+      now: Date.parse(input.expiresAt) + 60_000,
+    });
+    expect(afterExpiry.resuppressed).toBe(0);
+    expect(updates()).toHaveLength(0);
+    expect((await access.findings.failingFindings(['HIGH'])).map((f) => f.id).sort()).toEqual(
+      reset.map((f) => f.id).sort(),
+    );
+  });
+
+  it('lifts a partial record: every target back to NEW, a finding Security Hub no longer has does not block it', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const ghost = {
+      id: `arn:aws:securityhub:${TOKYO}:${PROD}:security-control/S3.8/finding/gone`,
+      productArn: `arn:aws:securityhub:${TOKYO}::product/aws/securityhub`,
+      resourceId: 'gone',
+    };
+    const input = await request('view-ghost', [ghost]);
+    const applied = await applySuppression(store, access.workflow, input, 'test');
+    expect(applied.suppression.state).toBe('partial');
+    const lifted = await liftSuppression(store, access.workflow, applied.suppression.id, {
+      state: 'lifted',
+      actor: 'U0TEST0002',
+      reason: 'Buckets made private',
+      holder: 'lift',
+      waitMs: 0,
+    });
+    expect(lifted).toMatchObject({ failed: [], reset: 250, suppression: { state: 'lifted' } });
+    expect(await access.findings.failingFindings(['HIGH'])).toHaveLength(250);
+  });
+
+  it('keeps the record when AWS refuses to reset a finding it has, and says so in the audit trail', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const input = await request('view-refused');
+    const applied = await applySuppression(store, access.workflow, input, 'test');
+    const stuck = input.findings[0]?.id as string;
+    emulator.setFaults({ unprocessedIds: [stuck] });
+    const outcome = await liftSuppression(store, access.workflow, applied.suppression.id, {
+      state: 'expired',
+      actor: 'fsbp-bot',
+      holder: 'job',
+      waitMs: 0,
+    });
+    expect(outcome.failed.map((f) => f.id)).toEqual([stuck]);
+    expect(outcome.suppression.state).toBe('active');
+    expect((await store.suppressionHistory(applied.suppression.id)).map((e) => e.action)).toEqual([
+      'requested',
+      'active',
+      'expired-refused',
+    ]);
+  });
+
+  it('a lift that cannot get the lock in time refuses clearly and sends nothing', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const { suppression } = await store.createSuppression(await request('view-busy'));
+    expect(await store.acquireLease(`suppression:${suppression.id}`, 'applier', 60_000)).not.toBeNull();
+    emulator.resetCalls();
+    const lift = liftSuppression(store, access.workflow, suppression.id, {
+      state: 'lifted',
+      actor: 'U0TEST0002',
+      reason: 'Not needed any more',
+      holder: 'lifter',
+      waitMs: 300,
+    });
+    await expect(lift).rejects.toMatchObject({ code: 'suppression_busy', params: { id: suppression.id } });
+    expect(updates()).toHaveLength(0);
+    expect((await store.getSuppression(suppression.id))?.state).toBe('pending');
+  });
+
+  it('an apply finds the lock held by a lift and sends nothing', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const { suppression } = await store.createSuppression(await request('view-locked'));
+    expect(
+      await store.acquireLease(`suppression:${suppression.id}`, 'someone-lifting', 60_000),
+    ).not.toBeNull();
+    emulator.resetCalls();
+    const outcome = await completeSuppression(store, access.workflow, suppression, 'applier');
+    expect(outcome.busy).toBe(true);
+    expect(updates()).toHaveLength(0);
   });
 });

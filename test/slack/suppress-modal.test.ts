@@ -2,10 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import type { DigestItem } from '../../src/digest/types.ts';
 import { createI18n, type Language, type LanguagePreference, languagesFor } from '../../src/i18n/index.ts';
-import { messageModal, readSuppressForm, suppressModal } from '../../src/slack/views/suppress-modal.ts';
+import {
+  messageModal,
+  readSuppressForm,
+  readSuppressMetadata,
+  suppressModal,
+} from '../../src/slack/views/suppress-modal.ts';
 import { validateView } from '../emulator/slack/block-kit.ts';
 
 const catalog = loadCatalog();
+const CHANNEL = 'C0123456789';
 const i18n = createI18n();
 const lang = (preference: LanguagePreference) => ({
   langs: languagesFor(preference),
@@ -36,32 +42,79 @@ describe('the Suppress modal', () => {
     'is valid Block Kit for every control of the catalog (%s)',
     (preference) => {
       for (const control of catalog.controls) {
-        const view = suppressModal(lang(preference), { ...item(many), controlId: control.id }, control, {
-          maxDays: 90,
-          minReasonLength: 10,
-        });
+        const view = suppressModal(
+          lang(preference),
+          { ...item(many), controlId: control.id },
+          control,
+          { maxDays: 90, minReasonLength: 10 },
+          CHANNEL,
+        );
         expect(validateView(view), control.id).toEqual([]);
       }
     },
   );
 
-  it('offers the policy’s maximum when it is under 90 days, and carries only the key', () => {
-    const view = suppressModal(lang('en'), item(['a']), catalog.find('S3.8'), {
-      maxDays: 14,
-      minReasonLength: 20,
-    });
+  it('offers the policy’s maximum when it is under 90 days, and carries only the key and the channel', () => {
+    const view = suppressModal(
+      lang('en'),
+      item(['a']),
+      catalog.find('S3.8'),
+      { maxDays: 14, minReasonLength: 20 },
+      CHANNEL,
+    );
     const text = JSON.stringify(view);
     expect(text).toContain('"value":"14"');
     expect(text).not.toContain('"value":"30"');
     expect(text).toContain('"min_length":20');
-    expect(view.private_metadata).toBe('AbCdEfGhIjKlMnOp');
+    expect(readSuppressMetadata(view.private_metadata)).toEqual({
+      key: 'AbCdEfGhIjKlMnOp',
+      channel: CHANNEL,
+    });
+  });
+
+  it('refuses metadata it did not write as an unknown target', () => {
+    for (const raw of [
+      'AbCdEfGhIjKlMnOp',
+      '{"k":"short","c":"C1"}',
+      '{"k":"AbCdEfGhIjKlMnOp","c":"<!here>"}',
+      7,
+    ]) {
+      expect(() => readSuppressMetadata(raw)).toThrow(
+        expect.objectContaining({ code: 'suppression_target_gone' }),
+      );
+    }
+  });
+
+  it('escapes the control ID, account and Region: a finding’s ControlId cannot become a live link', () => {
+    const hostile = {
+      ...item(['a']),
+      controlId: '<https://evil.example|S3.1 – re-authenticate>',
+      accountId: '<!channel>',
+      region: 'a&<@U123>',
+    };
+    const view = suppressModal(
+      lang('both'),
+      hostile,
+      undefined,
+      { maxDays: 90, minReasonLength: 10 },
+      CHANNEL,
+    );
+    const text = (view.blocks[0] as { text: { text: string } }).text.text;
+    expect(text).toContain('&lt;https://evil.example|S3.1 – re-authenticate&gt;');
+    expect(text).toContain('&lt;!channel&gt;');
+    expect(text).toContain('a&amp;&lt;@U123&gt;');
+    expect(text).not.toMatch(/<[^>]*>/);
+    expect(validateView(view)).toEqual([]);
   });
 
   it('escapes resource names so they cannot mention or link', () => {
-    const view = suppressModal(lang('en'), item(['<!channel>', 'a&b']), catalog.find('S3.8'), {
-      maxDays: 90,
-      minReasonLength: 10,
-    });
+    const view = suppressModal(
+      lang('en'),
+      item(['<!channel>', 'a&b']),
+      catalog.find('S3.8'),
+      { maxDays: 90, minReasonLength: 10 },
+      CHANNEL,
+    );
     const text = JSON.stringify(view.blocks[0]);
     expect(text).toContain('&lt;!channel&gt;');
     expect(text).toContain('a&amp;b');

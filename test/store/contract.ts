@@ -7,7 +7,7 @@ import type { DigestPlanRecord } from '../../src/digest/types.ts';
 import { holdLease, type LeaseGrant, LeaseLostError } from '../../src/store/lease.ts';
 import type { Store } from '../../src/store/store.ts';
 import { genesisHash, verifyChain } from '../../src/suppression/audit.ts';
-import type { NewSuppression } from '../../src/suppression/types.ts';
+import { type NewSuppression, SuppressionTransitionError } from '../../src/suppression/types.ts';
 
 export type OpenStore = (now: () => number) => Promise<Store>;
 
@@ -285,6 +285,63 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(await store.listSuppressions({ endedSince: '2026-11-30T00:00:02.000Z' })).toHaveLength(0);
       expect((await store.listSuppressions()).map((s) => s.requestKey)).toEqual(['a', 'b']);
       expect(await store.listSuppressions({ states: [], accountIds: [] })).toEqual([]);
+    });
+    it('refuses a late progress on a lifted record and a second end, writing neither state nor event', async () => {
+      const store = await fresh();
+      const { suppression } = await store.createSuppression(suppressionInput);
+      await store.endSuppression(suppression.id, 'U2', 'lifted', { reason: 'not needed' });
+      const late = store.suppressionProgress(suppression.id, 'U1', 'active', ['f1'], []);
+      await expect(late).rejects.toBeInstanceOf(SuppressionTransitionError);
+      await expect(late).rejects.toMatchObject({
+        code: 'suppression_conflict',
+        params: { id: suppression.id, state: 'lifted' },
+      });
+      await expect(store.endSuppression(suppression.id, 'fsbp-bot', 'expired', {})).rejects.toMatchObject({
+        code: 'suppression_conflict',
+      });
+      await expect(store.suppressionProgress(suppression.id, 'x', 'pending', [], [])).rejects.toBeInstanceOf(
+        SuppressionTransitionError,
+      );
+      expect(await store.getSuppression(suppression.id)).toMatchObject({ state: 'lifted', updated: [] });
+      expect((await store.suppressionHistory(suppression.id)).map((e) => e.action)).toEqual([
+        'requested',
+        'lifted',
+      ]);
+    });
+
+    it('an active record may only end: no step back to partial', async () => {
+      const store = await fresh();
+      const { suppression } = await store.createSuppression(suppressionInput);
+      await store.suppressionProgress(suppression.id, 'U1', 'active', ['f1'], []);
+      await expect(store.suppressionProgress(suppression.id, 'U1', 'partial', [], [])).rejects.toMatchObject({
+        code: 'suppression_conflict',
+        params: { state: 'active' },
+      });
+      expect((await store.endSuppression(suppression.id, 'fsbp-bot', 'expired', {})).state).toBe('expired');
+    });
+
+    it('ends a record once when a lift and an expiry race, and the loser writes no event', async () => {
+      const store = await fresh();
+      const { suppression } = await store.createSuppression(suppressionInput);
+      const results = await Promise.allSettled([
+        store.endSuppression(suppression.id, 'U2', 'lifted', {}),
+        store.endSuppression(suppression.id, 'fsbp-bot', 'expired', {}),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const loser = results.find((r) => r.status === 'rejected');
+      expect(loser?.reason).toBeInstanceOf(SuppressionTransitionError);
+      expect(await store.suppressionHistory(suppression.id)).toHaveLength(2);
+    });
+
+    it('refuses a change to a record that does not exist as unknown, not as a conflict', async () => {
+      const store = await fresh();
+      const missing = store.endSuppression(4242, 'U2', 'lifted', {});
+      await expect(missing).rejects.toBeInstanceOf(SuppressionTransitionError);
+      await expect(missing).rejects.toMatchObject({ code: 'unknown_suppression', params: { id: 4242 } });
+      await expect(store.suppressionProgress(4242, 'U1', 'active', [], [])).rejects.toMatchObject({
+        code: 'unknown_suppression',
+      });
+      expect(await store.auditEvents(0, 10)).toEqual([]);
     });
   });
 }

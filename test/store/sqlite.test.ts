@@ -10,7 +10,7 @@ import { NewerSchemaError } from '../../src/store/errors.ts';
 import { holdLease, LeaseLostError } from '../../src/store/lease.ts';
 import { durably, migrations, openSqliteStore } from '../../src/store/sqlite.ts';
 import { verifyChain } from '../../src/suppression/audit.ts';
-import type { NewSuppression } from '../../src/suppression/types.ts';
+import { type NewSuppression, statesBefore, suppressionTransitions } from '../../src/suppression/types.ts';
 
 function userVersion(path: string): number {
   const db = new Database(path, { readonly: true });
@@ -212,4 +212,19 @@ describe('reading rows back', () => {
     await expect(store.lastDigest('C1')).rejects.toThrow(/digest_run table .*summary/);
     await store.close();
   });
+});
+
+describe('suppression state changes', () => {
+  it('follows the transitions table: pending may end or progress, an ended record never moves again', () => {
+    expect(suppressionTransitions).toEqual({
+      pending: ['partial', 'active', 'lifted', 'expired'],
+      partial: ['partial', 'active', 'lifted', 'expired'],
+      active: ['lifted', 'expired'],
+      lifted: [],
+      expired: [],
+    });
+    expect(statesBefore('active')).toEqual(['pending', 'partial']);
+    expect(statesBefore('lifted')).toEqual(['pending', 'partial', 'active']);
+  });
+  // The guard in the stores' writes is covered for both backends by the store contract (contract.ts).
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { suppressionsCsv } from '../../commands/suppressions.ts';
-import { expiryChoices, maxReasonLength, parseSuppressForm } from '../../src/suppression/request.ts';
-import type { Suppression } from '../../src/suppression/types.ts';
+import { Config } from '../../src/config/schema.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import {
+  assertTargetInChannel,
+  expiryChoices,
+  maxReasonLength,
+  parseSuppressForm,
+  suppressTargetFor,
+} from '../../src/suppression/request.ts';
+import type { Suppression, SuppressTarget } from '../../src/suppression/types.ts';
 
 const policy = { maxDays: 90, minReasonLength: 10 };
 const now = Date.parse('2026-11-30T03:00:00.000Z');
@@ -127,5 +135,73 @@ describe('the CSV audit export', () => {
     const csv = suppressionsCsv([{ ...base, reason: '=HYPERLINK("http://x","click")', userName: '@admin' }]);
     expect(csv).toContain(`'@admin`);
     expect(csv).toContain(`"'=HYPERLINK(""http://x"",""click"")"`);
+  });
+});
+
+describe('where a Suppress button may act', () => {
+  const config = Config.parse({
+    accounts: [
+      { id: '111111111111', name: 'prod', regions: ['ap-northeast-1'] },
+      { id: '222222222222', name: 'staging', regions: ['ap-northeast-1'] },
+    ],
+    channels: [
+      { id: 'C0AAAAAAAA1', accounts: ['staging'] },
+      { id: 'C0BBBBBBBB1', accounts: ['prod'] },
+    ],
+  });
+  const target: SuppressTarget = {
+    kind: 'digest',
+    key: 'AbCdEfGhIjKlMnOp',
+    controlId: 'S3.8',
+    accountId: '111111111111',
+    region: 'ap-northeast-1',
+    findingIds: ['f1'],
+    resources: ['bucket-a'],
+    channel: 'C0BBBBBBBB1',
+    ts: '1.2',
+  };
+
+  it('acts in its own channel while the channel still has the account', () => {
+    expect(() => assertTargetInChannel(config, target, 'C0BBBBBBBB1')).not.toThrow();
+  });
+
+  it('refuses another channel, a channel that lost the account, a channel gone from the config, and no channel', () => {
+    const refused = expect.objectContaining({ code: 'suppress_target_elsewhere' });
+    expect(() => assertTargetInChannel(config, target, 'C0AAAAAAAA1')).toThrow(refused);
+    const moved = { ...target, channel: 'C0AAAAAAAA1' };
+    expect(() => assertTargetInChannel(config, moved, 'C0AAAAAAAA1')).toThrow(refused);
+    const gone = { ...target, channel: 'C0GONE00001' };
+    expect(() => assertTargetInChannel(config, gone, 'C0GONE00001')).toThrow(refused);
+    expect(() => assertTargetInChannel(config, { ...target, channel: null }, '')).toThrow(refused);
+  });
+
+  it('never uses a control ID from a finding that is not shaped like S3.1', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const item = { ...target, position: 0, label: undefined };
+    await store.createDigest({
+      channel: 'C0BBBBBBBB1',
+      startedAt: '2026-11-30T00:00:00.000Z',
+      summary: {
+        date: '2026-11-30',
+        accounts: ['prod'],
+        failing: {},
+        newCount: 2,
+        overflow: 0,
+        resolvedCount: 0,
+        previousFailingTotal: null,
+        resolvedIds: [],
+        overflowIds: [],
+        consoleUrl: null,
+      },
+      items: [
+        { ...item, key: 'hostileControlId', controlId: '<https://evil.example|S3.1 – re-authenticate>' },
+        { ...item, key: 'plainControlId1', position: 1 },
+      ],
+    });
+    await expect(suppressTargetFor(store, 'hostileControlId')).rejects.toMatchObject({
+      code: 'suppression_target_gone',
+    });
+    expect((await suppressTargetFor(store, 'plainControlId1')).controlId).toBe('S3.8');
+    store.close();
   });
 });

@@ -1,12 +1,14 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { TFunction } from 'i18next';
+import { z } from 'zod';
 import type { Control } from '../../catalog/schema.ts';
+import { AppError } from '../../errors.ts';
 import type { Language } from '../../i18n/index.ts';
 import { expiryChoices, maxReasonLength, type SuppressionPolicy } from '../../suppression/request.ts';
 import type { FindingGroup } from '../../suppression/types.ts';
 
 import { limits } from '../limits.ts';
-import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { escapeMrkdwn, inertFormatting, truncate } from '../mrkdwn.ts';
 
 export const suppressCallbackId = 'suppress_submit';
 /** Block IDs of the form's inputs; inline errors name them. */
@@ -48,9 +50,10 @@ function targetBlock(l: ModalLanguage, item: FindingGroup, control: Control | un
     .map((r) => `\`${escapeMrkdwn(truncate(r, 200)).replaceAll('`', 'ˋ')}\``);
   const more = item.resources.length - shown.length;
   const title = control ? l.langs.map((lang) => escapeMrkdwn(control.title[lang])).join('\n') : '';
+  // The control ID of a digest item comes from a finding: escaped like any other AWS text.
   const lines = [
-    `*${item.controlId}* ${title}`,
-    `${say(l, 'suppress.where')}: ${item.accountId} ${item.region}`,
+    `*${escapeMrkdwn(inertFormatting(item.controlId, '*'))}* ${title}`,
+    `${say(l, 'suppress.where')}: ${escapeMrkdwn(item.accountId)} ${escapeMrkdwn(item.region)}`,
     `${say(l, 'suppress.resources', { count: item.resources.length })}: ${shown.join(', ')}${more > 0 ? ` (+${more})` : ''}`,
   ];
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), limits.sectionText) } };
@@ -71,14 +74,33 @@ function radioOption(l: ModalLanguage, key: string, params: Record<string, unkno
 }
 
 /**
+ * What rides along in the modal: the button's key and the channel it was clicked in, so the submit
+ * can check again that the button is used in its own channel. Slack returns it as the bot set it.
+ */
+const Metadata = z.object({ k: z.string().regex(/^[\w-]{16}$/), c: z.string().regex(/^[A-Z0-9]{1,40}$/) });
+
+/** The modal's key and channel; anything else (an old modal, a forged view) is an unknown target. */
+export function readSuppressMetadata(raw: unknown): { key: string; channel: string } {
+  let json: unknown = null;
+  try {
+    json = JSON.parse(String(raw));
+  } catch {}
+  const parsed = Metadata.safeParse(json);
+  if (!parsed.success) throw new AppError('suppression_target_gone', 'unreadable modal metadata');
+  return { key: parsed.data.k, channel: parsed.data.c };
+}
+
+/**
  * The Suppress form: reason (long enough to mean something, short enough for Security Hub's note),
- * expiry (7/30/90 days or a date, within the policy), scope. Only the item key rides along.
+ * expiry (7/30/90 days or a date, within the policy), scope. Only the item key and the clicking
+ * channel ride along.
  */
 export function suppressModal(
   l: ModalLanguage,
   item: FindingGroup,
   control: Control | undefined,
   policy: SuppressionPolicy,
+  channel: string,
 ): ModalView {
   const days = expiryChoices(policy);
   const dayOptions = days.map((d) => option(say(l, 'suppress.days', { count: d }), String(d)));
@@ -90,7 +112,7 @@ export function suppressModal(
   return {
     ...frame(l),
     callback_id: suppressCallbackId,
-    private_metadata: item.key,
+    private_metadata: JSON.stringify({ k: item.key, c: channel }),
     submit: plain(say(l, 'suppress.submit'), limits.modalButton),
     blocks: [
       targetBlock(l, item, control),

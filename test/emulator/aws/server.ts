@@ -36,8 +36,10 @@ export interface CallRecord {
   region: string;
   status: number;
   at: number;
-  /** Who signed the call (an assumed-role session ARN names its session), once authenticated. */
+  /** Who called, as CloudTrail's userIdentity.arn (an assumed role ends with its session name). */
   principal?: string;
+  /** AssumeRole's RoleSessionName, as CloudTrail records it in requestParameters. */
+  roleSessionName?: string;
 }
 
 export interface AwsEmulator {
@@ -278,8 +280,13 @@ export async function startAwsEmulator(opts: {
     try {
       const { principal, region } = await authenticate(req, r, path, url.searchParams, raw);
       record.accountId = principal.accountId;
-      record.principal = principal.arn;
       record.region = region;
+      record.principal = principal.arn;
+      if (r.operation === 'AssumeRole') {
+        const sessionName =
+          new URLSearchParams(body).get('RoleSessionName') ?? url.searchParams.get('RoleSessionName');
+        if (sessionName !== null) record.roleSessionName = sessionName;
+      }
       if (r.operation === '') {
         throw isQueryService(r.service)
           ? new AwsError('InvalidAction', 'Could not find operation', 400)
