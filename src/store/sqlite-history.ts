@@ -39,16 +39,20 @@ export const historyMigrations: readonly string[] = [
   `ALTER TABLE posture_failure ADD COLUMN resource_id TEXT;`,
 ];
 
+/**
+ * Like the store's own migrations, read and applied in one write transaction (BEGIN IMMEDIATE): two
+ * processes opening a fresh file together would otherwise both read version 0 and both create the tables.
+ */
 export function migrateHistory(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS history_schema (version INTEGER NOT NULL)');
-  const row = db.prepare<[], { version: number }>('SELECT version FROM history_schema').get();
-  if (!row) db.prepare('INSERT INTO history_schema (version) VALUES (0)').run();
-  for (let version = row?.version ?? 0; version < historyMigrations.length; version++) {
-    db.transaction(() => {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS history_schema (version INTEGER NOT NULL)');
+    const row = db.prepare<[], { version: number }>('SELECT version FROM history_schema').get();
+    if (!row) db.prepare('INSERT INTO history_schema (version) VALUES (0)').run();
+    for (let version = row?.version ?? 0; version < historyMigrations.length; version++) {
       db.exec(historyMigrations[version] as string);
       db.prepare('UPDATE history_schema SET version = ?').run(version + 1);
-    })();
-  }
+    }
+  }).immediate();
 }
 
 const EpisodeRow = z.object({
