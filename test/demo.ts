@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli/main.ts';
 import { startAwsEmulator } from './emulator/aws/server.ts';
+import { awsEmulatorEnv } from './helpers/aws-env.ts';
 
 const statePath = fileURLToPath(new URL('./emulator/aws/sample-state.json', import.meta.url));
 const configPath = fileURLToPath(new URL('./demo/fsbp.config.yaml', import.meta.url));
@@ -17,11 +18,7 @@ const emulator = await startAwsEmulator({ state: JSON.parse(readFileSync(statePa
 const env = {
   ...process.env,
   FSBP_CONFIG: configPath,
-  AWS_ENDPOINT_URL: emulator.url,
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'example',
-  AWS_REGION: 'ap-northeast-1',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  ...awsEmulatorEnv(emulator.url),
 };
 Object.assign(process.env, env);
 const args = process.argv.slice(2);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startSlackEmulator } from '../emulator/slack/server.ts';
+import { awsEmulatorEnv } from '../helpers/aws-env.ts';
 import { buildState } from '../helpers/aws-state.ts';
 import { startRemoteEmulator } from './remote-emulator.ts';
 
@@ -81,11 +82,7 @@ export async function benchAck(
       stdio: ['ignore', 'pipe', 'inherit'],
       env: {
         ...process.env,
-        AWS_ENDPOINT_URL: aws.url,
-        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'example',
-        AWS_REGION: 'ap-northeast-1',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...awsEmulatorEnv(aws.url),
         SLACK_BOT_TOKEN: token,
         SLACK_SIGNING_SECRET: secret,
         SLACK_API_URL: slack.url,

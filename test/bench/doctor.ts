@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { awsEmulatorEnv } from '../helpers/aws-env.ts';
 import { buildState, catalog } from '../helpers/aws-state.ts';
 import { startRemoteEmulator } from './remote-emulator.ts';
 
@@ -41,11 +42,7 @@ export async function benchDoctor(runs = 3) {
   const env = {
     ...process.env,
     FSBP_CONFIG: configPath,
-    AWS_ENDPOINT_URL: emulator.url,
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'example',
-    AWS_REGION: 'ap-northeast-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...awsEmulatorEnv(emulator.url),
   };
   const wallMs: number[] = [];
   let calls = 0;

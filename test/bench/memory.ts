@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { stringify } from 'yaml';
 import { startSlackEmulator } from '../emulator/slack/server.ts';
 import { postToBot, slashCommandBody } from '../emulator/slack/signing.ts';
+import { awsEmulatorEnv } from '../helpers/aws-env.ts';
 import { buildState } from '../helpers/aws-state.ts';
 import { startRemoteEmulator } from './remote-emulator.ts';
 
@@ -75,11 +76,7 @@ export async function benchMemory() {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      AWS_ENDPOINT_URL: aws.url,
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'example',
-      AWS_REGION: 'ap-northeast-1',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...awsEmulatorEnv(aws.url),
       SLACK_BOT_TOKEN: token,
       SLACK_SIGNING_SECRET: secret,
       SLACK_API_URL: slack.url,
