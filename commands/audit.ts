@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { text } from '../src/document/doc.ts';
 import { invalidArguments } from '../src/errors.ts';
+import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 import { verifyChain } from '../src/suppression/audit.ts';
-import { defineSubcommand, perLanguage } from './define.ts';
-import { text } from './doc.ts';
 
 const Args = z.object({
   positionals: z.tuple([z.literal('verify', 'args.auditAction')], { error: 'args.auditAction' }),

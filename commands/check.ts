@@ -3,14 +3,14 @@ import { severityRank } from '../src/catalog/schema.ts';
 import { findAccount } from '../src/config/load.ts';
 import { type AccountConfig, type Config, Region } from '../src/config/schema.ts';
 import { itemKey } from '../src/digest/plan.ts';
+import { renderCheckReport, suppressGroup } from '../src/document/check-doc.ts';
 import type { CheckReport } from '../src/engine/types.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import { languagesFor } from '../src/i18n/index.ts';
+import { chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts';
+import { type CommandContext, defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
+import { parseTarget, selectControls } from '../src/subcommand/targets.ts';
 import type { CheckTargetRecord } from '../src/suppression/types.ts';
-import { chooseAccounts, requesterOf } from './accounts.ts';
-import { renderCheckReport, suppressGroup } from './check-render.ts';
-import { type CommandContext, defineSubcommand, perLanguage } from './define.ts';
-import { parseTarget, selectControls } from './resolve.ts';
 
 /** The longest a check may wait for its evaluations (AWS Config runs usually end within minutes). */
 export const maxTimeoutSeconds = 900;

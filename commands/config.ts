@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { configJsonSchema, configJsonSchemaText } from '../src/config/json-schema.ts';
 import { checkConfigFile, defaultConfigFile } from '../src/config/load.ts';
-import { defineSubcommand, perLanguage } from './define.ts';
-import { code, text } from './doc.ts';
+import { code, text } from '../src/document/doc.ts';
+import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 
 const Args = z
   .object({ positionals: z.array(z.string()), flags: z.object({ file: z.string().optional() }).loose() })

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Control } from '../src/catalog/schema.ts';
-import { defineSubcommand, perLanguage } from './define.ts';
-import { code, type Doc, heading, list, note } from './doc.ts';
-import { parseTarget, selectControls } from './resolve.ts';
+import { code, type Doc, heading, list, note } from '../src/document/doc.ts';
+import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
+import { parseTarget, selectControls } from '../src/subcommand/targets.ts';
 
 const Args = z
   .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })

@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { findChannel } from '../src/config/load.ts';
 import { runDigest } from '../src/digest/run.ts';
+import { digestPoster } from '../src/document/digest-doc.ts';
+import { text } from '../src/document/doc.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
-import { type CommandContext, type DigestServices, defineSubcommand, perLanguage } from './define.ts';
-import { digestPoster } from './digest-render.ts';
-import { text } from './doc.ts';
+import {
+  type CommandContext,
+  type DigestServices,
+  defineSubcommand,
+  perLanguage,
+} from '../src/subcommand/define.ts';
 
 const Args = z
   .object({

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { CheckScope, DoctorCheck } from '../src/doctor/report.ts';
 import { summarize } from '../src/doctor/report.ts';
 import { runDoctor } from '../src/doctor/run.ts';
+import { code, type Doc, heading, type Line, list, text } from '../src/document/doc.ts';
 import { AppError } from '../src/errors.ts';
-import { defineSubcommand, perLanguage } from './define.ts';
-import { code, type Doc, heading, type Line, list, text } from './doc.ts';
+import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 
 const Args = z
   .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })

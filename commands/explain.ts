@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Control } from '../src/catalog/schema.ts';
-import { defineSubcommand, perLanguage } from './define.ts';
-import { bold, code, type Doc, heading, link, note, text } from './doc.ts';
-import { requireControl } from './resolve.ts';
+import { retiredLine } from '../src/document/control-lines.ts';
+import { bold, code, type Doc, heading, link, note, text } from '../src/document/doc.ts';
+import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
+import { requireControl } from '../src/subcommand/targets.ts';
 
 const Args = z
   .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })
@@ -50,13 +51,6 @@ export const explain = defineSubcommand({
 });
 
 /** "Retired", and what took over where AWS names a successor. */
-export function retiredLine(control: Control, t: (key: string, options?: Record<string, unknown>) => string) {
-  return [
-    t('explain.retired'),
-    ...(control.replacedBy ? [` ${t('catalog.replacedBy', { id: control.replacedBy })}`] : []),
-  ];
-}
-
 function idNote(control: Control, label: string) {
   return control.securityControlId === control.id ? [] : [[`${label}: `, code(control.securityControlId)]];
 }

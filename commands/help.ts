@@ -1,6 +1,11 @@
 import { z } from 'zod';
-import { type CommandContext, defineSubcommand, perLanguage, type Subcommand } from './define.ts';
-import { code, type Doc, heading, list, note } from './doc.ts';
+import { code, type Doc, heading, list, note } from '../src/document/doc.ts';
+import {
+  type CommandContext,
+  defineSubcommand,
+  perLanguage,
+  type Subcommand,
+} from '../src/subcommand/define.ts';
 
 const Args = z
   .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })

@@ -1,9 +1,9 @@
 import { distance } from 'fastest-levenshtein';
+import type { Subcommand } from '../src/subcommand/define.ts';
 import { audit } from './audit.ts';
 import { check } from './check.ts';
 import { config } from './config.ts';
 import { controls } from './controls.ts';
-import type { Subcommand } from './define.ts';
 import { digest } from './digest.ts';
 import { doctor } from './doctor.ts';
 import { explain } from './explain.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { text } from '../src/document/doc.ts';
 import { invalidArguments } from '../src/errors.ts';
-import { defineSubcommand, perLanguage } from './define.ts';
-import { text } from './doc.ts';
+import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 
 const Args = z
   .object({ positionals: z.array(z.string()), flags: z.object({}).loose() })

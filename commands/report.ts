@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { channelAccounts, channelSla, findAccount } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { buildReport, type PostureReport, periodInstants } from '../src/digest/report.ts';
+import { csvTable } from '../src/document/csv.ts';
+import { heading, text } from '../src/document/doc.ts';
 import { invalidArguments } from '../src/errors.ts';
-import { csvTable } from './csv.ts';
-import { defineSubcommand } from './define.ts';
-import { heading, text } from './doc.ts';
+import { defineSubcommand } from '../src/subcommand/define.ts';
 import { suppressionServices } from './suppressions.ts';
 
 const LocalDate = z

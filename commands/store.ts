@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { text } from '../src/document/doc.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import { CopyVerificationError, copyStore } from '../src/store/copy.ts';
 import { describeStoreLocation, parseStoreLocation } from '../src/store/open.ts';
-import { defineSubcommand, perLanguage } from './define.ts';
-import { text } from './doc.ts';
+import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 
 const Args = z.object({
   positionals: z.tuple([z.literal('copy', 'args.storeAction')], { error: 'args.storeAction' }),

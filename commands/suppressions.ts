@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import { csvTable } from '../src/document/csv.ts';
+import { bold, code, type Doc, heading, type Line, link, text } from '../src/document/doc.ts';
 import { invalidArguments } from '../src/errors.ts';
+import { chooseAccounts } from '../src/subcommand/account-access.ts';
+import {
+  type CommandContext,
+  defineSubcommand,
+  perLanguage,
+  type SuppressionServices,
+} from '../src/subcommand/define.ts';
 import type { Suppression } from '../src/suppression/types.ts';
-import { chooseAccounts } from './accounts.ts';
-import { csvTable } from './csv.ts';
-import { type CommandContext, defineSubcommand, perLanguage, type SuppressionServices } from './define.ts';
-import { bold, code, type Doc, heading, type Line, link, text } from './doc.ts';
 
 const Args = z.object({
   positionals: z.array(z.string()).max(1, 'args.suppressionsAccount'),

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { text } from '../src/document/doc.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
+import { chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts';
+import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 import { liftSuppression } from '../src/suppression/lift.ts';
 import { workflowFor } from '../src/suppression/maintain.ts';
-import { chooseAccounts, requesterOf } from './accounts.ts';
-import { defineSubcommand, perLanguage } from './define.ts';
-import { text } from './doc.ts';
 import { suppressionServices } from './suppressions.ts';
 
 const Args = z.object({

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream, Logger } from 'pino';
-import { digestPoster } from '../commands/digest-render.ts';
-import type { DocPoster } from '../commands/doc.ts';
 import { subcommands } from '../commands/index.ts';
 import { createAwsSetupProbe } from './aws/setup-probe.ts';
 import { loadCatalog } from './catalog/load.ts';
 import { type DigestOutcome, runDigest } from './digest/run.ts';
+import { digestPoster } from './document/digest-doc.ts';
+import type { DocPoster } from './document/doc.ts';
 import { homeRegion, parseSlackEnv } from './env.ts';
 import { createI18n } from './i18n/index.ts';
 import { scheduleDigests } from './jobs/scheduler.ts';

@@ -1,10 +1,10 @@
-import { type FlagSpec, parseArgv } from '../../commands/argv.ts';
-import { type CommandContext, parseArgs } from '../../commands/define.ts';
-import { errorMessage } from '../../commands/errors.ts';
 import { findSubcommand, subcommands, suggestCommand } from '../../commands/index.ts';
 import { loadCatalog } from '../catalog/load.ts';
+import { errorMessage } from '../document/error-doc.ts';
 import { AppError, asAppError, type ErrorCode, invalidArguments } from '../errors.ts';
 import { createI18n, type LanguagePreference, languageFromLocale } from '../i18n/index.ts';
+import { type FlagSpec, parseArgv } from '../subcommand/argv.ts';
+import { type CommandContext, parseArgs } from '../subcommand/define.ts';
 import { renderText } from './render-text.ts';
 import { createCliServices } from './services.ts';
 import { terminalInline, terminalJson, terminalLines } from './terminal-text.ts';

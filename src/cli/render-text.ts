@@ -1,4 +1,4 @@
-import type { Doc, Inline, Line } from '../../commands/doc.ts';
+import type { Doc, Inline, Line } from '../document/doc.ts';
 import { terminalInline as safe } from './terminal-text.ts';
 
 export interface TextStyle {

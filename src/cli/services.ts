@@ -1,8 +1,8 @@
-import type { CommandServices } from '../../commands/define.ts';
 import { createAwsSetupProbe } from '../aws/setup-probe.ts';
 import { homeRegion } from '../env.ts';
 import { createServices, type Services } from '../services.ts';
 import { openStore } from '../store/open.ts';
+import type { CommandServices } from '../subcommand/define.ts';
 
 export interface CliServices extends CommandServices {
   close(): Promise<void>;

@@ -3,24 +3,24 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { i18n } from 'i18next';
 import type { Logger } from 'pino';
-import { maxCommandTextLength, parseArgv, tokenize } from '../../commands/argv.ts';
+import { helpDoc } from '../../commands/help.ts';
+import { suggestCommand } from '../../commands/index.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { findChannel } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { type Doc, joinDocs } from '../document/doc.ts';
+import { errorDoc } from '../document/error-doc.ts';
+import { AppError, asAppError, invalidArguments } from '../errors.ts';
+import type { LanguagePreference } from '../i18n/index.ts';
+import type { Store } from '../store/store.ts';
+import { maxCommandTextLength, parseArgv, tokenize } from '../subcommand/argv.ts';
 import {
   type CommandContext,
   type CommandServices,
   parseArgs,
   type Reply,
   type Subcommand,
-} from '../../commands/define.ts';
-import { type Doc, joinDocs } from '../../commands/doc.ts';
-import { errorDoc } from '../../commands/errors.ts';
-import { helpDoc } from '../../commands/help.ts';
-import { suggestCommand } from '../../commands/index.ts';
-import type { Catalog } from '../catalog/catalog.ts';
-import { findChannel } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { AppError, asAppError, invalidArguments } from '../errors.ts';
-import type { LanguagePreference } from '../i18n/index.ts';
-import type { Store } from '../store/store.ts';
+} from '../subcommand/define.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
 import type { LanguageResolver } from './language.ts';
 import { escapeMrkdwn, truncate } from './mrkdwn.ts';

@@ -1,5 +1,5 @@
 import { WebClient } from '@slack/web-api';
-import type { DocPoster } from '../../commands/doc.ts';
+import type { DocPoster } from '../document/doc.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
 

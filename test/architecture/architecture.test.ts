@@ -33,6 +33,8 @@ describe('layer boundaries', () => {
   it('keeps Bolt and the AWS SDK out of commands, the domain and the catalog', () => {
     const domain = [
       ...sources('commands'),
+      ...sources('src/document'),
+      ...sources('src/subcommand'),
       ...sources('src/engine'),
       ...sources('src/catalog'),
       ...sources('src/config'),
@@ -70,18 +72,36 @@ describe('layer boundaries', () => {
       ...sources('src/suppression'),
       ...sources('src/jobs'),
     ];
-    expect(offenders(domain, /commands\/|\/slack\/|\/cli\//)).toEqual([]);
+    expect(offenders(domain, /commands\/|\/slack\/|\/cli\/|\/document\/|\/subcommand\//)).toEqual([]);
+  });
+
+  it('keeps the shared document model and subcommand kit below commands and the surfaces', () => {
+    const kit = [...sources('src/document'), ...sources('src/subcommand')];
+    expect(offenders(kit, /commands\/|\/slack\/|\/cli\/|^\.\.\/app\.ts$/)).toEqual([]);
   });
 });
 
 describe('the command registry', () => {
+  it('holds only subcommands in commands/ (plus the registry itself)', () => {
+    const files = readdirSync(join(packageRoot, 'commands'));
+    const notSubcommands = files.filter(
+      (f) =>
+        f !== 'index.ts' &&
+        !(
+          f.endsWith('.ts') &&
+          /defineSubcommand\(|createHelp\(/.test(readFileSync(join(packageRoot, 'commands', f), 'utf8'))
+        ),
+    );
+    expect(notSubcommands).toEqual([]);
+  });
+
   it('registers every module in commands/ that defines a subcommand, and nothing else', () => {
     const files = readdirSync(join(packageRoot, 'commands'))
       .filter((f) => f.endsWith('.ts'))
       .filter((f) =>
         /defineSubcommand\(|createHelp\(/.test(readFileSync(join(packageRoot, 'commands', f), 'utf8')),
       )
-      .filter((f) => !['define.ts', 'index.ts'].includes(f))
+      .filter((f) => f !== 'index.ts')
       .map((f) => f.replace(/\.ts$/, ''));
     expect(subcommands.map((c) => c.name).sort()).toEqual(files.sort());
   });

@@ -5,9 +5,9 @@
  * over the concurrency bound, never less than one region's unavoidable chain of sequential calls).
  */
 
-import { selectControls } from '../../commands/resolve.ts';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { createCheckEngine, maxDetailsRuleNameLength } from '../../src/engine/check.ts';
+import { selectControls } from '../../src/subcommand/targets.ts';
 import { type AccountSpec, buildState, catalog, type ResourceSpec, ruleName } from '../helpers/aws-state.ts';
 import { startRemoteEmulator } from './remote-emulator.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgv, tokenize } from '../../commands/argv.ts';
 import { AppError } from '../../src/errors.ts';
+import { parseArgv, tokenize } from '../../src/subcommand/argv.ts';
 
 describe('tokenize', () => {
   it('splits on whitespace and keeps quoted words together, curly quotes included', () => {

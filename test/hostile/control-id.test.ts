@@ -1,11 +1,11 @@
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
-import { digestItemDoc } from '../../commands/digest-render.ts';
-import { lineText } from '../../commands/doc.ts';
 import { toControlFinding } from '../../src/aws/findings.ts';
 import { isControlId, unknownControlId } from '../../src/catalog/control-id.ts';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { planDigest } from '../../src/digest/plan.ts';
+import { digestItemDoc } from '../../src/document/digest-doc.ts';
+import { lineText } from '../../src/document/doc.ts';
 import type { ControlFinding } from '../../src/engine/ports.ts';
 import { createI18n } from '../../src/i18n/index.ts';
 import { docToBlocks } from '../../src/slack/blocks/doc-to-blocks.ts';

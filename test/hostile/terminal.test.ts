@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bold, code, heading, link, list, note, text } from '../../commands/doc.ts';
 import { renderText } from '../../src/cli/render-text.ts';
 import { terminalJson, terminalLines } from '../../src/cli/terminal-text.ts';
+import { bold, code, heading, link, list, note, text } from '../../src/document/doc.ts';
 import { hostileStrings, hostileValues } from './corpus.ts';
 
 /** Anything a terminal acts on besides a line feed: C0/C1 controls (ESC, CR, BEL, C1 CSI...), bidi. */

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { renderCheckReport, suppressGroup } from '../../commands/check-render.ts';
 import { controls } from '../../commands/controls.ts';
-import type { CommandContext } from '../../commands/define.ts';
-import { digestItemDoc } from '../../commands/digest-render.ts';
-import type { Doc } from '../../commands/doc.ts';
 import { explain } from '../../commands/explain.ts';
 import { helpDoc } from '../../commands/help.ts';
 import { subcommands } from '../../commands/index.ts';
 import { loadCatalog } from '../../src/catalog/load.ts';
+import { renderCheckReport, suppressGroup } from '../../src/document/check-doc.ts';
+import { digestItemDoc } from '../../src/document/digest-doc.ts';
+import type { Doc } from '../../src/document/doc.ts';
 import type { CheckReport, ControlResult } from '../../src/engine/types.ts';
 import { createI18n, type LanguagePreference, languagesFor } from '../../src/i18n/index.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from '../../src/slack/blocks/doc-to-blocks.ts';
 import { limits } from '../../src/slack/limits.ts';
 import { escapeMrkdwn } from '../../src/slack/mrkdwn.ts';
+import type { CommandContext } from '../../src/subcommand/define.ts';
 import { blocksTextLength, validateMessageBlocks } from '../emulator/slack/block-kit.ts';
 
 const catalog = loadCatalog();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorMessage } from '../../commands/errors.ts';
+import { errorMessage } from '../../src/document/error-doc.ts';
 import { createI18n } from '../../src/i18n/index.ts';
 import { SuppressionTransitionError } from '../../src/suppression/types.ts';
 

@@ -1,5 +1,5 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
-import type { Button, Doc, Inline, Line } from '../../../commands/doc.ts';
+import type { Button, Doc, Inline, Line } from '../../document/doc.ts';
 import { limits } from '../limits.ts';
 import { escapeMrkdwn, inertFormatting, truncate } from '../mrkdwn.ts';
 

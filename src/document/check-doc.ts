@@ -1,8 +1,8 @@
 import type { TFunction } from 'i18next';
-import type { Catalog } from '../src/catalog/catalog.ts';
-import { severityRank } from '../src/catalog/schema.ts';
-import type { CheckErrorInfo, CheckReport, ControlResult, RegionResult } from '../src/engine/types.ts';
-import type { Language } from '../src/i18n/index.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { severityRank } from '../catalog/schema.ts';
+import type { CheckErrorInfo, CheckReport, ControlResult, RegionResult } from '../engine/types.ts';
+import type { Language } from '../i18n/index.ts';
 import { bold, code, type Doc, heading, type Line, note, text } from './doc.ts';
 
 export interface RenderOptions {

@@ -1,4 +1,4 @@
-import { invalidArguments } from '../src/errors.ts';
+import { invalidArguments } from '../errors.ts';
 
 export type FlagType = 'boolean' | 'string' | 'strings';
 export type FlagSpec = Readonly<Record<string, FlagType>>;

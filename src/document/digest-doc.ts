@@ -1,16 +1,16 @@
 import type { i18n, TFunction } from 'i18next';
-import type { Catalog } from '../src/catalog/catalog.ts';
-import { unknownControlId } from '../src/catalog/control-id.ts';
-import { severities } from '../src/catalog/schema.ts';
-import { chartLabels, renderTrendChart } from '../src/chart/posture-charts.ts';
-import { resourcesPerReply } from '../src/digest/plan.ts';
-import type { DigestMessage, DigestPoster } from '../src/digest/run.ts';
-import type { DigestItem, DigestSummary } from '../src/digest/types.ts';
-import type { Language, LanguagePreference } from '../src/i18n/index.ts';
-import { languagesFor } from '../src/i18n/index.ts';
-import type { Suppression } from '../src/suppression/types.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { unknownControlId } from '../catalog/control-id.ts';
+import { severities } from '../catalog/schema.ts';
+import { chartLabels, renderTrendChart } from '../chart/posture-charts.ts';
+import { resourcesPerReply } from '../digest/plan.ts';
+import type { DigestMessage, DigestPoster } from '../digest/run.ts';
+import type { DigestItem, DigestSummary } from '../digest/types.ts';
+import type { Language, LanguagePreference } from '../i18n/index.ts';
+import { languagesFor } from '../i18n/index.ts';
+import type { Suppression } from '../suppression/types.ts';
+import { retiredLine } from './control-lines.ts';
 import { bold, code, type Doc, type DocPoster, heading, type Line, link, note, text } from './doc.ts';
-import { retiredLine } from './explain.ts';
 
 /** The parent message: date, accounts, counts by severity, the trend, what resolved. */
 export function digestParentDoc(

@@ -1,19 +1,19 @@
 import type { i18n, TFunction } from 'i18next';
 import type { z } from 'zod';
-import type { Catalog } from '../src/catalog/catalog.ts';
-import type { ChannelConfig, Config } from '../src/config/schema.ts';
-import type { AwsSetupProbe, SlackSettings, SlackSetupProbe } from '../src/doctor/ports.ts';
-import type { CheckEngine } from '../src/engine/check.ts';
-import type { AwsPort } from '../src/engine/ports.ts';
-import { AppError, invalidArguments } from '../src/errors.ts';
-import type { Language, LanguagePreference } from '../src/i18n/index.ts';
-import { languagesFor } from '../src/i18n/index.ts';
-import type { HoldOptions } from '../src/store/lease.ts';
-import type { StoreLocation } from '../src/store/open.ts';
-import type { Store } from '../src/store/store.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { ChannelConfig, Config } from '../config/schema.ts';
+import type { AwsSetupProbe, SlackSettings, SlackSetupProbe } from '../doctor/ports.ts';
+import type { Doc, DocPoster } from '../document/doc.ts';
+import { joinDocs } from '../document/doc.ts';
+import type { CheckEngine } from '../engine/check.ts';
+import type { AwsPort } from '../engine/ports.ts';
+import { AppError, invalidArguments } from '../errors.ts';
+import type { Language, LanguagePreference } from '../i18n/index.ts';
+import { languagesFor } from '../i18n/index.ts';
+import type { HoldOptions } from '../store/lease.ts';
+import type { StoreLocation } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
 import type { FlagSpec, ParsedArgv } from './argv.ts';
-import type { Doc, DocPoster } from './doc.ts';
-import { joinDocs } from './doc.ts';
 
 export type Surface = 'cli' | 'slack';
 

@@ -1,7 +1,7 @@
-import type { Catalog } from '../src/catalog/catalog.ts';
-import type { Control } from '../src/catalog/schema.ts';
-import { Severity } from '../src/catalog/schema.ts';
-import { AppError } from '../src/errors.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { Control } from '../catalog/schema.ts';
+import { Severity } from '../catalog/schema.ts';
+import { AppError } from '../errors.ts';
 
 /** Finds a control by ID or security control ID, or fails with the closest IDs as suggestions. */
 export function requireControl(catalog: Catalog, id: string): Control {

@@ -1,6 +1,6 @@
 import type { i18n } from 'i18next';
-import { type AppError, asAppError } from '../src/errors.ts';
-import { type Language, languages } from '../src/i18n/index.ts';
+import { type AppError, asAppError } from '../errors.ts';
+import { type Language, languages } from '../i18n/index.ts';
 import { type Doc, text } from './doc.ts';
 
 /** Errors are always shown in both languages: the asker may not have chosen one yet. */

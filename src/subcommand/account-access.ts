@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
-import { channelAccounts, findAccount } from '../src/config/load.ts';
-import type { AccountConfig, Config } from '../src/config/schema.ts';
-import { AppError } from '../src/errors.ts';
+import { channelAccounts, findAccount } from '../config/load.ts';
+import type { AccountConfig, Config } from '../config/schema.ts';
+import { AppError } from '../errors.ts';
 import type { CommandContext } from './define.ts';
 
 function allowedAccounts(ctx: CommandContext, config: Config): AccountConfig[] {
