@@ -58,6 +58,67 @@ export const AccountConfig = z
     }
   });
 
+const RoleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (not an ARN)');
+
+/**
+ * A channel's account selector: `*`, an account ID, an OU ID (`ou-...`, with its child OUs), a tag
+ * (`tag:key=value`) or, failing those, an account name. Per-account mode accepts only IDs and names.
+ */
+export const AccountSelector = z
+  .string()
+  .min(1)
+  .max(300)
+  .refine(
+    (s) => !s.startsWith('ou-') || /^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/.test(s),
+    'must be an OU ID such as ou-ab12-cdef3456',
+  )
+  .refine((s) => !s.startsWith('tag:') || /^tag:[^=]{1,128}=.{0,256}$/.test(s), 'must be tag:key=value');
+
+/** Organization mode: accounts come from the organization, findings are read through the administrator. */
+export const OrganizationConfig = z
+  .strictObject({
+    /** The delegated Security Hub CSPM administrator; omit the role when the bot runs in that account. */
+    adminAccount: z.strictObject({
+      id: AccountId,
+      roleArn: RoleArn.optional(),
+      externalId: ExternalId.optional(),
+    }),
+    /** The aggregation Region: linked Regions come from GetFindingAggregator. */
+    homeRegion: Region,
+    /** Narrows the linked Regions (never widens them). */
+    regions: z.array(Region).min(1).optional(),
+    /** The role the bot assumes in each member account for on-demand checks (AWS Config is per account). */
+    memberRole: z.strictObject({ name: RoleName, externalId: ExternalId.optional() }),
+    discover: z
+      .strictObject({
+        /** `securityhub`: the administrator's enabled members; `organizations`: accounts, OUs and tags. */
+        source: z.enum(['securityhub', 'organizations']).default('securityhub'),
+        /** A role in the management account or an Organizations delegated administrator. */
+        organizationsRoleArn: RoleArn.optional(),
+        externalId: ExternalId.optional(),
+        /** Minutes between two discoveries (also on demand). */
+        refreshMinutes: z.number().int().min(5).max(1440).default(60),
+      })
+      .prefault({}),
+  })
+  .superRefine((org, ctx) => {
+    const adminRoleAccount = org.adminAccount.roleArn?.split(':')[4];
+    if (adminRoleAccount && adminRoleAccount !== org.adminAccount.id) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['adminAccount', 'roleArn'],
+        message: `is in account ${adminRoleAccount}, not ${org.adminAccount.id}`,
+      });
+    }
+    if (org.adminAccount.externalId && !org.adminAccount.roleArn) {
+      ctx.addIssue({ code: 'custom', path: ['adminAccount', 'externalId'], message: 'needs roleArn' });
+    }
+    if (org.discover.externalId && !org.discover.organizationsRoleArn) {
+      ctx.addIssue({ code: 'custom', path: ['discover', 'externalId'], message: 'needs organizationsRoleArn' });
+    }
+  });
+export type OrganizationConfig = z.infer<typeof OrganizationConfig>;
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -113,7 +174,10 @@ export const HistoryConfig = z.strictObject({
 
 export const ChannelConfig = z.strictObject({
   id: z.string().regex(/^[CGD][A-Z0-9]{8,}$/, 'must be a Slack channel ID such as C0123456789'),
-  accounts: z.array(z.string().min(1)).min(1, 'must name at least one account'),
+  /** Account IDs or names; in organization mode also OU IDs, `tag:key=value` and `*`. */
+  accounts: z.array(AccountSelector).min(1, 'must name at least one account'),
+  /** Organization mode: selectors taken out of what `accounts` matched. */
+  exclude: z.array(AccountSelector).default([]),
   digest: DigestConfig.prefault({}),
   /** Overrides the top-level SLA for this channel's accounts, severity by severity. */
   sla: SlaConfig.partial().optional(),
@@ -145,7 +209,9 @@ export const DigestPolicyConfig = z.strictObject({
 export const Config = z
   .strictObject({
     defaultLanguage: LanguagePreference.default('ja'),
-    accounts: z.array(AccountConfig).min(1, 'must list at least one account'),
+    /** Per-account mode: every account by hand. Organization mode: optional (names, roles for accounts outside it). */
+    accounts: z.array(AccountConfig).default([]),
+    organization: OrganizationConfig.optional(),
     channels: z.array(ChannelConfig).default([]),
     suppression: SuppressionConfig.prefault({}),
     sla: SlaConfig.prefault({}),
@@ -154,6 +220,9 @@ export const Config = z
     digest: DigestPolicyConfig.prefault({}),
   })
   .superRefine((config, ctx) => {
+    if (!config.organization && config.accounts.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['accounts'], message: 'must list at least one account' });
+    }
     const known = new Set<string>();
     config.accounts.forEach((account, i) => {
       for (const key of [account.id, account.name]) {
@@ -174,8 +243,15 @@ export const Config = z
         ctx.addIssue({ code: 'custom', path: ['channels', i, 'id'], message: 'is listed twice' });
       }
       channelIds.add(channel.id);
+      if (!config.organization && channel.exclude.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', i, 'exclude'],
+          message: 'needs organization mode (list only the accounts you want instead)',
+        });
+      }
       channel.accounts.forEach((ref, j) => {
-        if (!known.has(ref)) {
+        if (!config.organization && !known.has(ref)) {
           ctx.addIssue({
             code: 'custom',
             path: ['channels', i, 'accounts', j],
@@ -192,3 +268,4 @@ export type ChannelConfig = z.infer<typeof ChannelConfig>;
 export type DigestConfig = z.infer<typeof DigestConfig>;
 export type CheckConfig = z.infer<typeof CheckConfig>;
 export type Language = z.infer<typeof Language>;
+export type AccountSelector = z.infer<typeof AccountSelector>;
