@@ -1,4 +1,5 @@
-// HTTP front end of the AWS emulator: one port for STS (query), Config (JSON 1.1) and Security Hub (REST-JSON),
+// HTTP front end of the AWS emulator: one port for STS and IAM (query), Config and Organizations (JSON 1.1) and
+// Security Hub (REST-JSON),
 // SigV4 checks, throttling, fault injection, call log and the /_emulator admin endpoints.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -20,6 +21,11 @@ import {
 import { EvaluationEngine } from './evaluation.ts';
 import { type FaultConfig, Faults } from './faults.ts';
 import { handleIam } from './iam.ts';
+import {
+  handleOrganizations,
+  ORGANIZATIONS_SIGNING_REGION,
+  organizationsOperation,
+} from './organizations.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { handleSecurityHub, SnapshotStore, securityHubOperation } from './security-hub.ts';
 import { parseAmzDate, parseAuthorization, verifySignature } from './sigv4.ts';
@@ -68,6 +74,8 @@ function route(req: IncomingMessage, path: string, body: string): Route {
   if (typeof target === 'string') {
     const [prefix, op = ''] = target.split('.');
     if (prefix === 'StarlingDoveService') return { service: 'config', operation: op };
+    const orgOperation = organizationsOperation(target);
+    if (orgOperation !== undefined) return { service: 'organizations', operation: orgOperation };
     return { service: 'config', operation: target };
   }
   const type = String(req.headers['content-type'] ?? '');
@@ -161,6 +169,10 @@ export async function startAwsEmulator(opts: {
     if (auth.service !== r.service) {
       throw badSignature(r.service, `Credential should be scoped to correct service: '${r.service}'. `);
     }
+    if (r.service === 'organizations' && auth.region !== ORGANIZATIONS_SIGNING_REGION) {
+      // The global endpoint only takes its own signing Region (the SDK's endpoint rules pick it).
+      throw badSignature(r.service, `Credential should be scoped to a valid region, not '${auth.region}'. `);
+    }
     const amzDate = parseAmzDate(headers['x-amz-date']);
     if (!amzDate || !headers['x-amz-date']?.startsWith(auth.shortDate)) {
       throw incompleteSignature(
@@ -228,6 +240,14 @@ export async function startAwsEmulator(opts: {
         status: 200,
         headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
         body: xml,
+      };
+    }
+    if (r.service === 'organizations') {
+      const out = handleOrganizations({ state, accountId: principal.accountId }, r.operation, body);
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId },
+        body: JSON.stringify(out),
       };
     }
     if (r.service === 'config') {
