@@ -27,7 +27,7 @@ import {
   organizationsOperation,
 } from './organizations.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { handleSecurityHub, SnapshotStore, securityHubOperation } from './security-hub.ts';
+import { appendFindings, handleSecurityHub, SnapshotStore, securityHubOperation } from './security-hub.ts';
 import { parseAmzDate, parseAuthorization, verifySignature } from './sigv4.ts';
 import { type EmulatorState, exportState, type NormalizedState, parseState } from './state.ts';
 import { handleSts, IdentityStore, type Principal } from './sts.ts';
@@ -221,6 +221,7 @@ export async function startAwsEmulator(opts: {
     body: string,
     query: URLSearchParams,
     requestId: string,
+    path: string,
   ): WireResponse {
     const now = Date.now();
     if (r.service === 'iam') {
@@ -274,6 +275,7 @@ export async function startAwsEmulator(opts: {
       r.operation,
       body,
       query,
+      path,
     );
     return {
       status: 200,
@@ -323,7 +325,7 @@ export async function startAwsEmulator(opts: {
       if (decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision.fault === 'throttle') throw throttled(r.service);
       if (decision.fault === 'error') throw internalError(r.service);
-      wire = dispatch(r, principal, region, body, url.searchParams, requestId);
+      wire = dispatch(r, principal, region, body, url.searchParams, requestId, url.pathname);
     } catch (err) {
       const e =
         err instanceof AwsError
@@ -355,6 +357,7 @@ export async function startAwsEmulator(opts: {
       else if (key === 'GET /_emulator/calls') value = callLog;
       else if (key === 'DELETE /_emulator/calls') callLog = [];
       else if (key === 'POST /_emulator/expire-sessions') identities.expireAll();
+      else if (key === 'POST /_emulator/findings') value = appendFindings(state, input());
       else {
         status = 404;
         value = { error: `unknown admin endpoint ${key}` };

@@ -53,7 +53,7 @@ const EvaluationStatusSchema = z.looseObject({
   FirstEvaluationStarted: z.boolean().optional(),
 });
 
-const FindingSchema = z.looseObject({
+export const FindingSchema = z.looseObject({
   Id: z.string().min(1),
   ProductArn: z.string().min(1),
   AwsAccountId: z.string().optional(),
