@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findAccount } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import type { AwsPort, ControlFinding, RegionAccess, WorkflowPort } from '../engine/ports.ts';
+import type { AdministeredAccess, AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import { type HeldLease, holdLease, LeaseLostError } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
@@ -17,13 +17,26 @@ export interface SuppressionDeps {
   now?: () => number;
 }
 
-/** AWS access to one account and Region of the config; the requester names the AWS session. */
+/**
+ * AWS access to the findings of one account and Region; the requester names the AWS session. In
+ * organization mode they are read and updated through the delegated administrator in the home Region.
+ */
 export async function regionAccessFor(
   deps: Pick<SuppressionDeps, 'aws' | 'config'>,
   accountId: string,
   region: string,
   requester: string,
-): Promise<RegionAccess> {
+): Promise<AdministeredAccess> {
+  const org = deps.config.organization;
+  if (org) {
+    const { id, roleArn, externalId } = org.adminAccount;
+    return deps.aws.administered(
+      { id, roleArn, externalId },
+      org.homeRegion,
+      { accountId, region },
+      requester,
+    );
+  }
   const account = findAccount(deps.config, accountId);
   if (!account) {
     throw new AppError('unknown_account', `account ${accountId} is no longer in the config`, {
@@ -141,7 +154,13 @@ export async function resuppressReset(
     /** Called before each write to AWS; throws when the caller's lease was taken over. */
     beforeWrite?: () => Promise<void>;
   } = {},
-): Promise<{ uncovered: ControlFinding[]; resuppressed: number; suppressed: ReadonlySet<string> }> {
+): Promise<{
+  uncovered: ControlFinding[];
+  resuppressed: number;
+  /** The findings set back to SUPPRESSED by this call. */
+  resuppressedIds: ReadonlySet<string>;
+  suppressed: ReadonlySet<string>;
+}> {
   const coveredBy = new Map<string, Suppression>();
   for (const s of active) for (const f of s.updated) coveredBy.set(f, s);
   const again = new Map<Suppression, ControlFinding[]>();
@@ -151,9 +170,9 @@ export async function resuppressReset(
     if (!suppression) uncovered.push(finding);
     else again.set(suppression, [...(again.get(suppression) ?? []), finding]);
   }
-  let resuppressed = 0;
+  const resuppressedIds = new Set<string>();
   const suppressed = new Set(coveredBy.keys());
-  if (options.dryRun) return { uncovered, resuppressed, suppressed };
+  if (options.dryRun) return { uncovered, resuppressed: 0, resuppressedIds, suppressed };
   const at = options.now ?? Date.now();
   const settledBefore = new Date(at - applyGraceMs).toISOString();
   const holder = randomUUID();
@@ -175,7 +194,7 @@ export async function resuppressReset(
         // Lifted or expired since the snapshot: these findings are failing and nothing covers them.
         for (const f of findings) suppressed.delete(f.id);
         uncovered.push(...findings);
-      } else resuppressed += outcome;
+      } else for (const id of outcome) resuppressedIds.add(id);
     } catch (error) {
       // Still left out of the digest; the next run tries again.
       await deps.store.recordSuppressionEvent(snapshot.id, 'fsbp-bot', 'resuppress-failed', {
@@ -185,10 +204,10 @@ export async function resuppressReset(
       });
     }
   }
-  return { uncovered, resuppressed, suppressed };
+  return { uncovered, resuppressed: resuppressedIds.size, resuppressedIds, suppressed };
 }
 
-/** Re-suppresses one record's reset findings, as the record reads now: 'ended', or how many were sent. */
+/** Re-suppresses one record's reset findings, as the record reads now: 'ended', or those AWS took. */
 async function resuppressOne(
   store: Store,
   current: Suppression,
@@ -196,13 +215,13 @@ async function resuppressOne(
   findings: readonly ControlFinding[],
   workflowOf: (accountId: string, region: string) => Promise<WorkflowPort>,
   at: number,
-): Promise<'ended' | number> {
+): Promise<'ended' | string[]> {
   if (current.state !== 'active' && current.state !== 'partial') return 'ended';
   // Past its expiry: the job sets it back to NEW; writing SUPPRESSED now would outlive the record.
-  if (current.expiresAt <= new Date(at).toISOString()) return 0;
+  if (current.expiresAt <= new Date(at).toISOString()) return [];
   const covered = new Set(current.updated);
   const todo = findings.filter((f) => covered.has(f.id));
-  if (todo.length === 0) return 0;
+  if (todo.length === 0) return [];
   const workflow = await workflowOf(current.accountId, current.region);
   await lease.ensure();
   const result = await workflow.updateWorkflow(todo, {
@@ -214,5 +233,5 @@ async function resuppressOne(
     findings: result.processed,
     failed: result.unprocessed.map(({ id, code }) => ({ id, code })),
   });
-  return result.processed.length;
+  return result.processed;
 }
