@@ -3,6 +3,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { subcommands } from '../commands/index.ts';
 import { createAwsSetupProbe } from './aws/setup-probe.ts';
 import { loadCatalog } from './catalog/load.ts';
+import { runOrganizationDigests } from './digest/org-run.ts';
 import { type DigestOutcome, runDigest } from './digest/run.ts';
 import { digestPoster } from './document/digest-doc.ts';
 import type { DocPoster } from './document/doc.ts';
@@ -59,6 +60,11 @@ export async function startBot(
     now,
     onCheckError: (where, error) =>
       logger.warn({ ...where, err: error }, 'an account Region could not be checked'),
+    discovery: {
+      onError: (error) =>
+        logger.warn({ err: error }, 'discovering the organization failed; the saved accounts stay in use'),
+      onDiscovered: (outcome) => logger.info(outcome, 'organization accounts discovered'),
+    },
   });
   const aws = shared.aws();
   // Digests and the suppression job have their own AWS call budget: checks cannot starve them.
@@ -66,6 +72,13 @@ export async function startBot(
   const { config, source } = await shared.config();
   const store = await shared.store();
   const engine = shared.checkEngine();
+  const accounts = await shared.accounts();
+  // Organization mode: the first start discovers; later ones read the saved list. A failure leaves
+  // the bot up (commands say why, the schedule tries again).
+  const startView = await accounts.view().catch((error: unknown) => {
+    logger.error({ err: error }, 'the organization could not be discovered');
+    return null;
+  });
   const digestLease = { ttlMs: shared.env.FSBP_DIGEST_LEASE_SECONDS * 1000 };
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
@@ -82,6 +95,7 @@ export async function startBot(
     slackEnv,
     {
       config,
+      accounts,
       catalog,
       i18n,
       store,
@@ -91,6 +105,7 @@ export async function startBot(
       logger,
       services: {
         config: async () => config,
+        accounts: async () => accounts,
         checkEngine: async () => engine,
         setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
         digest: async () => digestServices(poster as DocPoster),
@@ -105,28 +120,36 @@ export async function startBot(
   );
   poster = createSlackPoster(slack.app.client, slack.pace);
   // A holder per run: the store's lease then keeps any two runs (here or in a replica) apart.
-  const maintain = () => maintainSuppressions({ store, aws: backgroundAws, config, now }, randomUUID());
+  const maintain = () =>
+    maintainSuppressions({ store, aws: backgroundAws, config, accounts, now }, randomUUID());
+  const digestDeps = () => ({
+    config,
+    accounts,
+    store,
+    aws: backgroundAws,
+    poster: digestPoster(poster as DocPoster, catalog, i18n),
+    now,
+    lease: digestLease,
+  });
   const digestNow = async (channel: string) => {
-    const outcome = await runDigest(
-      {
-        config,
-        store,
-        aws: backgroundAws,
-        poster: digestPoster(poster as DocPoster, catalog, i18n),
-        now,
-        lease: digestLease,
-      },
-      channel,
-    );
+    const outcome = await runDigest(digestDeps(), channel);
     logRejectedControlIds(logger, outcome);
     return outcome;
+  };
+  /** Organization mode: channels due together share one read through the administrator. */
+  const digestTogether = async (channels: string[]) => {
+    for (const outcome of await runOrganizationDigests(digestDeps(), channels)) {
+      logRejectedControlIds(logger, outcome);
+    }
   };
   scheduler = scheduleDigests({
     config,
     store,
     logger,
     run: digestNow,
+    ...(config.organization ? { runTogether: digestTogether } : {}),
     maintain,
+    ...(config.organization ? { discover: () => accounts.refreshIfDue() } : {}),
     ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE
       ? { resumeSchedule: shared.env.FSBP_DIGEST_RESUME_SCHEDULE }
       : {}),
@@ -138,7 +161,8 @@ export async function startBot(
       port,
       config: source ?? 'own account',
       store: describeStoreLocation(shared.storeLocation),
-      accounts: config.accounts.length,
+      accounts: startView?.all().length ?? 0,
+      accountSource: accounts.mode,
     },
     'fsbp-bot is running',
   );

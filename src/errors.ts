@@ -31,6 +31,8 @@ export const errorCodes = [
   'suppression_conflict',
   'suppression_busy',
   'suppress_target_elsewhere',
+  'accounts_not_discovered',
+  'aws_organizations_not_in_use',
   'internal',
 ] as const;
 

@@ -23,7 +23,7 @@ import {
 import { ChannelTally } from './tally.ts';
 import type { DigestRun } from './types.ts';
 
-/** Where organization mode reads and how its channels route (the account directory's view has all three). */
+/** Where organization mode reads and how its channels route (what the account directory's view gives). */
 export interface OrganizationRouting {
   readonly organization: {
     adminAccount: AccountRef;
@@ -34,10 +34,6 @@ export interface OrganizationRouting {
   /** Every account the organization has (for choosing between one read and account filters). */
   all(): readonly { id: string }[];
   forChannel(channel: ChannelConfig): readonly { id: string; name?: string | undefined }[];
-}
-
-export interface OrganizationDigestDeps extends DigestDeps {
-  routing: OrganizationRouting;
 }
 
 /** GetFindings takes 20 values per filter attribute and returns 100 findings per page. */
@@ -133,11 +129,12 @@ async function channelPosture(
  * (its own lease, resumable replies).
  */
 export async function runOrganizationDigests(
-  deps: OrganizationDigestDeps,
+  deps: DigestDeps,
   channelIds: readonly string[],
   options: { dryRun?: boolean } = {},
 ): Promise<DigestOutcome[]> {
-  const org = deps.routing.organization;
+  const routing: OrganizationRouting = await deps.accounts.view();
+  const org = routing.organization;
   if (!org)
     throw new AppError('invalid_arguments', 'not in organization mode', {
       params: { detailKey: 'digest.noPoster' },
@@ -177,12 +174,13 @@ export async function runOrganizationDigests(
           await lease?.ensure();
         },
         unfinished: dryRun ? null : await deps.store.unfinishedDigest(channelId),
-        accounts: deps.routing.forChannel(channel),
+        accounts: routing.forChannel(channel),
         tally: null,
       });
     }
     const toRead = jobs.filter((j) => !j.unfinished);
-    const planned = toRead.length > 0 ? await readAndPlan(deps, org, toRead, dryRun, now) : new Map();
+    const planned =
+      toRead.length > 0 ? await readAndPlan(deps, routing, org, toRead, dryRun, now) : new Map();
     await Promise.all(
       jobs.map(async (job) => {
         outcomes.set(job.channel.id, await finishJob(deps, job, planned.get(job.channel.id), dryRun));
@@ -250,7 +248,8 @@ async function finishJob(
 
 /** The one read for every channel in `jobs`, then each channel's plan (recorded unless a dry run). */
 async function readAndPlan(
-  deps: OrganizationDigestDeps,
+  deps: DigestDeps,
+  routing: OrganizationRouting,
   org: NonNullable<OrganizationRouting['organization']>,
   jobs: ChannelJob[],
   dryRun: boolean,
@@ -290,7 +289,7 @@ async function readAndPlan(
   const narrowed = deps.config.organization?.regions && org.regions.length <= valuesPerFilter;
   const filter = chooseAccountFilter(
     routed,
-    deps.routing.all().map((a) => a.id),
+    routing.all().map((a) => a.id),
     dryRun ? undefined : await estimates(deps, accountIds, at),
   );
   const again: ControlFinding[] = [];

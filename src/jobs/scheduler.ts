@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
+import type { RefreshOutcome } from '../organization/directory.ts';
 import type { Store } from '../store/store.ts';
 import type { MaintenanceReport } from '../suppression/maintain.ts';
 
@@ -13,8 +14,18 @@ export function scheduleDigests(options: {
   store: Store;
   logger: Logger;
   run: (channel: string) => Promise<unknown>;
+  /**
+   * Organization mode: the channels whose digests fall due together (same schedule and time zone)
+   * in one call, so one read through the administrator serves them all.
+   */
+  runTogether?: (channels: string[]) => Promise<unknown>;
   /** The suppression job: lifts expired suppressions and completes interrupted ones. */
   maintain: () => Promise<MaintenanceReport>;
+  /**
+   * Organization mode: reads the saved discovery and discovers again once it is older than
+   * `discover.refreshMinutes` (under a lease, so one replica does it; the others read its list).
+   */
+  discover?: () => Promise<RefreshOutcome>;
   /**
    * How often each replica looks for a digest run left unfinished (its holder died): the run's
    * lease has then run out and this replica completes it. Every minute unless set.
@@ -22,21 +33,33 @@ export function scheduleDigests(options: {
   resumeSchedule?: string;
 }) {
   const jobs = new Map<string, Cron>();
+  const groups = new Map<string, Config['channels']>();
   for (const channel of options.config.channels) {
+    // Each channel on its own, unless organization mode reads for several at once.
+    const key = options.runTogether ? `${channel.digest.schedule}|${channel.digest.timezone}` : channel.id;
+    groups.set(key, [...(groups.get(key) ?? []), channel]);
+  }
+  for (const channels of groups.values()) {
+    const first = channels[0] as Config['channels'][number];
     const job = new Cron(
-      channel.digest.schedule,
-      { timezone: channel.digest.timezone, protect: true },
+      first.digest.schedule,
+      { timezone: first.digest.timezone, protect: true },
       async () => {
-        const enabled = (await options.store.digestEnabled(channel.id)) ?? channel.digest.enabled;
-        if (!enabled) return;
+        const due: string[] = [];
+        for (const channel of channels) {
+          const enabled = (await options.store.digestEnabled(channel.id)) ?? channel.digest.enabled;
+          if (enabled) due.push(channel.id);
+        }
+        if (due.length === 0) return;
         try {
-          await options.run(channel.id);
+          if (options.runTogether) await options.runTogether(due);
+          else await options.run(due[0] as string);
         } catch (error) {
-          options.logger.error({ err: error, channel: channel.id }, 'scheduled digest failed');
+          options.logger.error({ err: error, channels: due }, 'scheduled digest failed');
         }
       },
     );
-    jobs.set(channel.id, job);
+    for (const channel of channels) jobs.set(channel.id, job);
   }
   const resume = new Cron(options.resumeSchedule ?? resumeSchedule, { protect: true }, async () => {
     for (const channel of options.config.channels) {
@@ -57,20 +80,33 @@ export function scheduleDigests(options: {
       options.logger.error({ err: error }, 'suppression maintenance failed');
     }
   });
+  const discovery = options.discover
+    ? new Cron(discoverySchedule, { protect: true }, async () => {
+        try {
+          await options.discover?.();
+        } catch (error) {
+          options.logger.error({ err: error }, 'discovering the organization failed');
+        }
+      })
+    : undefined;
   return {
     nextRun(channel: string): Date | null {
       return jobs.get(channel)?.nextRun() ?? null;
     },
     stop() {
-      for (const job of jobs.values()) job.stop();
+      for (const job of new Set(jobs.values())) job.stop();
       maintenance.stop();
       resume.stop();
+      discovery?.stop();
     },
   };
 }
 
 /** Expired suppressions are lifted, and interrupted ones completed, within this cron's period. */
 export const maintenanceSchedule = '*/10 * * * *';
+
+/** How often a replica looks whether the organization's accounts are due for discovery (a store read). */
+export const discoverySchedule = '* * * * *';
 
 /** A digest run whose replica died is completed within its lease plus this cron's period. */
 export const resumeSchedule = '* * * * *';

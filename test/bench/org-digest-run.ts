@@ -7,23 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { Config } from '../../src/config/schema.ts';
-import { type OrganizationRouting, runOrganizationDigests } from '../../src/digest/org-run.ts';
+import { runOrganizationDigests } from '../../src/digest/org-run.ts';
 import type { DigestPoster } from '../../src/digest/run.ts';
+import { createAccountDirectory } from '../../src/organization/directory.ts';
 import { openStore, parseStoreLocation } from '../../src/store/open.ts';
 
-interface RoutingFile {
-  organization: NonNullable<OrganizationRouting['organization']>;
-  all: { id: string }[];
-  channels: Record<string, { id: string; name?: string }[]>;
-}
-
 const config = Config.parse(JSON.parse(readFileSync(process.env.BENCH_CONFIG as string, 'utf8')));
-const file = JSON.parse(readFileSync(process.env.BENCH_ROUTING as string, 'utf8')) as RoutingFile;
-const routing: OrganizationRouting = {
-  organization: file.organization,
-  all: () => file.all,
-  forChannel: (channel) => file.channels[channel.id] ?? [],
-};
 const store = await openStore(parseStoreLocation(process.env.FSBP_STORE));
 let posted = 0;
 const poster: DigestPoster = {
@@ -34,10 +23,19 @@ const poster: DigestPoster = {
   },
 };
 const aws = createAwsPort();
+const org = config.organization;
+if (!org) throw new Error('the benchmark config is in organization mode');
+// The discovery the parent saved in the store: read, not repeated (no AWS call for it here).
+const accounts = createAccountDirectory({
+  config,
+  store,
+  reader: () => aws.organization(org),
+  holder: 'bench',
+});
 const channels = config.channels.map((c) => c.id);
 const started = performance.now();
 const outcomes = await runOrganizationDigests(
-  { config, routing, store, aws: aws.background, poster },
+  { config, accounts, store, aws: aws.background, poster },
   channels,
 );
 const wallMs = performance.now() - started;

@@ -12,12 +12,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAwsPort } from '../../src/aws/index.ts';
 import { Config } from '../../src/config/schema.ts';
+import { createCheckEngine, maxDetailsRuleNameLength } from '../../src/engine/check.ts';
+import { createAccountDirectory } from '../../src/organization/directory.ts';
+import { type DiscoverySnapshot, discoveryScope } from '../../src/organization/snapshot.ts';
+import { buildAccountView } from '../../src/organization/view.ts';
 import { openStore, parseStoreLocation } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
+import { selectControls } from '../../src/subcommand/targets.ts';
 import type { EmulatorState } from '../emulator/aws/state.ts';
 import { awsEmulatorEnv } from '../helpers/aws-env.ts';
-import { buildState, catalog } from '../helpers/aws-state.ts';
+import { type AccountSpec, buildState, catalog, type ResourceSpec, ruleName } from '../helpers/aws-state.ts';
 import { type RemoteEmulator, startRemoteEmulator } from './remote-emulator.ts';
 
 const accountCount = 300;
@@ -66,6 +72,18 @@ function routedAccounts(): Record<string, number[]> {
   return out;
 }
 
+function s3Controls(): Record<string, ResourceSpec[]> {
+  const out: Record<string, ResourceSpec[]> = {};
+  for (const c of selectControls(catalog, [{ kind: 'service', service: 'S3' }])) {
+    if (!c.configRule) continue;
+    out[c.id] = ['a', 'b'].map((x) => ({
+      id: `${c.id.toLowerCase().replace('.', '-')}-${x}`,
+      compliance: 'COMPLIANT',
+    }));
+  }
+  return out;
+}
+
 function baseState(): EmulatorState {
   const built = buildState(
     [
@@ -75,11 +93,15 @@ function baseState(): EmulatorState {
         regions: Object.fromEntries(regions.map((r) => [r, { controls: {} }])),
       },
       { id: MGMT, role: { name: 'FsbpOrgReader' }, regions: {} },
-      ...Array.from({ length: accountCount }, (_, i) => ({
-        id: accountId(i),
-        role: { name: 'FsbpMember' },
-        regions: Object.fromEntries(regions.map((r) => [r, { controls: {} }])),
-      })),
+      ...Array.from(
+        { length: accountCount },
+        (_, i): AccountSpec => ({
+          id: accountId(i),
+          role: { name: 'FsbpMember' },
+          // The checked OU has Security Hub's S3 rules, every resource passing (nothing for the digest).
+          regions: Object.fromEntries(regions.map((r) => [r, { controls: i < bigOu ? s3Controls() : {} }])),
+        }),
+      ),
     ],
     { evaluationDelayMs: 2000 },
   );
@@ -175,7 +197,7 @@ async function loadFindings(emulator: RemoteEmulator) {
   for (const scope of byScope.values()) {
     const response = await fetch(`${emulator.url}/_emulator/findings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', connection: 'close' },
       body: JSON.stringify({ accountId: scope.account, region: scope.region, findings: scope.findings }),
     });
     if (!response.ok) throw new Error(`loading findings: ${response.status} ${await response.text()}`);
@@ -217,36 +239,23 @@ function config() {
   });
 }
 
-function routingFile() {
-  const names = (i: number) => ({ id: accountId(i), name: `acct-${i}` });
-  return {
-    organization: {
-      adminAccount: { id: ADMIN, roleArn: `arn:aws:iam::${ADMIN}:role/FsbpAdmin` },
-      homeRegion: home,
-      regions,
-    },
-    all: Array.from({ length: accountCount }, (_, i) => ({ id: accountId(i) })),
-    channels: Object.fromEntries(
-      Object.entries(routedAccounts()).map(([c, members]) => [c, members.map(names)]),
-    ),
-  };
-}
-
 async function digestRun(
   emulator: RemoteEmulator,
   dir: string,
   reportedOf: Map<string, string[]>,
+  discovery: DiscoverySnapshot,
   run: number,
 ) {
   const storePath = join(dir, `fsbp-${run}.db`);
   const store = await openStore(parseStoreLocation(storePath));
   for (const [channel, ids] of reportedOf) await seedReported(store, channel, ids);
+  const org = config().organization;
+  if (org) await store.saveDiscovery(discoveryScope(org), discovery);
   await store.close();
   await emulator.resetCalls();
   const out = await runChild('./org-digest-run.ts', {
     ...awsEmulatorEnv(emulator.url, home),
     BENCH_CONFIG: join(dir, 'config.json'),
-    BENCH_ROUTING: join(dir, 'routing.json'),
     FSBP_STORE: storePath,
   });
   const pages = (await emulator.calls()).filter((c) => c.operation === 'GetFindings');
@@ -256,18 +265,19 @@ async function digestRun(
 export async function benchOrg(runs = Number(process.env.BENCH_RUNS ?? 3)) {
   const dir = mkdtempSync(join(tmpdir(), 'fsbp-org-bench-'));
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config()));
-  writeFileSync(join(dir, 'routing.json'), JSON.stringify(routingFile()));
   const emulator = await startRemoteEmulator(baseState());
   try {
     const reportedOf = await loadFindings(emulator);
+    const found = await discover(emulator, dir);
     const minimum = Math.ceil(findingCount / 100);
     // The steady 3/s: page k starts at floor(k / 3) s, so the last one at that many seconds.
     const boundMs = Math.floor((minimum - 1) / 3) * 1000;
     const digests = [];
     for (let run = 0; run < runs; run++) {
       process.stderr.write(`org digest run ${run + 1}/${runs}...\n`);
-      digests.push(await digestRun(emulator, dir, reportedOf, run));
+      digests.push(await digestRun(emulator, dir, reportedOf, found.snapshot, run));
     }
+    const check = await checkOu(emulator, found.snapshot, runs);
     const median = (values: number[]) =>
       [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
     const wallMs = Math.round(median(digests.map((d) => d.wallMs)));
@@ -283,6 +293,16 @@ export async function benchOrg(runs = Number(process.env.BENCH_RUNS ?? 3)) {
         getFindingsRate: '3/s for the administrator in the home Region',
         runs,
       },
+      discovery: {
+        source: 'organizations',
+        accounts: found.snapshot.accounts.length,
+        calls: found.calls,
+        callsTotal: Object.values(found.calls).reduce((a, b) => a + b, 0),
+        minimum: found.minimum,
+        minimumTotal: Object.values(found.minimum).reduce((a, b) => a + b, 0),
+        wallMs: found.wallMs,
+      },
+      check,
       digest: {
         pages: { fetched: median(digests.map((d) => d.pages)), minimum },
         wallMs,
@@ -305,6 +325,121 @@ export async function benchOrg(runs = Number(process.env.BENCH_RUNS ?? 3)) {
   } finally {
     await emulator.close();
   }
+}
+
+/**
+ * Discovery through Organizations (the management account's role), as the bot's directory does it,
+ * saved in a store; the calls it made against the fewest the page sizes allow.
+ */
+async function discover(emulator: RemoteEmulator, dir: string) {
+  const cfg = config();
+  const org = cfg.organization;
+  if (!org) throw new Error('organization mode expected');
+  Object.assign(process.env, awsEmulatorEnv(emulator.url, home));
+  const store = await openStore(parseStoreLocation(join(dir, 'discovery.db')));
+  const aws = createAwsPort();
+  const directory = createAccountDirectory({
+    config: cfg,
+    store,
+    reader: () => aws.organization(org),
+    holder: 'bench',
+  });
+  await emulator.resetCalls();
+  const started = performance.now();
+  const outcome = await directory.refresh();
+  const wallMs = Math.round(performance.now() - started);
+  const snapshot = await store.loadDiscovery(discoveryScope(org));
+  aws.close();
+  await store.close();
+  if (!snapshot || outcome.status !== 'discovered') throw new Error(`discovery: ${outcome.status}`);
+  const calls: Record<string, number> = {};
+  for (const call of await emulator.calls()) {
+    if (call.operation === 'AssumeRole') continue;
+    calls[call.operation] = (calls[call.operation] ?? 0) + 1;
+  }
+  // Pages of 20 (the model's MaxResults) per container for OUs and accounts, one tag page per account.
+  const pages = (n: number) => Math.max(1, Math.ceil(n / 20));
+  const containers = [ROOT, ...Array.from({ length: ouCount }, (_, k) => ouId(k))];
+  const accountsIn = (c: string) =>
+    c === ROOT
+      ? 2
+      : Array.from({ length: accountCount }, (_, i) => i).filter((i) => ouId(ouOf(i)) === c).length;
+  const minimum = {
+    ListRoots: 1,
+    ListOrganizationalUnitsForParent: containers.reduce((n, c) => n + pages(c === ROOT ? ouCount : 0), 0),
+    ListAccountsForParent: containers.reduce((n, c) => n + pages(accountsIn(c)), 0),
+    ListTagsForResource: accountCount + 2,
+    ListFindingAggregators: 1,
+    GetFindingAggregator: 1,
+  };
+  return { snapshot, calls, minimum, wallMs };
+}
+
+/**
+ * `check S3` across the 50 accounts of one OU in its 4 Regions, through each member's role, as
+ * test/bench/check.ts measures a check: 20 ms a call, a 2 s evaluation, the same lower bound.
+ */
+async function checkOu(emulator: RemoteEmulator, snapshot: DiscoverySnapshot, runs: number) {
+  const latencyMs = 20;
+  const evaluationDelayMs = 2000;
+  const concurrency = 8;
+  const cfg = config();
+  const view = buildAccountView(cfg, snapshot);
+  const accounts = view.select(ouId(0), view.all());
+  const controls = selectControls(catalog, [{ kind: 'service', service: 'S3' }]);
+  const rules = [...new Set(controls.flatMap((c) => (c.configRule ? [ruleName(c.configRule)] : [])))];
+  const readable = rules.filter((r) => r.length <= maxDetailsRuleNameLength).length;
+  const jobs = accounts.length * regions.length;
+  const ceil = (n: number, d: number) => Math.ceil(n / d);
+  const minimum: Record<string, number> = {
+    AssumeRole: accounts.length,
+    DescribeConfigRules: jobs * ceil(rules.length, 25),
+    DescribeConfigRuleEvaluationStatus: jobs * 2 * ceil(rules.length, 25),
+    StartConfigRulesEvaluation: jobs * ceil(rules.length, 25),
+    GetComplianceDetailsByConfigRule: jobs * readable,
+    GetFindings: jobs * ceil(controls.length, 20),
+  };
+  const minimumCalls = Object.values(minimum).reduce((a, b) => a + b, 0);
+  const chain = (1 + ceil(rules.length, 25) + 1 + 1 + 1 + 1 + 1) * latencyMs;
+  const lowerBoundMs = evaluationDelayMs + Math.max(chain, (minimumCalls * latencyMs) / concurrency);
+  const walls: number[] = [];
+  let calls: Record<string, number> = {};
+  for (let run = 0; run < runs; run++) {
+    await emulator.setFaults({ latencyMs, services: ['sts', 'config', 'securityhub'] });
+    await emulator.resetCalls();
+    const aws = createAwsPort({ concurrency });
+    const engine = createCheckEngine({ aws });
+    const started = performance.now();
+    const report = await engine.run({
+      targets: ['S3'],
+      controls,
+      accounts,
+      requester: 'bench',
+      reevaluate: true,
+      timeoutMs: 300_000,
+    });
+    walls.push(performance.now() - started);
+    aws.close();
+    if (report.results.some((r) => r.error))
+      throw new Error(`check failed: ${JSON.stringify(report.results.find((r) => r.error)?.error)}`);
+    calls = {};
+    for (const call of await emulator.calls()) calls[call.operation] = (calls[call.operation] ?? 0) + 1;
+  }
+  await emulator.setFaults({});
+  const sorted = [...walls].sort((a, b) => a - b);
+  const wall = sorted[Math.floor(sorted.length / 2)] as number;
+  return {
+    target: `S3 in ${ouId(0)}`,
+    accounts: accounts.length,
+    regions: regions.length,
+    controls: controls.length,
+    wallMs: Math.round(wall),
+    runs: walls.map(Math.round),
+    lowerBoundMs: Math.round(lowerBoundMs),
+    ratio: Number((wall / lowerBoundMs).toFixed(2)),
+    calls,
+    minimumCalls: minimum,
+  };
 }
 
 /** Runs a script of this folder in a fresh Node process and returns what it printed as JSON. */

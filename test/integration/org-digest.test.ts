@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { loadCatalog } from '../../src/catalog/load.ts';
-import { type ChannelConfig, Config } from '../../src/config/schema.ts';
-import { type OrganizationRouting, runOrganizationDigests } from '../../src/digest/org-run.ts';
+import { Config } from '../../src/config/schema.ts';
+import { runOrganizationDigests } from '../../src/digest/org-run.ts';
 import type { DigestItem } from '../../src/digest/types.ts';
 import { digestPoster } from '../../src/document/digest-doc.ts';
 import type { DocPoster } from '../../src/document/doc.ts';
 import { createI18n } from '../../src/i18n/index.ts';
+import { type AccountDirectory, createAccountDirectory } from '../../src/organization/directory.ts';
 import { createCliPoster } from '../../src/slack/poster.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -96,24 +97,14 @@ const config = Config.parse({
   suppression: { allowedUsers: ['U0ORG00001'] },
 });
 
-/** The routing the account directory gives in organization mode, for channels that name account IDs. */
-const routing: OrganizationRouting = {
-  organization: {
-    adminAccount: config.organization?.adminAccount ?? { id: ADMIN },
-    homeRegion: HOME,
-    regions: [HOME, LINKED],
-  },
-  all: () => [M1, M2, M3, M4, UNROUTED].map((id) => ({ id })),
-  forChannel: (channel: ChannelConfig) =>
-    channel.accounts.map((id) => ({ id, name: config.accounts.find((a) => a.id === id)?.name })),
-};
-
 let aws: AwsEmulator;
 let slack: SlackEmulator;
 /** The first digest's replies per channel (their Suppress buttons are used below). */
 const firstItems = new Map<string, DigestItem[]>();
 let port: ReturnType<typeof createAwsPort>;
 let store: Store;
+/** The account directory as `serve` builds it: the administrator's members, discovered and saved. */
+let accounts: AccountDirectory;
 beforeAll(async () => {
   aws = await startAwsEmulator({ state: state() });
   slack = await startSlackEmulator({
@@ -123,6 +114,9 @@ beforeAll(async () => {
   useAwsEndpoint(aws.url);
   port = createAwsPort({ maxAttempts: 1 });
   store = await openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'fsbp-org-')), 'fsbp.db') });
+  const org = config.organization;
+  if (!org) throw new Error('organization mode expected');
+  accounts = createAccountDirectory({ config, store, reader: () => port.organization(org), holder: 'test' });
 });
 afterAll(async () => {
   port.close();
@@ -137,7 +131,7 @@ const poster = () =>
     loadCatalog(),
     createI18n(),
   );
-const deps = () => ({ config, routing, store, aws: port.background, poster: poster() });
+const deps = () => ({ config, accounts, store, aws: port.background, poster: poster() });
 
 /** Failing findings of the emulator's state per account, at or above a severity rank. */
 function failingIn(accounts: string[], minimum: string[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']) {
@@ -155,6 +149,7 @@ function failingIn(accounts: string[], minimum: string[] = ['CRITICAL', 'HIGH', 
 
 describe('organization digests through the delegated administrator', () => {
   it('three channels from one stream: every finding read once (pages = the minimum), each routed by its account', async () => {
+    await accounts.refresh();
     aws.resetCalls();
     const outcomes = await runOrganizationDigests(deps(), [C1, C2, C3]);
     expect(outcomes.map((o) => o.status)).toEqual(['posted', 'posted', 'posted']);
@@ -209,7 +204,7 @@ describe("suppressing a member's finding through the administrator", () => {
     expect(item).toBeDefined();
     aws.resetCalls();
     const outcome = await suppressTarget(
-      { config, catalog: loadCatalog(), store, aws: port },
+      { config, accounts, catalog: loadCatalog(), store, aws: port },
       {
         key: item?.key ?? '',
         channel: C1,
@@ -242,7 +237,7 @@ describe("suppressing a member's finding through the administrator", () => {
     aws.resetCalls();
     const lifted = await liftSuppression(
       store,
-      await workflowFor({ aws: port, config }, M2, LINKED, 'U0ORG00001'),
+      await workflowFor({ aws: port, accounts }, M2, LINKED, 'U0ORG00001'),
       outcome.suppression.id,
       {
         state: 'lifted',
@@ -266,7 +261,7 @@ describe("suppressing a member's finding through the administrator", () => {
   it('the expiry job lifts through the administrator as well', async () => {
     const item = firstItems.get(C2)?.find((i) => i.accountId === M3 && i.region === HOME);
     const suppressed = await suppressTarget(
-      { config, catalog: loadCatalog(), store, aws: port },
+      { config, accounts, catalog: loadCatalog(), store, aws: port },
       {
         key: item?.key ?? '',
         channel: C2,
@@ -280,7 +275,7 @@ describe("suppressing a member's finding through the administrator", () => {
     );
     aws.resetCalls();
     const report = await maintainSuppressions(
-      { config, store, aws: port, now: () => Date.now() + 120_000 },
+      { config, accounts, store, aws: port, now: () => Date.now() + 120_000 },
       'job-1',
     );
     expect(report.expired).toEqual([suppressed.suppression.id]);
