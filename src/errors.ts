@@ -31,6 +31,8 @@ export const errorCodes = [
   'suppression_conflict',
   'suppression_busy',
   'suppress_target_elsewhere',
+  'recheck_refused',
+  'nothing_to_recheck',
   'internal',
 ] as const;
 

@@ -7,7 +7,7 @@ import type { AwsPort } from '../engine/ports.ts';
 import type { SlackEnv } from '../env.ts';
 import type { Store } from '../store/store.ts';
 import { boltLogger } from './bolt-logger.ts';
-import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
+import { type DispatchDeps, handleSlashCommand, runForButton } from './dispatch.ts';
 import { registerHome } from './home.ts';
 import { createLanguageResolver } from './language.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
@@ -150,6 +150,12 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     logger,
     resolveLanguage,
     mayModify: (userId) => users.mayModify(userId, deps.config.suppression),
+    // A Home tab Re-check waits for a work slot like a typed command.
+    runCheck: (asker, argv, label) =>
+      work(async () => {
+        await yieldToIo();
+        await runForButton(dispatchDeps, asker, 'check', argv, label);
+      }),
   });
 
   app.error(async (error) => {
