@@ -65,6 +65,17 @@ export function digestParentDoc(
       doc.push(note(...suppressionLines(tl, summary)));
     }
   }
+  if (overdueTotal(summary) > 0) {
+    // One button: the list of exactly the overdue failures, privately, for whoever clicks.
+    doc.push({
+      type: 'button',
+      action: overdueAction,
+      value: 'overdue',
+      text: languagesFor(language)
+        .map((lang) => t(lang)('overdue.show'))
+        .join(' / '),
+    });
+  }
   if (summary.chartFileId) {
     // One chart, labelled in the first language of the digest.
     const tl = t(languagesFor(language)[0] ?? 'ja');
@@ -73,15 +84,25 @@ export function digestParentDoc(
   return doc;
 }
 
-/** Open failures past the SLA by severity, linked to the findings list; nothing when none is. */
+/** The button under the parent that lists the overdue failures (`overdue`, privately). */
+export const overdueAction = 'overdue_show';
+
+function overdueTotal(summary: DigestSummary): number {
+  return summary.overdue ? Object.values(summary.overdue).reduce((a, b) => a + b, 0) : 0;
+}
+
+/**
+ * Open failures past the SLA by severity (every severity: the history has them all, whatever the
+ * channel's minSeverity); nothing when none is. Their list is behind the parent's button: no
+ * Security Hub console filter can say "past our SLA".
+ */
 function overdueLine(t: TFunction, summary: DigestSummary): Line[] {
   const overdue = summary.overdue;
-  const total = overdue ? Object.values(overdue).reduce((a, b) => a + b, 0) : 0;
+  const total = overdueTotal(summary);
   if (!overdue || total === 0) return [];
-  const label = t('posture.overdueNow', { total });
   return [
     [
-      summary.consoleUrl ? link(summary.consoleUrl, label) : bold(label),
+      bold(t('posture.overdueNow', { total })),
       ` ${severities.map((s) => `${t(`severity.${s}`)} ${overdue[s] ?? 0}`).join(' · ')}`,
     ],
   ];

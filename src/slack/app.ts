@@ -3,11 +3,12 @@ import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { App } from '@slack/bolt';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
+import { overdueAction } from '../document/digest-doc.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import type { SlackEnv } from '../env.ts';
 import type { Store } from '../store/store.ts';
 import { boltLogger } from './bolt-logger.ts';
-import { type DispatchDeps, handleSlashCommand, runForButton } from './dispatch.ts';
+import { type Asker, type DispatchDeps, handleSlashCommand, runForButton } from './dispatch.ts';
 import { registerHome } from './home.ts';
 import { createLanguageResolver } from './language.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
@@ -156,6 +157,24 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
         await yieldToIo();
         await runForButton(dispatchDeps, asker, 'check', argv, label);
       }),
+  });
+
+  // The digest parent's overdue button: `overdue` for the clicker, privately, in the channel it was
+  // clicked in (its accounts and SLA as configured now).
+  app.action(overdueAction, async ({ ack, body, client, respond }) => {
+    await ack();
+    const channelId = body.type === 'block_actions' ? body.channel?.id : undefined;
+    if (!channelId) return;
+    const asker: Asker = {
+      userId: body.user.id,
+      channelId,
+      client,
+      respond: (message) => respond({ ...message, replace_original: false }),
+    };
+    await work(async () => {
+      await yieldToIo();
+      await runForButton(dispatchDeps, asker, 'overdue', { positionals: [], flags: {} }, 'overdue');
+    });
   });
 
   app.error(async (error) => {
