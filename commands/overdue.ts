@@ -1,13 +1,14 @@
 import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import { severities } from '../src/catalog/schema.ts';
-import { channelAccounts, channelSla, findAccount, findChannel } from '../src/config/load.ts';
-import type { AccountConfig, Config } from '../src/config/schema.ts';
+import { channelSla, findChannel } from '../src/config/load.ts';
+import type { Config } from '../src/config/schema.ts';
 import { type OverdueFailure, overdueFailures } from '../src/digest/overdue.ts';
 import type { SlaDays } from '../src/digest/sla.ts';
 import { bold, code, type Doc, heading, type Line, list, note, text } from '../src/document/doc.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
-import { chooseAccounts } from '../src/subcommand/account-access.ts';
+import type { AccountView, DirectoryAccount } from '../src/organization/view.ts';
+import { accountView, chooseAccounts } from '../src/subcommand/account-access.ts';
 import { type CommandContext, defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 import { suppressionServices } from './suppressions.ts';
 
@@ -20,33 +21,35 @@ const Args = z.object({
 });
 
 interface Scope {
-  accounts: AccountConfig[];
+  accounts: DirectoryAccount[];
   sla: SlaDays;
   timeZone: string;
 }
 
-/** Named accounts must be among `allowed`; an unknown one is refused listing only those. */
-function pick(config: Config, allowed: AccountConfig[], named: readonly string[]): AccountConfig[] {
+/** Named accounts (selectors) must be among `allowed`; an unknown one is refused listing only those. */
+function pick(view: AccountView, allowed: DirectoryAccount[], named: readonly string[]): DirectoryAccount[] {
   if (named.length === 0) return allowed;
-  return named.map((ref) => {
-    const account = findAccount(config, ref);
-    if (!account || !allowed.includes(account)) {
+  const chosen = new Set<DirectoryAccount>();
+  for (const ref of named) {
+    const matched = view.select(ref, allowed);
+    if (matched.length === 0) {
       throw new AppError('unknown_account', `account ${ref} is not in scope`, {
         params: { account: ref.slice(0, 64), known: allowed.map((a) => a.name ?? a.id).join(', ') },
       });
     }
-    return account;
-  });
+    for (const account of matched) chosen.add(account);
+  }
+  return [...chosen];
 }
 
 /**
  * Whose failures, against which SLA, counted in which time zone: in Slack the channel's accounts
  * (as its digest counts them); in the terminal a channel's (`--channel`) or every account.
  */
-function scopeOf(ctx: CommandContext, config: Config, args: z.infer<typeof Args>): Scope {
+function scopeOf(ctx: CommandContext, config: Config, view: AccountView, args: z.infer<typeof Args>): Scope {
   if (ctx.surface === 'slack') {
     if (args.flags.channel) throw invalidArguments('args.overdueChannel');
-    const accounts = chooseAccounts(ctx, config, args.positionals);
+    const accounts = chooseAccounts(ctx, view, args.positionals);
     const channel = ctx.channel as NonNullable<CommandContext['channel']>;
     return { accounts, sla: channelSla(config, channel), timeZone: channel.digest.timezone };
   }
@@ -56,13 +59,13 @@ function scopeOf(ctx: CommandContext, config: Config, args: z.infer<typeof Args>
       throw invalidArguments('posture.report.unknownChannel', { channel: args.flags.channel.slice(0, 32) });
     }
     return {
-      accounts: pick(config, channelAccounts(config, channel), args.positionals),
+      accounts: pick(view, view.forChannel(channel), args.positionals),
       sla: channelSla(config, channel),
       timeZone: channel.digest.timezone,
     };
   }
   return {
-    accounts: pick(config, config.accounts, args.positionals),
+    accounts: chooseAccounts(ctx, view, args.positionals),
     sla: config.sla,
     timeZone: config.channels[0]?.digest.timezone ?? 'UTC',
   };
@@ -88,7 +91,7 @@ export const overdue = defineSubcommand({
   args: Args,
   async run(args, ctx) {
     const config = await ctx.services.config();
-    const scope = scopeOf(ctx, config, args);
+    const scope = scopeOf(ctx, config, await accountView(ctx), args);
     const services = await suppressionServices(ctx);
     const now = (services.now ?? Date.now)();
     const failures = await overdueFailures(services.store, { ...scope, now });

@@ -33,6 +33,8 @@ export const errorCodes = [
   'suppress_target_elsewhere',
   'recheck_refused',
   'nothing_to_recheck',
+  'accounts_not_discovered',
+  'aws_organizations_not_in_use',
   'internal',
 ] as const;
 

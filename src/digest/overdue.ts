@@ -1,5 +1,4 @@
 import { severityRank } from '../catalog/schema.ts';
-import type { AccountConfig } from '../config/schema.ts';
 import type { FailureEpisode } from '../store/history.ts';
 import type { Store } from '../store/store.ts';
 import { slaSnapshot } from './posture.ts';
@@ -15,7 +14,7 @@ export interface OverdueFailure extends FailureEpisode {
  */
 export async function overdueFailures(
   store: Store,
-  input: { accounts: readonly AccountConfig[]; sla: SlaDays; timeZone: string; now: number },
+  input: { accounts: readonly { id: string }[]; sla: SlaDays; timeZone: string; now: number },
 ): Promise<OverdueFailure[]> {
   const accountIds = input.accounts.map((a) => a.id);
   if (accountIds.length === 0) return [];
