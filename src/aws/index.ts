@@ -183,6 +183,7 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
         adminAccountId: org.adminAccount.id,
         homeRegion: org.homeRegion,
         organizationsAccountId: org.discover.organizationsRoleArn?.split(':')[4] ?? 'self',
+        organizationsRegion: globalRegionOf(org.homeRegion),
         call: asDiscovery,
       });
     },

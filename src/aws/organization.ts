@@ -36,6 +36,8 @@ export interface OrganizationReaderOptions {
   homeRegion: string;
   /** The Organizations role's account (the management account or a delegated administrator). */
   organizationsAccountId: string;
+  /** Where the Organizations client signs (its partition's global Region). */
+  organizationsRegion: string;
   call: AwsCaller;
 }
 
@@ -70,7 +72,7 @@ export function createOrganizationReader(options: OrganizationReaderOptions): Or
   const org = (operation: string) => ({
     operation,
     accountId: options.organizationsAccountId,
-    region: 'global',
+    region: options.organizationsRegion,
   });
   const limit = pLimit(organizationsConcurrency);
 

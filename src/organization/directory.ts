@@ -138,8 +138,10 @@ export function createAccountDirectory(options: DirectoryOptions): AccountDirect
     return null;
   }
 
+  /** AWS's refusal says what to fix (the action, the role); anything else says discovery failed. */
   function notDiscovered(error: unknown): AppError {
     const cause = asAppError(error);
+    if (cause.code.startsWith('aws_')) return cause;
     return new AppError('accounts_not_discovered', `no discovery of ${scope}: ${cause.message}`, {
       params: { reason: typeof cause.params.reason === 'string' ? cause.params.reason : cause.code },
       cause: error,

@@ -122,7 +122,7 @@ describe('the account directory in organization mode', () => {
     aws.fail = true;
     const none = directory('a').view();
     await expect(none).rejects.toMatchObject({
-      code: 'accounts_not_discovered',
+      code: 'aws_access_denied',
       params: { reason: 'AccessDeniedException' },
     });
     aws.fail = false;
