@@ -121,6 +121,7 @@ describe('the CSV audit export', () => {
     messageTs: '1.2',
     permalink: null,
     endedAt: null,
+    approval: null,
   };
 
   it('quotes commas, quotes and line breaks (RFC 4180) and ends rows with CRLF', () => {
