@@ -9,8 +9,8 @@ import {
   statesBefore,
 } from '../suppression/types.ts';
 import { ChainedEventRow, EventRow, parseRow, SuppressionRow } from './rows.ts';
-import { decisionAction, decisionDetail, requestedDetail } from './suppression-events.ts';
 import type { Store } from './store.ts';
+import { decisionAction, decisionDetail, requestedDetail } from './suppression-events.ts';
 
 const toSuppression = (row: unknown) => parseRow(SuppressionRow, 'suppression', row);
 
@@ -168,7 +168,8 @@ export function suppressionStatements(db: Database.Database, now: () => number):
             : decision.state === 'rejected'
               ? decision
               : {};
-        if (decide[decision.state].run({ ...values, id, at }).changes !== 1) throw refused(id, decision.state);
+        if (decide[decision.state].run({ ...values, id, at }).changes !== 1)
+          throw refused(id, decision.state);
         record(id, decision.actor, decisionAction(decision), decisionDetail(decision));
       })();
       return get(id);
