@@ -105,7 +105,11 @@ export async function startBot(
   );
   poster = createSlackPoster(slack.app.client, slack.pace);
   // A holder per run: the store's lease then keeps any two runs (here or in a replica) apart.
-  const maintain = () => maintainSuppressions({ store, aws: backgroundAws, config, now }, randomUUID());
+  const maintain = () =>
+    maintainSuppressions(
+      { store, aws: backgroundAws, config, now, approvalLapsed: slack.approvalLapsed },
+      randomUUID(),
+    );
   const digestNow = async (channel: string) => {
     const outcome = await runDigest(
       {

@@ -31,6 +31,9 @@ export const errorCodes = [
   'suppression_conflict',
   'suppression_busy',
   'suppress_target_elsewhere',
+  'approval_self',
+  'approval_not_approver',
+  'approval_closed',
   'internal',
 ] as const;
 

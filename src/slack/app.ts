@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { AwsPort } from '../engine/ports.ts';
 import type { SlackEnv } from '../env.ts';
 import type { Store } from '../store/store.ts';
+import type { Suppression } from '../suppression/types.ts';
+import { approvalLapsedNotifier, registerApprovals } from './approval.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
 import { registerHome } from './home.ts';
@@ -25,6 +27,8 @@ export interface SlackAppHandle {
   mode: 'http' | 'socket';
   /** The one per-channel post pacer, shared with anything else that posts (the digest). */
   pace: ChannelPacer;
+  /** For the suppression job: edits the approvers' message of a request it let lapse. */
+  approvalLapsed(suppression: Suppression): Promise<void>;
   /** Resolves to the HTTP port listened on (HTTP mode), or null (Socket Mode). */
   start(): Promise<number | null>;
   stop(): Promise<void>;
@@ -144,7 +148,9 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     });
   });
 
-  registerSuppression(app, { ...deps, logger, resolveLanguage, users });
+  const suppressDeps = { ...deps, logger, resolveLanguage, users };
+  registerSuppression(app, suppressDeps);
+  registerApprovals(app, suppressDeps);
   registerHome(app, {
     ...deps,
     logger,
@@ -163,6 +169,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     app,
     mode: socket ? 'socket' : 'http',
     pace,
+    approvalLapsed: approvalLapsedNotifier(suppressDeps, app.client),
     async start() {
       if (socket) {
         await app.start();
