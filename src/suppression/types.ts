@@ -149,3 +149,24 @@ export class SuppressionTransitionError extends AppError {
     );
   }
 }
+
+/** Who approved a suppression and when; null when none was needed, or it was not (yet) approved. */
+export function approvedBy(
+  s: Pick<Suppression, 'state' | 'approval'>,
+): { id: string; name: string; at: string } | null {
+  const a = s.approval;
+  if (!a?.reviewerId || !a.reviewedAt || s.state === 'rejected' || s.state === 'awaiting_approval')
+    return null;
+  return { id: a.reviewerId, name: a.reviewerName ?? a.reviewerId, at: a.reviewedAt };
+}
+
+/** A request's approval in one word, for exports: none needed, waiting, approved, rejected or lapsed. */
+export function approvalStatus(
+  s: Pick<Suppression, 'state' | 'approval'>,
+): 'none' | 'awaiting' | 'approved' | 'rejected' | 'expired' {
+  if (!s.approval) return 'none';
+  if (s.state === 'awaiting_approval') return 'awaiting';
+  if (s.state === 'rejected') return 'rejected';
+  if (s.state === 'approval_expired') return 'expired';
+  return 'approved';
+}
