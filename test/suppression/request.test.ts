@@ -141,11 +141,12 @@ describe('the CSV audit export', () => {
       reviewedAt: '2026-11-30T01:00:00.000Z',
       rejectionReason: null,
     };
-    const approved = suppressionsCsv([{ ...base, approval: review }]).split('\r\n')[1];
+    const approved = suppressionsCsv([{ ...base, reason: 'accepted', approval: review }]).split('\r\n')[1];
     expect(approved).toMatch(/,U0JA00001,taro,.*,approved,U0EN00001,alice,2026-11-30T01:00:00.000Z,,,$/);
     const rejected = suppressionsCsv([
       {
         ...base,
+        reason: 'accepted',
         state: 'rejected',
         updated: [],
         endedAt: '2026-11-30T01:00:00.000Z',
