@@ -5,6 +5,7 @@ import type { ApprovalConfig, Config, Permission } from '../config/schema.ts';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { type ApplyOutcome, completeSuppression } from './apply.ts';
+import { pauseAt } from './lock.ts';
 import { regionAccessFor, type SuppressionDeps } from './maintain.ts';
 import { assertTargetInChannel } from './request.ts';
 import { type Suppression, SuppressionTransitionError } from './types.ts';
@@ -157,6 +158,7 @@ export async function approveRequest(
       params: { control: waiting.controlId },
     });
   }
+  await pauseAt('approve:checked', waiting.id);
   let approved: Suppression;
   try {
     approved = await deps.store.decideApproval(waiting.id, {
