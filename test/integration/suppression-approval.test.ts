@@ -287,6 +287,8 @@ describe('a CRITICAL finding needs a second person', () => {
     });
     expect(reply.key).toBe('');
     expect(blocksOf(reply.message)).toContain('Suppressed by taro');
+    expect(blocksOf(reply.message)).toContain('Approved by alice.');
+    expect(blocksOf(reply.message)).toContain('承認者: alice');
   });
 });
 
@@ -455,6 +457,15 @@ describe('listing and exporting', () => {
     const active = await h.slash('suppressions', { user: ALICE, channel: A });
     expect(JSON.stringify((await eventually(() => h.slack.responses(active.responseUrl)[0])).body)).toContain(
       'Approved by alice at',
+    );
+
+    // Nothing is suppressed yet: there is nothing to lift.
+    const lift = await h.slash(`unsuppress ${lambda} --reason "changed my mind, not needed"`, {
+      user: TARO,
+      channel: A,
+    });
+    expect(JSON.stringify((await eventually(() => h.slack.responses(lift.responseUrl)[0])).body)).toContain(
+      `#${lambda} is a request waiting for approval`,
     );
 
     const csv = await cli(['suppressions', '--csv', '--all']);
