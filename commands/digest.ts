@@ -104,6 +104,7 @@ export const digest = defineSubcommand({
     const outcome = await runDigest(
       {
         config,
+        accounts: await ctx.services.accounts(),
         store: services.store,
         aws: services.aws,
         poster: services.poster && digestPoster(services.poster, ctx.catalog, ctx.i18n),

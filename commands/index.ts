@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import type { Subcommand } from '../src/subcommand/define.ts';
+import { accounts } from './accounts.ts';
 import { audit } from './audit.ts';
 import { check } from './check.ts';
 import { config } from './config.ts';
@@ -18,6 +19,7 @@ export const help = createHelp(() => subcommands);
 
 /** Every subcommand of `/fsbp` and `fsbp`, alphabetical. A test keeps this list and the folder in step. */
 export const subcommands: readonly Subcommand<never>[] = [
+  accounts,
   audit,
   check,
   config,

@@ -4,7 +4,7 @@ import { readableInstant } from '../src/document/approval-doc.ts';
 import { csvTable } from '../src/document/csv.ts';
 import { bold, code, type Doc, heading, type Line, link, text } from '../src/document/doc.ts';
 import { invalidArguments } from '../src/errors.ts';
-import { chooseAccounts } from '../src/subcommand/account-access.ts';
+import { accountView, chooseAccounts } from '../src/subcommand/account-access.ts';
 import {
   type CommandContext,
   defineSubcommand,
@@ -133,8 +133,7 @@ export const suppressions = defineSubcommand({
   args: Args,
   async run(args, ctx) {
     if (args.flags.csv && ctx.surface === 'slack') throw invalidArguments('args.csvCli');
-    const config = await ctx.services.config();
-    const accounts = chooseAccounts(ctx, config, args.positionals);
+    const accounts = chooseAccounts(ctx, await accountView(ctx), args.positionals);
     const services = await suppressionServices(ctx);
     const rows = await services.store.listSuppressions({
       accountIds: accounts.map((a) => a.id),

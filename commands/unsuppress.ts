@@ -41,7 +41,8 @@ export const unsuppress = defineSubcommand({
     const id = args.positionals;
     const suppression = await services.store.getSuppression(id);
     // In Slack, only suppressions of the channel's accounts are visible: others look unknown.
-    const visible = chooseAccounts(ctx, config, []).map((a) => a.id);
+    const directory = await ctx.services.accounts();
+    const visible = chooseAccounts(ctx, await directory.view(), []).map((a) => a.id);
     if (!suppression || !visible.includes(suppression.accountId)) {
       throw new AppError('unknown_suppression', `no suppression ${id}`, { params: { id } });
     }
@@ -51,7 +52,7 @@ export const unsuppress = defineSubcommand({
     if (suppression.state === 'awaiting_approval') throw invalidArguments('args.unsuppressWaiting', { id });
     // The AWS session is named after the user who asked (CloudTrail shows `fsbp-<user>`).
     const workflow = await workflowFor(
-      { aws: services.aws, config },
+      { aws: services.aws, accounts: directory },
       suppression.accountId,
       suppression.region,
       actor,

@@ -34,6 +34,8 @@ export const errorCodes = [
   'approval_self',
   'approval_not_approver',
   'approval_closed',
+  'accounts_not_discovered',
+  'aws_organizations_not_in_use',
   'internal',
 ] as const;
 

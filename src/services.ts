@@ -1,8 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { createAwsPort } from './aws/index.ts';
 import { loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { type CheckEngine, createCheckEngine } from './engine/check.ts';
 import { homeRegion, parseRuntimeEnv, type RuntimeEnv } from './env.ts';
+import {
+  type AccountDirectory,
+  createAccountDirectory,
+  type DirectoryOptions,
+  staticAccountDirectory,
+} from './organization/directory.ts';
 import { openStore, parseStoreLocation, type StoreLocation } from './store/open.ts';
 import type { Store } from './store/store.ts';
 
@@ -16,6 +23,8 @@ export interface Services {
   aws(): ReturnType<typeof createAwsPort>;
   config(): Promise<{ config: Config; source: string | null }>;
   checkEngine(): CheckEngine;
+  /** The accounts: the config's, or (organization mode) the last discovery, kept in the store. */
+  accounts(): Promise<AccountDirectory>;
   store(): Promise<Store>;
   close(): Promise<void>;
 }
@@ -26,6 +35,11 @@ export function createServices(
     now?: () => number;
     /** Where an account-Region a check could not reach is reported in full (the log). */
     onCheckError?: (where: { accountId: string; region: string }, error: unknown) => void;
+    /**
+     * Organization mode: discover when the saved list is older than `discover.refreshMinutes` (the
+     * terminal, where no schedule runs), and where discoveries are logged.
+     */
+    discovery?: Pick<DirectoryOptions, 'refreshWhenStale' | 'onError' | 'onDiscovered'>;
   } = {},
 ): Services {
   const env = parseRuntimeEnv(raw);
@@ -34,6 +48,7 @@ export function createServices(
   let config: Promise<{ config: Config; source: string | null }> | undefined;
   let engine: CheckEngine | undefined;
   let store: Promise<Store> | undefined;
+  let directory: Promise<AccountDirectory> | undefined;
   const services: Services = {
     env,
     storeLocation,
@@ -57,6 +72,22 @@ export function createServices(
         ...(options.onCheckError ? { onError: options.onCheckError } : {}),
       });
       return engine;
+    },
+    accounts() {
+      directory ??= services.config().then(async ({ config: loaded }) => {
+        const org = loaded.organization;
+        // Per-account mode needs no store: `check` works without one, as it always did.
+        if (!org) return staticAccountDirectory(loaded);
+        return createAccountDirectory({
+          config: loaded,
+          store: await services.store(),
+          reader: () => services.aws().organization(org),
+          holder: randomUUID(),
+          ...(options.now ? { now: options.now } : {}),
+          ...options.discovery,
+        });
+      });
+      return directory;
     },
     store() {
       store ??= openStore(storeLocation, options.now ? { now: options.now } : {});

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
-import { channelAccounts, channelSla } from '../config/load.ts';
+import { channelSla } from '../config/load.ts';
 import type { AccountConfig, Config } from '../config/schema.ts';
 import type { AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
 import { type HoldOptions, holdLease, LeaseLostError } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
 import { resuppressReset } from '../suppression/maintain.ts';
@@ -43,6 +44,8 @@ export interface DigestPoster {
 
 export interface DigestDeps {
   config: Config;
+  /** The accounts channels route to (the config's, or the organization's as discovered). */
+  accounts: AccountDirectory;
   store: Store;
   aws: AwsPort;
   poster?: DigestPoster | undefined;
@@ -288,7 +291,7 @@ export async function runDigest(
     const resumed = run !== null;
     let rejectedControlIds: string[] = [];
     if (!run) {
-      const accounts = channelAccounts(deps.config, channel);
+      const accounts = (await deps.accounts.view()).forChannel(channel);
       const accountIds = accounts.map((a) => a.id);
       const gathered = await gatherFailing(deps, accounts, channel.digest.minSeverity);
       const { unreachable } = gathered;

@@ -1,7 +1,8 @@
 import type { Catalog } from '../catalog/catalog.ts';
-import { channelAccounts, findChannel } from '../config/load.ts';
+import { findChannel } from '../config/load.ts';
 import type { AccountConfig, ChannelConfig, Config } from '../config/schema.ts';
 import { type AppError, asAppError } from '../errors.ts';
+import type { AccountView } from '../organization/view.ts';
 import type {
   AccountSetupProbe,
   AwsSetupProbe,
@@ -15,6 +16,8 @@ import { type CheckScope, type DoctorCheck, pass, problem } from './report.ts';
 
 export interface DoctorInput {
   config: Config;
+  /** The accounts as the directory has them (organization mode: discovered). */
+  accounts: AccountView;
   catalog: Catalog;
   aws: AwsSetupProbe;
   /** Slack's side; left out when no bot token is set (a terminal run without Slack). */
@@ -44,7 +47,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
   const asked = input.channelId === undefined ? undefined : findChannel(input.config, input.channelId);
   const channels = input.channelId === undefined ? input.config.channels : asked ? [asked] : [];
   const accounts =
-    input.channelId === undefined ? input.config.accounts : asked ? channelAccounts(input.config, asked) : [];
+    input.channelId === undefined ? input.accounts.all() : asked ? input.accounts.forChannel(asked) : [];
   const [slack, identity] = await Promise.all([slackChecks(input, channels), identityCheck(input)]);
   const perAccount = await Promise.all(
     accounts.map((account) => accountChecks(input, account, identity.principal)),

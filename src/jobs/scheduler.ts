@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
+import type { RefreshOutcome } from '../organization/directory.ts';
 import type { Store } from '../store/store.ts';
 import type { MaintenanceReport } from '../suppression/maintain.ts';
 
@@ -15,6 +16,11 @@ export function scheduleDigests(options: {
   run: (channel: string) => Promise<unknown>;
   /** The suppression job: lifts expired suppressions, completes interrupted ones, lets unanswered requests lapse. */
   maintain: () => Promise<MaintenanceReport>;
+  /**
+   * Organization mode: reads the saved discovery and discovers again once it is older than
+   * `discover.refreshMinutes` (under a lease, so one replica does it; the others read its list).
+   */
+  discover?: () => Promise<RefreshOutcome>;
   /**
    * How often each replica looks for a digest run left unfinished (its holder died): the run's
    * lease has then run out and this replica completes it. Every minute unless set.
@@ -62,6 +68,15 @@ export function scheduleDigests(options: {
       options.logger.error({ err: error }, 'suppression maintenance failed');
     }
   });
+  const discovery = options.discover
+    ? new Cron(discoverySchedule, { protect: true }, async () => {
+        try {
+          await options.discover?.();
+        } catch (error) {
+          options.logger.error({ err: error }, 'discovering the organization failed');
+        }
+      })
+    : undefined;
   return {
     nextRun(channel: string): Date | null {
       return jobs.get(channel)?.nextRun() ?? null;
@@ -70,12 +85,16 @@ export function scheduleDigests(options: {
       for (const job of jobs.values()) job.stop();
       maintenance.stop();
       resume.stop();
+      discovery?.stop();
     },
   };
 }
 
 /** Expired suppressions are lifted, and interrupted ones completed, within this cron's period. */
 export const maintenanceSchedule = '*/10 * * * *';
+
+/** How often a replica looks whether the organization's accounts are due for discovery (a store read). */
+export const discoverySchedule = '* * * * *';
 
 /** A digest run whose replica died is completed within its lease plus this cron's period. */
 export const resumeSchedule = '* * * * *';

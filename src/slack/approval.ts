@@ -218,7 +218,14 @@ export function registerApprovals(app: App, deps: SuppressSurfaceDeps): void {
     try {
       if (!id.success) throw new AppError('unknown_suppression', 'approve button value is not a number');
       const outcome = await approveRequest(
-        { config: deps.config, catalog: deps.catalog, store: deps.store, aws: deps.aws, now: deps.now },
+        {
+          config: deps.config,
+          accounts: deps.accounts,
+          catalog: deps.catalog,
+          store: deps.store,
+          aws: deps.aws,
+          now: deps.now,
+        },
         await reviewOf(deps, id.data, channel, userId),
         // One holder per click: a second approval (another process, another click) never applies too.
         randomUUID(),

@@ -12,6 +12,7 @@ import { type Doc, joinDocs } from '../document/doc.ts';
 import { errorDoc } from '../document/error-doc.ts';
 import { AppError, asAppError, invalidArguments } from '../errors.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
 import type { Store } from '../store/store.ts';
 import { maxCommandTextLength, parseArgv, tokenize } from '../subcommand/argv.ts';
 import {
@@ -28,6 +29,8 @@ import type { ChannelPacer } from './pacer.ts';
 
 export interface DispatchDeps {
   config: Config;
+  /** The accounts channels route to (the config's, or the organization's as discovered). */
+  accounts: AccountDirectory;
   catalog: Catalog;
   i18n: i18n;
   store: Store;

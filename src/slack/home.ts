@@ -6,11 +6,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { severities } from '../catalog/schema.ts';
 import { chartLabels, renderTrendChart } from '../chart/posture-charts.ts';
-import { channelAccounts } from '../config/load.ts';
-import type { AccountConfig, Config } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { type HomeData, homeData } from '../digest/home.ts';
 import { itemKey } from '../digest/plan.ts';
 import { type Language, languagesFor } from '../i18n/index.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
+import type { AccountView, DirectoryAccount } from '../organization/view.ts';
 import type { Store } from '../store/store.ts';
 import type { LanguageResolver } from './language.ts';
 import { escapeMrkdwn, inertFormatting, truncate } from './mrkdwn.ts';
@@ -24,6 +25,7 @@ const accountsShown = 30;
 
 export interface HomeDeps {
   config: Config;
+  accounts: AccountDirectory;
   store: Store;
   i18n: i18n;
   logger: Logger;
@@ -59,16 +61,17 @@ export function membership(client: WebClient, now: () => number) {
 /** Only accounts of configured channels the viewer is a member of: never more than a channel shows them. */
 export async function visibleAccounts(
   config: Config,
+  directory: AccountView,
   viewer: string,
   membersOf: (channel: string) => Promise<Set<string>>,
 ): Promise<{
-  accounts: AccountConfig[];
+  accounts: DirectoryAccount[];
   timeZone: string;
   channels: string[];
   /** The first of the viewer's channels that reports each account. */
   channelOf: Map<string, string>;
 }> {
-  const seen = new Map<string, AccountConfig>();
+  const seen = new Map<string, DirectoryAccount>();
   const channelOf = new Map<string, string>();
   const channels: string[] = [];
   let timeZone: string | undefined;
@@ -82,7 +85,7 @@ export async function visibleAccounts(
     if (!members.has(viewer)) continue;
     timeZone ??= channel.digest.timezone;
     channels.push(channel.id);
-    for (const account of channelAccounts(config, channel)) {
+    for (const account of directory.forChannel(channel)) {
       seen.set(account.id, account);
       if (!channelOf.has(account.id)) channelOf.set(account.id, channel.id);
     }
@@ -208,7 +211,12 @@ export function registerHome(app: App, deps: HomeDeps) {
     lastPublished.set(viewer, now());
     const lang = languagesFor(await deps.resolveLanguage(viewer))[0] ?? 'ja';
     const t = deps.i18n.getFixedT(lang);
-    const { accounts, timeZone, channels, channelOf } = await visibleAccounts(deps.config, viewer, membersOf);
+    const { accounts, timeZone, channels, channelOf } = await visibleAccounts(
+      deps.config,
+      await deps.accounts.view(),
+      viewer,
+      membersOf,
+    );
     const data = await homeData(deps.store, { accounts, viewer, sla: deps.config.sla, timeZone, now: now() });
     let chartFileId: string | null = null;
     if (data.trend.some((p) => severities.some((s) => p.failing[s] > 0))) {

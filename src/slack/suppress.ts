@@ -12,6 +12,7 @@ import { errorMessage } from '../document/error-doc.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import { AppError, asAppError } from '../errors.ts';
 import { type Language, languagesFor } from '../i18n/index.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
 import type { Store } from '../store/store.ts';
 import { maxApprovedReasonLength } from '../suppression/apply.ts';
 import { approvalPolicyFor, needsApproval } from '../suppression/approval.ts';
@@ -44,6 +45,7 @@ import {
 
 export interface SuppressSurfaceDeps {
   config: Config;
+  accounts: AccountDirectory;
   catalog: Catalog;
   i18n: i18n;
   store: Store;
@@ -223,7 +225,7 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
         const members = await membersOf(item.channel).catch(() => new Set<string>());
         channel = members.has(body.user.id) ? item.channel : '';
       }
-      assertTargetInChannel(deps.config, item, channel);
+      assertTargetInChannel(deps.config, await deps.accounts.view(), item, channel);
       const existing = await deps.store.suppressionForRequest(requestKeyOf(item));
       if (item.kind === 'check' && !item.ts) {
         // A check result's button: its thread is where the outcome will be told.
@@ -286,7 +288,14 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
     try {
       const metadata = readSuppressMetadata(view.private_metadata);
       const outcome = await suppressTarget(
-        { config: deps.config, catalog: deps.catalog, store: deps.store, aws: deps.aws, now },
+        {
+          config: deps.config,
+          accounts: deps.accounts,
+          catalog: deps.catalog,
+          store: deps.store,
+          aws: deps.aws,
+          now,
+        },
         {
           ...form.value,
           key: metadata.key,

@@ -9,6 +9,7 @@ import {
   SuppressionTransitionError,
   statesBefore,
 } from '../suppression/types.ts';
+import { migratePostgresDiscovery, postgresDiscovery } from './postgres-discovery.ts';
 import { postgresHistory } from './postgres-history.ts';
 import { lockKey, migratePostgres, postgresMigrations, postgresSchemaVersion } from './postgres-schema.ts';
 import { postgresTransfer } from './postgres-transfer.ts';
@@ -56,6 +57,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const client = await pool.connect();
   try {
     await migratePostgres(client);
+    await migratePostgresDiscovery(client);
   } catch (error) {
     client.release();
     await pool.end();
@@ -131,6 +133,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     ...postgresTransfer(pool),
     ...postgresHistory(pool, tx),
+    ...postgresDiscovery(pool),
     async ready() {
       try {
         return (await postgresSchemaVersion(pool)) === postgresMigrations.length;

@@ -11,6 +11,7 @@ import type {
   SuppressionState,
   SuppressTarget,
 } from '../suppression/types.ts';
+import type { DiscoveryCache } from './discovery-cache.ts';
 import type { PostureHistory } from './history.ts';
 import type { LeaseStore } from './lease.ts';
 import type { StoreTransfer } from './tables.ts';
@@ -137,7 +138,8 @@ export interface Store
     SuppressionLedger,
     AuditTrail,
     StoreTransfer,
-    PostureHistory {
+    PostureHistory,
+    DiscoveryCache {
   /** True when the store answers and its schema is the one this release migrates to (/readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;

@@ -81,7 +81,7 @@ export interface ReviewRequest {
  * channel's. Otherwise a typed refusal; nothing is written.
  */
 export async function reviewableRequest(
-  deps: Pick<ApprovalDeps, 'store' | 'config' | 'now'>,
+  deps: Pick<ApprovalDeps, 'store' | 'config' | 'accounts' | 'now'>,
   request: ReviewRequest,
 ): Promise<Suppression> {
   const suppression = await deps.store.getSuppression(request.id);
@@ -109,6 +109,7 @@ export async function reviewableRequest(
   }
   assertTargetInChannel(
     deps.config,
+    await deps.accounts.view(),
     { key: `request-${request.id}`, channel: suppression.channel, accountId: suppression.accountId },
     request.channel,
   );
@@ -180,7 +181,7 @@ export async function approveRequest(
 
 /** Rejects a waiting request with a reason; nothing changes in Security Hub. */
 export async function rejectRequest(
-  deps: Pick<ApprovalDeps, 'store' | 'config' | 'now'>,
+  deps: Pick<ApprovalDeps, 'store' | 'config' | 'accounts' | 'now'>,
   request: ReviewRequest & { reason: string },
 ): Promise<Suppression> {
   const waiting = await reviewableRequest(deps, request);

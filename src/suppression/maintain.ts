@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { findAccount } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { AwsPort, ControlFinding, RegionAccess, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
 import { type HeldLease, holdLease, LeaseLostError } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
 import { completeSuppression, suppressionNote } from './apply.ts';
@@ -15,30 +15,37 @@ export interface SuppressionDeps {
   store: Store;
   aws: AwsPort;
   config: Config;
+  /** Where the accounts come from (the config, or the organization's discovery). */
+  accounts: AccountDirectory;
   now?: () => number;
   /** Told of each request for approval the job let lapse (Slack edits the approvers' message). */
   approvalLapsed?: (suppression: Suppression) => Promise<void>;
 }
 
-/** AWS access to one account and Region of the config; the requester names the AWS session. */
+/** AWS access to one account and Region the directory has; the requester names the AWS session. */
 export async function regionAccessFor(
-  deps: Pick<SuppressionDeps, 'aws' | 'config'>,
+  deps: Pick<SuppressionDeps, 'aws' | 'accounts'>,
   accountId: string,
   region: string,
   requester: string,
 ): Promise<RegionAccess> {
-  const account = findAccount(deps.config, accountId);
-  if (!account) {
-    throw new AppError('unknown_account', `account ${accountId} is no longer in the config`, {
-      params: { account: accountId, known: deps.config.accounts.map((a) => a.name ?? a.id).join(', ') },
-    });
+  const account = (await deps.accounts.view()).find(accountId);
+  if (!account || account.id !== accountId) {
+    // Said the same whoever asks: which other accounts exist is not this error's business.
+    throw new AppError(
+      'unknown_account',
+      `account ${accountId} is no longer in the config or the organization`,
+      {
+        params: { account: accountId, known: '-' },
+      },
+    );
   }
   return deps.aws.region(account, region, requester);
 }
 
 /** Workflow access to one account and Region of the config. */
 export async function workflowFor(
-  deps: Pick<SuppressionDeps, 'aws' | 'config'>,
+  deps: Pick<SuppressionDeps, 'aws' | 'accounts'>,
   accountId: string,
   region: string,
   requester = 'suppression-job',

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.ts';
 import { controlIdPattern } from '../catalog/schema.ts';
-import { channelAccounts, findChannel } from '../config/load.ts';
+import { findChannel } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
+import type { AccountView } from '../organization/view.ts';
 import type { Store } from '../store/store.ts';
 import { type ApplyOutcome, applySuppression, maxReasonLength } from './apply.ts';
 import { approvalRequest, requestSeverity } from './approval.ts';
@@ -104,6 +106,7 @@ export function parseSuppressForm(
 
 export interface SuppressDeps {
   config: Config;
+  accounts: AccountDirectory;
   catalog: Catalog;
   store: Store;
   aws: AwsPort;
@@ -141,16 +144,17 @@ export async function suppressTargetFor(store: Store, key: string): Promise<Supp
 
 /**
  * A button acts only in the channel it was posted to, and only for an account that channel still has
- * in the current config (an operator may have moved the account since). Checked at the click and
- * again at the submit, before any AWS call.
+ * in the current config and directory (an operator may have moved the account since, or discovery
+ * moved it to another OU). Checked at the click and again at the submit, before any AWS call.
  */
 export function assertTargetInChannel(
   config: Config,
+  accounts: AccountView,
   target: Pick<SuppressTarget, 'key' | 'channel' | 'accountId'>,
   channel: string,
 ): void {
   const own = target.channel === channel ? findChannel(config, channel) : undefined;
-  if (!own || !channelAccounts(config, own).some((a) => a.id === target.accountId)) {
+  if (!own || !accounts.forChannel(own).some((a) => a.id === target.accountId)) {
     throw new AppError(
       'suppress_target_elsewhere',
       `target ${target.key} (channel ${target.channel}, account ${target.accountId}) clicked in ${channel}`,
@@ -178,7 +182,7 @@ export async function suppressTarget(
   holder: string,
 ): Promise<SuppressOutcome> {
   const item = await suppressTargetFor(deps.store, request.key);
-  assertTargetInChannel(deps.config, item, request.channel);
+  assertTargetInChannel(deps.config, await deps.accounts.view(), item, request.channel);
   const requestKey = requestKeyOf(item);
   const existing = await deps.store.suppressionForRequest(requestKey);
   const access = await regionAccessFor(deps, item.accountId, item.region, request.userId);

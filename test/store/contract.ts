@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DigestPlanRecord } from '../../src/digest/types.ts';
+import type { DiscoverySnapshot } from '../../src/organization/snapshot.ts';
 import { holdLease, type LeaseGrant, LeaseLostError } from '../../src/store/lease.ts';
 import type { Store } from '../../src/store/store.ts';
 import { genesisHash, verifyChain } from '../../src/suppression/audit.ts';
@@ -27,6 +28,21 @@ const suppressionInput: NewSuppression = {
   messageTs: '1.1',
   permalink: null,
 };
+
+function discovery(discoveredAt: string, ids: string[]): DiscoverySnapshot {
+  return {
+    source: 'organizations',
+    discoveredAt,
+    accounts: ids.map((id, i) => ({
+      id,
+      name: `Account "${i}" <!here>`,
+      ous: ['ou-ab12-cdef3456', 'ou-ab12-child0001'],
+      tags: { team: 'payments', 'cost=center': 'a=b' },
+    })),
+    ouNames: { 'ou-ab12-cdef3456': 'Workloads', 'ou-ab12-child0001': 'Payments' },
+    aggregation: { mode: 'SPECIFIED_REGIONS', regions: ['us-west-2'] },
+  };
+}
 
 function plan(channel: string, overrides: Partial<DigestPlanRecord['summary']> = {}): DigestPlanRecord {
   return {
@@ -466,6 +482,44 @@ export function storeContract(backend: string, open: OpenStore): void {
         code: 'unknown_suppression',
       });
       expect(await store.auditEvents(0, 10)).toEqual([]);
+    });
+
+    describe('discovery cache', () => {
+      const scope = 'organizations|999999999999|ap-northeast-1|';
+
+      it('has nothing for an organization never discovered', async () => {
+        const store = await fresh();
+        expect(await store.loadDiscovery(scope)).toBeNull();
+      });
+
+      it('gives back what was saved, names and tags as AWS wrote them', async () => {
+        const store = await fresh();
+        const saved = discovery('2026-11-30T00:00:00.000Z', ['111111111111', '222222222222']);
+        await store.saveDiscovery(scope, saved);
+        expect(await store.loadDiscovery(scope)).toEqual(saved);
+        expect(await store.loadDiscovery('securityhub|999999999999|ap-northeast-1|')).toBeNull();
+      });
+
+      it('replaces a discovery with a later one, never with an earlier one', async () => {
+        const store = await fresh();
+        await store.saveDiscovery(scope, discovery('2026-11-30T01:00:00.000Z', ['111111111111']));
+        await store.saveDiscovery(scope, discovery('2026-11-30T00:00:00.000Z', ['333333333333']));
+        expect((await store.loadDiscovery(scope))?.accounts.map((a) => a.id)).toEqual(['111111111111']);
+        await store.saveDiscovery(scope, discovery('2026-11-30T02:00:00.000Z', ['444444444444']));
+        expect((await store.loadDiscovery(scope))?.accounts.map((a) => a.id)).toEqual(['444444444444']);
+      });
+
+      it('keeps organizations apart and refuses a snapshot that does not fit', async () => {
+        const store = await fresh();
+        const other = 'securityhub|888888888888|us-east-1|';
+        await store.saveDiscovery(scope, discovery('2026-11-30T00:00:00.000Z', ['111111111111']));
+        await store.saveDiscovery(other, discovery('2026-11-30T00:00:00.000Z', ['555555555555']));
+        expect((await store.loadDiscovery(scope))?.accounts[0]?.id).toBe('111111111111');
+        expect((await store.loadDiscovery(other))?.accounts[0]?.id).toBe('555555555555');
+        const bad = { ...discovery('2026-11-30T03:00:00.000Z', []), accounts: [{ id: 'not-an-id' }] };
+        await expect(store.saveDiscovery(scope, bad as unknown as DiscoverySnapshot)).rejects.toThrow();
+        expect((await store.loadDiscovery(scope))?.discoveredAt).toBe('2026-11-30T00:00:00.000Z');
+      });
     });
   });
 }

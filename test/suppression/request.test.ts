@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { suppressionsCsv } from '../../commands/suppressions.ts';
 import { Config } from '../../src/config/schema.ts';
+import { buildAccountView } from '../../src/organization/view.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import {
   assertTargetInChannel,
@@ -196,17 +197,27 @@ describe('where a Suppress button may act', () => {
   };
 
   it('acts in its own channel while the channel still has the account', () => {
-    expect(() => assertTargetInChannel(config, target, 'C0BBBBBBBB1')).not.toThrow();
+    expect(() =>
+      assertTargetInChannel(config, buildAccountView(config, null), target, 'C0BBBBBBBB1'),
+    ).not.toThrow();
   });
 
   it('refuses another channel, a channel that lost the account, a channel gone from the config, and no channel', () => {
     const refused = expect.objectContaining({ code: 'suppress_target_elsewhere' });
-    expect(() => assertTargetInChannel(config, target, 'C0AAAAAAAA1')).toThrow(refused);
+    expect(() =>
+      assertTargetInChannel(config, buildAccountView(config, null), target, 'C0AAAAAAAA1'),
+    ).toThrow(refused);
     const moved = { ...target, channel: 'C0AAAAAAAA1' };
-    expect(() => assertTargetInChannel(config, moved, 'C0AAAAAAAA1')).toThrow(refused);
+    expect(() => assertTargetInChannel(config, buildAccountView(config, null), moved, 'C0AAAAAAAA1')).toThrow(
+      refused,
+    );
     const gone = { ...target, channel: 'C0GONE00001' };
-    expect(() => assertTargetInChannel(config, gone, 'C0GONE00001')).toThrow(refused);
-    expect(() => assertTargetInChannel(config, { ...target, channel: null }, '')).toThrow(refused);
+    expect(() => assertTargetInChannel(config, buildAccountView(config, null), gone, 'C0GONE00001')).toThrow(
+      refused,
+    );
+    expect(() =>
+      assertTargetInChannel(config, buildAccountView(config, null), { ...target, channel: null }, ''),
+    ).toThrow(refused);
   });
 
   it('never uses a control ID from a finding that is not shaped like S3.1', async () => {
