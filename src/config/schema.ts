@@ -188,10 +188,15 @@ export const ApprovalConfig = z.strictObject({
     .default(['CRITICAL', 'HIGH'])
     .refine((list) => new Set(list).size === list.length, 'lists a severity twice'),
   /** Who may approve or reject: Slack users and user groups (the requester never approves their own). */
-  approvers: Permission.refine(
-    (p) => p.allowedUsers.length + p.allowedUserGroups.length > 0,
-    'must name at least one user or user group',
-  ),
+  approvers: z
+    .strictObject(Permission.shape, {
+      error: (issue) =>
+        issue.input === undefined ? 'is required (the Slack users or user groups who approve)' : undefined,
+    })
+    .refine(
+      (p) => p.allowedUsers.length + p.allowedUserGroups.length > 0,
+      'must name at least one user or user group',
+    ),
   /** Hours an unanswered request waits before it lapses. */
   expiresAfterHours: z.number().int().min(1).max(720).default(72),
 });

@@ -60,6 +60,10 @@ describe('the approval policy', () => {
   });
 
   it('needs approvers, and refuses a severity listed twice', () => {
+    expect(Config.safeParse({ ...base, suppression: { approval: {} } }).error?.issues[0]).toMatchObject({
+      path: ['suppression', 'approval', 'approvers'],
+      message: 'is required (the Slack users or user groups who approve)',
+    });
     expect(
       Config.safeParse({ ...base, suppression: { approval: { approvers: {} } } }).error?.issues[0],
     ).toMatchObject({
