@@ -8,7 +8,7 @@ import type { DigestMessage, DigestPoster } from '../digest/run.ts';
 import type { DigestItem, DigestSummary } from '../digest/types.ts';
 import type { Language, LanguagePreference } from '../i18n/index.ts';
 import { languagesFor } from '../i18n/index.ts';
-import type { Suppression } from '../suppression/types.ts';
+import { approvedBy, type Suppression } from '../suppression/types.ts';
 import { retiredLine } from './control-lines.ts';
 import { bold, code, type Doc, type DocPoster, heading, type Line, link, note, text } from './doc.ts';
 
@@ -139,13 +139,23 @@ function trend(t: TFunction, total: number, previous: number | null): string {
   });
 }
 
+/** ` Approved by <approver>.` after the reason of a four-eyes suppression; nothing otherwise. */
+function approverOf(s: Partial<Pick<Suppression, 'state' | 'approval'>>, t: TFunction): string[] {
+  const approver =
+    s.state && s.approval !== undefined ? approvedBy({ state: s.state, approval: s.approval }) : null;
+  return approver ? [` ${t('digest.approvedBy', { user: approver.name })}`] : [];
+}
+
 /** One reply: the control, where, which resources, both explanations, links and a Suppress button. */
 export function digestItemDoc(
   item: DigestItem,
   catalog: Catalog,
   t: (lang: Language) => TFunction,
   language: LanguagePreference,
-  suppression?: Pick<Suppression, 'userName' | 'reason' | 'expiresAt' | 'updated'> | null,
+  suppression?:
+    | (Pick<Suppression, 'userName' | 'reason' | 'expiresAt' | 'updated'> &
+        Partial<Pick<Suppression, 'state' | 'approval'>>)
+    | null,
 ): Doc {
   const control = catalog.find(item.controlId);
   const shown = item.resources.slice(0, resourcesPerReply);
@@ -209,6 +219,7 @@ export function digestItemDoc(
             }),
           ),
           ` ${suppression.reason}`,
+          ...approverOf(suppression, t(l)),
         ]),
       ),
     );

@@ -7,6 +7,8 @@ import { overdueAction } from '../document/digest-doc.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import type { SlackEnv } from '../env.ts';
 import type { Store } from '../store/store.ts';
+import type { Suppression } from '../suppression/types.ts';
+import { approvalLapsedNotifier, registerApprovals } from './approval.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { type Asker, type DispatchDeps, handleSlashCommand, runForButton } from './dispatch.ts';
 import { registerHome } from './home.ts';
@@ -26,6 +28,8 @@ export interface SlackAppHandle {
   mode: 'http' | 'socket';
   /** The one per-channel post pacer, shared with anything else that posts (the digest). */
   pace: ChannelPacer;
+  /** For the suppression job: edits the approvers' message of a request it let lapse. */
+  approvalLapsed(suppression: Suppression): Promise<void>;
   /** Resolves to the HTTP port listened on (HTTP mode), or null (Socket Mode). */
   start(): Promise<number | null>;
   stop(): Promise<void>;
@@ -145,7 +149,9 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     });
   });
 
-  registerSuppression(app, { ...deps, logger, resolveLanguage, users });
+  const suppressDeps = { ...deps, logger, resolveLanguage, users };
+  registerSuppression(app, suppressDeps);
+  registerApprovals(app, suppressDeps);
   registerHome(app, {
     ...deps,
     logger,
@@ -188,6 +194,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     app,
     mode: socket ? 'socket' : 'http',
     pace,
+    approvalLapsed: approvalLapsedNotifier(suppressDeps, app.client),
     async start() {
       if (socket) {
         await app.start();
