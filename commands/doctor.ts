@@ -76,7 +76,7 @@ export const doctor = defineSubcommand({
     }
     const checks = await runDoctor({
       config: await ctx.services.config(),
-      accounts: await accountView(ctx),
+      accounts: () => accountView(ctx),
       catalog: ctx.catalog,
       aws: services.aws,
       slack: services.slack,

@@ -19,7 +19,7 @@ export function scheduleDigests(options: {
    * in one call, so one read through the administrator serves them all.
    */
   runTogether?: (channels: string[]) => Promise<unknown>;
-  /** The suppression job: lifts expired suppressions and completes interrupted ones. */
+  /** The suppression job: lifts expired suppressions, completes interrupted ones, lets unanswered requests lapse. */
   maintain: () => Promise<MaintenanceReport>;
   /**
    * Organization mode: reads the saved discovery and discovers again once it is older than
@@ -73,7 +73,12 @@ export function scheduleDigests(options: {
   const maintenance = new Cron(maintenanceSchedule, { protect: true }, async () => {
     try {
       const report = await options.maintain();
-      if (report.expired.length + report.completed.length + report.failed.length > 0) {
+      const changed =
+        report.expired.length +
+        report.completed.length +
+        report.approvalExpired.length +
+        report.failed.length;
+      if (changed > 0) {
         options.logger.info(report, 'suppressions maintained');
       }
     } catch (error) {

@@ -266,3 +266,50 @@ describe('check in organization mode', () => {
     expect(emulator.calls().filter((c) => c.service === 'config')).toEqual([]);
   });
 });
+
+describe('doctor in organization mode', () => {
+  interface DoctorJson {
+    checks: { id: string; status: string; scope: { account?: string }; message: string; fix?: string }[];
+  }
+  const doctor = async (config: unknown) => {
+    const run = await runWithConfig(config, ['doctor', '--json', '--lang', 'en'], {
+      FSBP_STORE: freshStore(),
+    });
+    return JSON.parse(run.stdout) as DoctorJson;
+  };
+  const base = {
+    organization: { ...organizationConfig('securityhub'), regions: [HOME] },
+    channels: [{ id: 'C0EVERYONE1', accounts: ['*'] }],
+  };
+
+  it('says what discovery found and checks every discovered account', async () => {
+    const { checks } = await doctor(base);
+    const discovery = checks.find((c) => c.id === 'aws.discovery');
+    expect(discovery).toMatchObject({ status: 'pass' });
+    expect(discovery?.message).toContain('5 accounts');
+    const checkedAccounts = new Set(
+      checks.filter((c) => c.id === 'aws.role').map((c) => c.scope.account ?? ''),
+    );
+    expect([...checkedAccounts].join(' ')).toContain(PLAY);
+  });
+
+  it('reports a discovery AWS refuses as a failing check with its fix, not as a crash', async () => {
+    const denied = {
+      ...base,
+      organization: {
+        ...base.organization,
+        discover: {
+          source: 'organizations',
+          organizationsRoleArn: `arn:aws:iam::${WEB}:role/${MEMBER_ROLE}`,
+          externalId: 'member-ext-1',
+        },
+      },
+    };
+    const { checks } = await doctor(denied);
+    expect(checks.find((c) => c.id === 'aws.discovery')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('organizations:ListRoots'),
+      fix: expect.stringContaining('Organization mode'),
+    });
+  });
+});
