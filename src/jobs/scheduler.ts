@@ -6,6 +6,19 @@ import type { Store } from '../store/store.ts';
 import type { MaintenanceReport } from '../suppression/maintain.ts';
 
 /**
+ * The channels each digest job serves: one each, or (organization mode, `together`) every channel
+ * with the same schedule and time zone, since they fall due at the same moment.
+ */
+export function digestGroups(channels: Config['channels'], together: boolean): Config['channels'][] {
+  const groups = new Map<string, Config['channels']>();
+  for (const channel of channels) {
+    const key = together ? `${channel.digest.schedule}|${channel.digest.timezone}` : channel.id;
+    groups.set(key, [...(groups.get(key) ?? []), channel]);
+  }
+  return [...groups.values()];
+}
+
+/**
  * One croner job per channel with a digest, in the channel's time zone. `/fsbp digest off` is read
  * at each run, so switching it needs no restart.
  */
@@ -33,13 +46,7 @@ export function scheduleDigests(options: {
   resumeSchedule?: string;
 }) {
   const jobs = new Map<string, Cron>();
-  const groups = new Map<string, Config['channels']>();
-  for (const channel of options.config.channels) {
-    // Each channel on its own, unless organization mode reads for several at once.
-    const key = options.runTogether ? `${channel.digest.schedule}|${channel.digest.timezone}` : channel.id;
-    groups.set(key, [...(groups.get(key) ?? []), channel]);
-  }
-  for (const channels of groups.values()) {
+  for (const channels of digestGroups(options.config.channels, Boolean(options.runTogether))) {
     const first = channels[0] as Config['channels'][number];
     const job = new Cron(
       first.digest.schedule,
