@@ -10,6 +10,7 @@ import { doctor } from './doctor.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
+import { overdue } from './overdue.ts';
 import { report } from './report.ts';
 import { store } from './store.ts';
 import { suppressions } from './suppressions.ts';
@@ -29,6 +30,7 @@ export const subcommands: readonly Subcommand<never>[] = [
   explain,
   help,
   lang,
+  overdue,
   report,
   store,
   suppressions,

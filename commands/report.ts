@@ -75,6 +75,9 @@ const suppressionColumns = [
   'created_at',
   'expires_at',
   'state',
+  'approver_id',
+  'approver_name',
+  'approved_at',
 ] as const;
 
 /** One table for spreadsheets: `kind` tells a summary row from a suppression made in the period. */
@@ -119,6 +122,9 @@ export function reportCsv(report: PostureReport): string {
         s.createdAt,
         s.expiresAt,
         s.state,
+        s.approverId,
+        s.approverName,
+        s.approvedAt,
       ]),
     ],
   );
@@ -185,7 +191,7 @@ export function reportMarkdown(report: PostureReport, en: TFunction, ja: TFuncti
   ];
   if (report.suppressions.length === 0) lines.push(both('posture.report.noSuppressions'));
   else {
-    const cols = ['id', 'account', 'control', 'findings', 'who', 'why', 'made', 'until'];
+    const cols = ['id', 'account', 'control', 'findings', 'who', 'approver', 'why', 'made', 'until'];
     lines.push(
       ...mdTable(
         cols.map((c) => both(`posture.report.column.${c}`)),
@@ -195,6 +201,7 @@ export function reportMarkdown(report: PostureReport, en: TFunction, ja: TFuncti
           s.controlId,
           s.findings,
           s.userName,
+          s.approverName === null ? null : `${s.approverName} (${(s.approvedAt ?? '').slice(0, 10)})`,
           s.reason,
           s.createdAt.slice(0, 10),
           s.expiresAt.slice(0, 10),

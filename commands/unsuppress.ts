@@ -6,6 +6,7 @@ import { chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts
 import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 import { liftSuppression } from '../src/suppression/lift.ts';
 import { workflowFor } from '../src/suppression/maintain.ts';
+import { endedStates } from '../src/suppression/types.ts';
 import { suppressionServices } from './suppressions.ts';
 
 const Args = z.object({
@@ -45,9 +46,10 @@ export const unsuppress = defineSubcommand({
     if (!suppression || !visible.includes(suppression.accountId)) {
       throw new AppError('unknown_suppression', `no suppression ${id}`, { params: { id } });
     }
-    if (suppression.state === 'expired' || suppression.state === 'lifted') {
+    if (endedStates.includes(suppression.state)) {
       throw invalidArguments('args.suppressionEnded', { id, state: suppression.state });
     }
+    if (suppression.state === 'awaiting_approval') throw invalidArguments('args.unsuppressWaiting', { id });
     // The AWS session is named after the user who asked (CloudTrail shows `fsbp-<user>`).
     const workflow = await workflowFor(
       { aws: services.aws, accounts: directory },

@@ -120,7 +120,10 @@ export async function startBot(
   poster = createSlackPoster(slack.app.client, slack.pace);
   // A holder per run: the store's lease then keeps any two runs (here or in a replica) apart.
   const maintain = () =>
-    maintainSuppressions({ store, aws: backgroundAws, config, accounts, now }, randomUUID());
+    maintainSuppressions(
+      { store, aws: backgroundAws, config, accounts, now, approvalLapsed: slack.approvalLapsed },
+      randomUUID(),
+    );
   const digestNow = async (channel: string) => {
     const outcome = await runDigest(
       {

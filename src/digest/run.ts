@@ -12,6 +12,7 @@ import { resuppressReset } from '../suppression/maintain.ts';
 import type { Suppression } from '../suppression/types.ts';
 import { planDigest } from './plan.ts';
 import { type PostureSnapshot, recordPosture, slaSnapshot } from './posture.ts';
+import { severityOrLow } from './sla.ts';
 import { trendStart, type WeekPoint, weeklyTrend } from './trend.ts';
 import type {
   DigestItem,
@@ -86,9 +87,11 @@ function scopeOfFindingId(id: string): string {
   return `${parts[4] ?? ''}|${parts[3] ?? ''}`;
 }
 
-async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[], minSeverity: Severity) {
-  const minimum = severityRank[minSeverity];
-  const wanted = severities.filter((s) => severityRank[s] >= minimum);
+/**
+ * Every failing finding of the accounts, at every severity: the posture history and the SLAs need
+ * them all, whatever the channel's `minSeverity` (which only decides what the digest posts).
+ */
+async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[]) {
   const failing: ControlFinding[] = [];
   const unreachable = new Set<string>();
   const workflows = new Map<string, WorkflowPort>();
@@ -97,7 +100,7 @@ async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[
       try {
         const access = await deps.aws.region(account, region, 'digest');
         workflows.set(`${account.id}|${region}`, access.workflow);
-        failing.push(...(await access.findings.failingFindings(wanted)));
+        failing.push(...(await access.findings.failingFindings(severities)));
       } catch {
         // That account and Region are left out; their reported findings are not taken as resolved.
         unreachable.add(`${account.id}|${region}`);
@@ -111,6 +114,12 @@ async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[
     return workflow;
   };
   return { failing, unreachable, workflowOf };
+}
+
+/** The failures the digest posts about: those at or above the channel's `minSeverity`. */
+function atLeast(failing: readonly ControlFinding[], minSeverity: Severity): ControlFinding[] {
+  const minimum = severityRank[minSeverity];
+  return failing.filter((f) => severityRank[severityOrLow(f.severity ?? '')] >= minimum);
 }
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -174,7 +183,6 @@ async function postureOf(
   if (read.dryRun) {
     return slaSnapshot(await deps.store.openFailures(accountIds), read.suppressed, sla, at, timeZone);
   }
-  const minimum = severityRank[channel.digest.minSeverity];
   const snapshot = await recordPosture({
     history: deps.store,
     at,
@@ -187,7 +195,7 @@ async function postureOf(
         .filter((r) => !read.unreachable.has(`${a.id}|${r}`))
         .map((region) => ({ accountId: a.id, region })),
     ),
-    severities: severities.filter((s) => severityRank[s] >= minimum),
+    severities,
     failing: read.failing,
     suppressed: read.suppressed,
   });
@@ -293,7 +301,7 @@ export async function runDigest(
     if (!run) {
       const accounts = (await deps.accounts.view()).forChannel(channel);
       const accountIds = accounts.map((a) => a.id);
-      const gathered = await gatherFailing(deps, accounts, channel.digest.minSeverity);
+      const gathered = await gatherFailing(deps, accounts);
       const { unreachable } = gathered;
       rejectedControlIds = [
         ...new Set(gathered.failing.flatMap((f) => (f.rejectedControlId ? [f.rejectedControlId] : []))),
@@ -331,7 +339,7 @@ export async function runDigest(
         date: localDate(now(), channel.digest.timezone),
         startedAt: new Date(now()).toISOString(),
         accounts: accounts.map((a) => a.name ?? a.id),
-        failing,
+        failing: atLeast(failing, channel.digest.minSeverity),
         reported: visible,
         previousFailingTotal: previous
           ? Object.values(previous.summary.failing).reduce((a, b) => a + b, 0)

@@ -14,7 +14,7 @@ export function scheduleDigests(options: {
   store: Store;
   logger: Logger;
   run: (channel: string) => Promise<unknown>;
-  /** The suppression job: lifts expired suppressions and completes interrupted ones. */
+  /** The suppression job: lifts expired suppressions, completes interrupted ones, lets unanswered requests lapse. */
   maintain: () => Promise<MaintenanceReport>;
   /**
    * Organization mode: reads the saved discovery and discovers again once it is older than
@@ -56,7 +56,12 @@ export function scheduleDigests(options: {
   const maintenance = new Cron(maintenanceSchedule, { protect: true }, async () => {
     try {
       const report = await options.maintain();
-      if (report.expired.length + report.completed.length + report.failed.length > 0) {
+      const changed =
+        report.expired.length +
+        report.completed.length +
+        report.approvalExpired.length +
+        report.failed.length;
+      if (changed > 0) {
         options.logger.info(report, 'suppressions maintained');
       }
     } catch (error) {

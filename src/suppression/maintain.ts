@@ -6,6 +6,7 @@ import type { AccountDirectory } from '../organization/directory.ts';
 import { type HeldLease, holdLease, LeaseLostError } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
 import { completeSuppression, suppressionNote } from './apply.ts';
+import { expireApprovalRequests } from './approval.ts';
 import { liftSuppression } from './lift.ts';
 import { pauseAt, withSuppressionLock } from './lock.ts';
 import { type Suppression, SuppressionTransitionError } from './types.ts';
@@ -17,6 +18,8 @@ export interface SuppressionDeps {
   /** Where the accounts come from (the config, or the organization's discovery). */
   accounts: AccountDirectory;
   now?: () => number;
+  /** Told of each request for approval the job let lapse (Slack edits the approvers' message). */
+  approvalLapsed?: (suppression: Suppression) => Promise<void>;
 }
 
 /** AWS access to one account and Region the directory has; the requester names the AWS session. */
@@ -53,6 +56,8 @@ export async function workflowFor(
 export interface MaintenanceReport {
   completed: number[];
   expired: number[];
+  /** Requests for approval left unanswered past their time. */
+  approvalExpired: number[];
   /** Records that could not be completed or lifted this time; the next run tries again. */
   failed: { id: number; code: string; message: string }[];
 }
@@ -74,7 +79,7 @@ export async function maintainSuppressions(
   deps: SuppressionDeps,
   holder: string,
 ): Promise<MaintenanceReport> {
-  const report: MaintenanceReport = { completed: [], expired: [], failed: [] };
+  const report: MaintenanceReport = { completed: [], expired: [], approvalExpired: [], failed: [] };
   const lease = await holdLease(deps.store, 'suppression-maintenance', holder, {
     ttlMs: maintenanceLeaseMs,
   });
@@ -83,6 +88,7 @@ export async function maintainSuppressions(
     const at = (deps.now ?? Date.now)();
     const now = new Date(at).toISOString();
     await deps.store.purgeCheckTargets(new Date(at - checkTargetDays * 24 * 60 * 60 * 1000).toISOString());
+    report.approvalExpired = await expireApprovalRequests(deps, () => lease.ensure(), deps.approvalLapsed);
     const open = await deps.store.listSuppressions({ states: ['pending', 'partial', 'active'] });
     for (const suppression of open) {
       // Taken over (this process stalled past the lease): stop before the next AWS write.

@@ -349,6 +349,130 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(await store.suppressionHistory(suppression.id)).toHaveLength(2);
     });
 
+    it('records a request for approval as waiting, and approves it once: two approvers at once, one wins', async () => {
+      const store = await fresh();
+      const input = { ...suppressionInput, approval: { expiresAt: '2026-12-03T00:00:00.000Z' } };
+      const { suppression, created } = await store.createSuppression(input);
+      expect(created).toBe(true);
+      expect(suppression).toMatchObject({
+        state: 'awaiting_approval',
+        approval: {
+          expiresAt: '2026-12-03T00:00:00.000Z',
+          messageTs: null,
+          reviewerId: null,
+          reviewerName: null,
+          reviewedAt: null,
+          rejectionReason: null,
+        },
+      });
+      // A waiting request is not being applied: no progress, no lift, no expiry of a suppression.
+      await expect(
+        store.suppressionProgress(suppression.id, 'U1', 'active', ['f1'], []),
+      ).rejects.toMatchObject({
+        code: 'suppression_conflict',
+        params: { state: 'awaiting_approval' },
+      });
+      await expect(store.endSuppression(suppression.id, 'U2', 'lifted', {})).rejects.toBeInstanceOf(
+        SuppressionTransitionError,
+      );
+      await store.setApprovalMessage(suppression.id, '9.9');
+      clock.at += 1000;
+      const still = [{ id: 'f1', productArn: 'arn:p', resourceId: 'bucket-1' }];
+      const results = await Promise.allSettled([
+        store.decideApproval(suppression.id, {
+          state: 'pending',
+          actor: 'U2',
+          actorName: 'hanako',
+          findings: still,
+        }),
+        store.decideApproval(suppression.id, {
+          state: 'pending',
+          actor: 'U3',
+          actorName: 'jiro',
+          findings: still,
+        }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const loser = results.find((r) => r.status === 'rejected');
+      expect(loser?.reason).toMatchObject({ code: 'suppression_conflict', params: { state: 'pending' } });
+      const approved = await store.getSuppression(suppression.id);
+      expect(approved).toMatchObject({
+        state: 'pending',
+        endedAt: null,
+        findings: still,
+        approval: { messageTs: '9.9', reviewedAt: '2026-11-30T00:00:01.000Z', rejectionReason: null },
+      });
+      expect(['U2', 'U3']).toContain(approved?.approval?.reviewerId);
+      // From here it is applied as any suppression.
+      const active = await store.suppressionProgress(suppression.id, 'U1', 'active', ['f1'], []);
+      expect(active.state).toBe('active');
+      const history = await store.suppressionHistory(suppression.id);
+      expect(history.map((e) => e.action)).toEqual(['requested', 'approved', 'active']);
+      expect(history[0]?.detail).toMatchObject({
+        approvalRequired: true,
+        approvalExpiresAt: '2026-12-03T00:00:00.000Z',
+      });
+      expect(history[1]).toMatchObject({
+        actor: approved?.approval?.reviewerId,
+        detail: { approver: approved?.approval?.reviewerName, findings: ['f1'] },
+      });
+    });
+
+    it('rejects or lets a request lapse only while it waits, ending it without a suppression', async () => {
+      const store = await fresh();
+      const approval = { expiresAt: '2026-12-03T00:00:00.000Z' };
+      const a = (await store.createSuppression({ ...suppressionInput, requestKey: 'a', approval }))
+        .suppression;
+      const b = (await store.createSuppression({ ...suppressionInput, requestKey: 'b', approval }))
+        .suppression;
+      clock.at += 1000;
+      const rejected = await store.decideApproval(a.id, {
+        state: 'rejected',
+        actor: 'U2',
+        actorName: 'hanako',
+        reason: 'Fix it instead <!here>',
+      });
+      expect(rejected).toMatchObject({
+        state: 'rejected',
+        endedAt: '2026-11-30T00:00:01.000Z',
+        updated: [],
+        approval: { reviewerId: 'U2', reviewerName: 'hanako', rejectionReason: 'Fix it instead <!here>' },
+      });
+      const lapsed = await store.decideApproval(b.id, { state: 'approval_expired', actor: 'fsbp-bot' });
+      expect(lapsed).toMatchObject({ state: 'approval_expired', endedAt: '2026-11-30T00:00:01.000Z' });
+      expect(lapsed.approval).toMatchObject({ reviewerId: null, rejectionReason: null });
+      // Ended: no approval, rejection or lapse afterwards, and nothing written.
+      for (const id of [a.id, b.id]) {
+        await expect(
+          store.decideApproval(id, { state: 'pending', actor: 'U3', actorName: 'jiro', findings: [] }),
+        ).rejects.toBeInstanceOf(SuppressionTransitionError);
+        await expect(
+          store.decideApproval(id, { state: 'approval_expired', actor: 'fsbp-bot' }),
+        ).rejects.toBeInstanceOf(SuppressionTransitionError);
+      }
+      // A record that never needed an approval cannot be approved either.
+      const plain = (await store.createSuppression({ ...suppressionInput, requestKey: 'c' })).suppression;
+      expect(plain.approval).toBeNull();
+      await expect(
+        store.decideApproval(plain.id, { state: 'rejected', actor: 'U2', actorName: 'hanako', reason: 'no' }),
+      ).rejects.toMatchObject({ code: 'suppression_conflict', params: { state: 'pending' } });
+      await expect(
+        store.decideApproval(4242, { state: 'approval_expired', actor: 'fsbp-bot' }),
+      ).rejects.toMatchObject({ code: 'unknown_suppression' });
+      expect((await store.suppressionHistory(a.id)).map((e) => [e.action, e.detail])).toEqual([
+        ['requested', expect.objectContaining({ approvalRequired: true })],
+        ['rejected', { reviewer: 'hanako', reason: 'Fix it instead <!here>' }],
+      ]);
+      expect((await store.suppressionHistory(b.id)).map((e) => e.action)).toEqual([
+        'requested',
+        'approval_expired',
+      ]);
+      expect((await store.listSuppressions({ states: ['awaiting_approval'] })).map((s) => s.id)).toEqual([]);
+      expect(await verifyChain((after, limit) => store.auditEvents(after, limit))).toMatchObject({
+        ok: true,
+      });
+    });
+
     it('refuses a change to a record that does not exist as unknown, not as a conflict', async () => {
       const store = await fresh();
       const missing = store.endSuppression(4242, 'U2', 'lifted', {});
