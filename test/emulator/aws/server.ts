@@ -121,6 +121,8 @@ export async function startAwsEmulator(opts: {
   port?: number;
   /** Called with each call once AWS has acted on it, before the answer is sent (crash tests). */
   onCall?: (call: CallRecord) => void;
+  /** The rate limiter's clock (tests freeze it so a burst is not refilled by a slow machine). */
+  now?: () => number;
 }): Promise<AwsEmulator> {
   let state: NormalizedState = parseState(opts.state);
   let callLog: CallRecord[] = [];
@@ -319,7 +321,7 @@ export async function startAwsEmulator(opts: {
               false,
             );
       }
-      if (!limiter.take(state, r.service, r.operation, principal.accountId, region, Date.now()))
+      if (!limiter.take(state, r.service, r.operation, principal.accountId, region, (opts.now ?? Date.now)()))
         throw throttled(r.service);
       const decision = faults.decide(r.service, r.operation);
       if (decision.latencyMs > 0) await sleep(decision.latencyMs);
