@@ -8,6 +8,7 @@ import {
   SuppressionTransitionError,
   statesBefore,
 } from '../suppression/types.ts';
+import { migratePostgresControls, postgresControlDefinitions } from './postgres-controls.ts';
 import { postgresHistory } from './postgres-history.ts';
 import { lockKey, migratePostgres, postgresMigrations, postgresSchemaVersion } from './postgres-schema.ts';
 import { postgresTransfer } from './postgres-transfer.ts';
@@ -54,6 +55,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const client = await pool.connect();
   try {
     await migratePostgres(client);
+    await migratePostgresControls(client);
   } catch (error) {
     client.release();
     await pool.end();
@@ -129,6 +131,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     ...postgresTransfer(pool),
     ...postgresHistory(pool, tx),
+    ...postgresControlDefinitions(pool),
     async ready() {
       try {
         return (await postgresSchemaVersion(pool)) === postgresMigrations.length;

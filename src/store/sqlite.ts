@@ -7,6 +7,7 @@ import type { CheckTargetRecord, SuppressTarget } from '../suppression/types.ts'
 import { NewerSchemaError } from './errors.ts';
 import type { LeaseGrant } from './lease.ts';
 import { CheckTargetRow, ItemRow, LanguageRow, parseRow, RunRow, toGroup } from './rows.ts';
+import { sqliteControlDefinitions } from './sqlite-controls.ts';
 import { sqliteHistory } from './sqlite-history.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
 import { sqliteTransfer } from './sqlite-transfer.ts';
@@ -241,6 +242,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...digest,
     ...durably(db, suppressionStatements(db, now)),
     ...sqliteHistory(db),
+    ...sqliteControlDefinitions(db),
     ...leases,
     ...sqliteTransfer(db),
 

@@ -10,6 +10,7 @@ import type {
   SuppressionState,
   SuppressTarget,
 } from '../suppression/types.ts';
+import type { ControlDefinitionsCache } from './control-definitions.ts';
 import type { PostureHistory } from './history.ts';
 import type { LeaseStore } from './lease.ts';
 import type { StoreTransfer } from './tables.ts';
@@ -125,7 +126,8 @@ export interface Store
     SuppressionLedger,
     AuditTrail,
     StoreTransfer,
-    PostureHistory {
+    PostureHistory,
+    ControlDefinitionsCache {
   /** True when the store answers and its schema is the one this release migrates to (/readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
