@@ -46,7 +46,10 @@ export interface DefinitionsDiff {
   retired: Control[];
 }
 
-export function diffDefinitions(catalog: Catalog, definitions: readonly AwsControlDefinition[]): DefinitionsDiff {
+export function diffDefinitions(
+  catalog: Catalog,
+  definitions: readonly AwsControlDefinition[],
+): DefinitionsDiff {
   // An empty answer says nothing about the catalog (a Region without the standard): nothing is retired.
   if (definitions.length === 0) return { awsOnly: [], retired: [] };
   const listed = new Set(definitions.map((d) => d.id.toLowerCase()));
