@@ -9,6 +9,7 @@ import { AppError, invalidArguments } from '../src/errors.ts';
 import { languagesFor } from '../src/i18n/index.ts';
 import { chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts';
 import { type CommandContext, defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
+import { liveCatalogOf } from '../src/subcommand/live-catalog.ts';
 import { parseTarget, selectControls } from '../src/subcommand/targets.ts';
 import type { CheckTargetRecord } from '../src/suppression/types.ts';
 
@@ -135,8 +136,10 @@ export const check = defineSubcommand({
     if (words.targets.length === 0) {
       throw invalidArguments('args.checkTarget');
     }
-    const targets = words.targets.map((w) => parseTarget(ctx.catalog, w));
-    const controls = selectControls(ctx.catalog, targets).sort(
+    // The catalog as AWS has it: a control AWS added can be checked, one AWS dropped is retired.
+    const catalog = await liveCatalogOf(ctx, 'current');
+    const targets = words.targets.map((w) => parseTarget(catalog, w));
+    const controls = selectControls(catalog, targets).sort(
       (a, b) => severityRank[b.severity] - severityRank[a.severity],
     );
     const named = unique([...args.accounts, ...words.accounts]);
@@ -175,7 +178,7 @@ export const check = defineSubcommand({
       renderCheckReport(report, {
         t,
         lang,
-        catalog: ctx.catalog,
+        catalog,
         reevaluate: args.reevaluate,
         reevaluateAfterMinutes: config.check.reevaluateAfter,
         // Buttons once, beside the first language's list.

@@ -13,6 +13,11 @@ const iamActions: Record<string, string> = {
   BatchUpdateFindings: 'securityhub:BatchUpdateFindings',
   DescribeHub: 'securityhub:DescribeHub',
   GetEnabledStandards: 'securityhub:GetEnabledStandards',
+  ListSecurityControlDefinitions: 'securityhub:ListSecurityControlDefinitions',
+  BatchGetSecurityControls: 'securityhub:BatchGetSecurityControls',
+  ListStandardsControlAssociations: 'securityhub:ListStandardsControlAssociations',
+  BatchGetStandardsControlAssociations: 'securityhub:BatchGetStandardsControlAssociations',
+  DescribeStandardsControls: 'securityhub:DescribeStandardsControls',
   DescribeConfigurationRecorderStatus: 'config:DescribeConfigurationRecorderStatus',
   SimulatePrincipalPolicy: 'iam:SimulatePrincipalPolicy',
 };

@@ -13,6 +13,7 @@ import { createFindingsAdapter } from './findings.ts';
 import { createInflight } from './inflight.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { isKnownRegion } from './regions.ts';
+import { createSecurityControlsAdapter } from './security-controls.ts';
 import { createWorkflowAdapter } from './workflow.ts';
 
 export interface AwsAdapterOptions {
@@ -121,6 +122,7 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
           config: createConfigRulesAdapter({ ...common, client: config, startClient, share, identity }),
           findings: createFindingsAdapter({ ...common, client: securityHub, rateLimit, share, identity }),
           workflow: createWorkflowAdapter({ ...common, client: securityHub, rateLimit }),
+          controls: createSecurityControlsAdapter({ ...common, client: securityHub, share, identity }),
         };
       },
     };

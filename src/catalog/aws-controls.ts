@@ -104,5 +104,5 @@ export function liveCatalog(catalog: Catalog, snapshot: DefinitionsSnapshot | nu
     ...catalog.controls.map((c) => (retiredIds.has(c.id) ? { ...c, deprecated: true } : c)),
     ...awsOnly.map(controlFromAws),
   ];
-  return new Catalog(controls, { awsOnly, syncedAt: snapshot.syncedAt });
+  return new Catalog(controls, { awsOnly, syncedAt: snapshot.syncedAt, retiredIds: [...retiredIds] });
 }

@@ -14,6 +14,8 @@ export interface CatalogLive {
   awsOnly: readonly AwsControlDefinition[];
   /** When AWS's list was read. */
   syncedAt: string;
+  /** Catalog controls AWS no longer lists (marked retired here). */
+  retiredIds?: readonly string[];
 }
 
 export class Catalog {
@@ -23,11 +25,13 @@ export class Catalog {
   readonly #byKey = new Map<string, Control>();
   readonly #services: Map<string, string>;
   readonly #aws = new Map<string, AwsControlDefinition>();
+  readonly #notListed: ReadonlySet<string>;
 
   constructor(controls: readonly Control[], live?: CatalogLive) {
     this.controls = [...controls].sort((a, b) => compareControlIds(a.id, b.id));
     this.syncedAt = live?.syncedAt ?? null;
     for (const definition of live?.awsOnly ?? []) this.#aws.set(definition.id.toLowerCase(), definition);
+    this.#notListed = new Set(live?.retiredIds ?? []);
     for (const control of this.controls) {
       this.#byKey.set(control.id.toLowerCase(), control);
       // Findings may carry the security control ID or an older spelling (ELBv2.1, OpenSearch.1): all find it.
@@ -51,6 +55,11 @@ export class Catalog {
   /** AWS's definition of a control the catalog files lack (shown as AWS's English text). */
   awsDefinition(id: string): AwsControlDefinition | undefined {
     return this.#aws.get(id.trim().toLowerCase());
+  }
+
+  /** True for a catalog control that AWS's list of the standard no longer holds (retired here). */
+  notListedByAws(id: string): boolean {
+    return this.#notListed.has(id);
   }
 
   /** The service name as the catalog spells it (`s3` -> `S3`), if any control belongs to it. */

@@ -13,6 +13,7 @@ import type { AwsPort } from '../engine/ports.ts';
 import { AppError, asAppError } from '../errors.ts';
 import { type Language, languagesFor } from '../i18n/index.ts';
 import type { Store } from '../store/store.ts';
+import type { CommandServices } from '../subcommand/define.ts';
 import {
   assertTargetInChannel,
   type FormErrors,
@@ -49,6 +50,8 @@ export interface SuppressSurfaceDeps {
   resolveLanguage: LanguageResolver;
   users: UserDirectory;
   now?: () => number;
+  /** The catalog as AWS has it, so a reply about a control the catalog lacks keeps AWS's text. */
+  services?: Pick<CommandServices, 'controls'>;
 }
 
 /** A button value is a 16-character key into the store; anything else is refused unread. */
@@ -125,7 +128,11 @@ async function announceSuppression(
   const t = (lang: Language) => deps.i18n.getFixedT(lang);
   const item = target.kind === 'digest' ? await deps.store.digestItem(target.key) : null;
   if (item) {
-    const doc = digestItemDoc(item, deps.catalog, t, language, suppression);
+    const live = await deps.services
+      ?.controls?.()
+      .then((c) => c.catalog.cached())
+      .catch(() => undefined);
+    const doc = digestItemDoc(item, live ?? deps.catalog, t, language, suppression);
     await client.chat.update({
       channel: target.channel,
       ts: target.ts,
