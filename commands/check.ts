@@ -136,12 +136,6 @@ export const check = defineSubcommand({
     if (words.targets.length === 0) {
       throw invalidArguments('args.checkTarget');
     }
-    // The catalog as AWS has it: a control AWS added can be checked, one AWS dropped is retired.
-    const catalog = await liveCatalogOf(ctx, 'current');
-    const targets = words.targets.map((w) => parseTarget(catalog, w));
-    const controls = selectControls(catalog, targets).sort(
-      (a, b) => severityRank[b.severity] - severityRank[a.severity],
-    );
     const named = unique([...args.accounts, ...words.accounts]);
     const accounts = unique(chooseAccounts(ctx, config, named));
     const jobs = checkJobs(accounts, unique([...args.regions, ...words.regions]), named.length > 0);
@@ -155,6 +149,13 @@ export const check = defineSubcommand({
         },
       );
     }
+    // Only now, the input being fine otherwise, may AWS be asked for its list of controls: the catalog
+    // as AWS has it (a control AWS added can be checked, one AWS dropped is retired).
+    const catalog = await liveCatalogOf(ctx, 'current');
+    const targets = words.targets.map((w) => parseTarget(catalog, w));
+    const controls = selectControls(catalog, targets).sort(
+      (a, b) => severityRank[b.severity] - severityRank[a.severity],
+    );
     const engine = await ctx.services.checkEngine();
     await ctx.begin?.();
     const report = await engine.run({
