@@ -222,6 +222,21 @@ describe('a control disabled in one account', () => {
     expect(text.code).toBe(0);
   });
 
+  it('is still found disabled through DescribeStandardsControls when the association API fails', async () => {
+    h.aws.setFaults({ errorRate: 1, operations: ['BatchGetStandardsControlAssociations'] });
+    try {
+      const run = await runWithConfig(config, ['check', 'EC2.19', '--account', 'prod', '--json'], {
+        FSBP_AWS_MAX_ATTEMPTS: '1',
+      });
+      const report = JSON.parse(run.stdout) as CheckReport;
+      expect(report.results[0]?.disabled).toEqual([{ controlId: 'EC2.19', reason: REASON }]);
+      expect(calls('DescribeStandardsControls').length).toBeGreaterThan(0);
+      expect(calls('StartConfigRulesEvaluation')).toEqual([]);
+    } finally {
+      h.aws.setFaults({});
+    }
+  });
+
   it('the digest leaves its findings out there and reports them where it is enabled; Slack shows the reason escaped', async () => {
     await slashAnswer('digest now');
     const replies = channelBlocks();
