@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { severityRank } from '../src/catalog/schema.ts';
-import { findAccount } from '../src/config/load.ts';
-import { type AccountConfig, type Config, Region } from '../src/config/schema.ts';
+import { Region } from '../src/config/schema.ts';
 import { itemKey } from '../src/digest/plan.ts';
 import { renderCheckReport, suppressGroup } from '../src/document/check-doc.ts';
 import type { CheckReport } from '../src/engine/types.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import { languagesFor } from '../src/i18n/index.ts';
-import { chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts';
+import { looksLikeSelector } from '../src/organization/selectors.ts';
+import type { AccountView, DirectoryAccount } from '../src/organization/view.ts';
+import { accountView, chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts';
 import { type CommandContext, defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 import { liveCatalogOf } from '../src/subcommand/live-catalog.ts';
 import { parseTarget, selectControls } from '../src/subcommand/targets.ts';
@@ -47,14 +48,18 @@ const looksLikeRegion = (word: string) => /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
-/** Words may also name an account or a Region (`/fsbp check S3 prod ap-northeast-1`). */
-function classify(words: readonly string[], config: Config) {
+/**
+ * Words may also name an account or a Region (`/fsbp check S3 prod ap-northeast-1`); in organization
+ * mode also an OU or a tag (`/fsbp check S3 ou-abcd-12345678`).
+ */
+function classify(words: readonly string[], view: AccountView) {
   const targets: string[] = [];
   const accounts: string[] = [];
   const regions: string[] = [];
   for (const word of words) {
     if (looksLikeRegion(word)) regions.push(word);
-    else if (findAccount(config, word)) accounts.push(word);
+    else if (view.find(word) || (view.mode === 'organization' && looksLikeSelector(word)))
+      accounts.push(word);
     else targets.push(word);
   }
   return { targets, accounts, regions };
@@ -65,7 +70,11 @@ function classify(words: readonly string[], config: Config) {
  * when accounts were named, at least one account otherwise): a check never reaches a Region the
  * operator did not list, and a typo is reported, not silently checked as an empty Region.
  */
-function checkJobs(accounts: readonly AccountConfig[], regions: readonly string[], accountsNamed: boolean) {
+function checkJobs(
+  accounts: readonly DirectoryAccount[],
+  regions: readonly string[],
+  accountsNamed: boolean,
+) {
   for (const region of regions) {
     if (!regionPattern(region).success) {
       throw invalidArguments('args.region', { region: region.slice(0, 40) });
@@ -73,7 +82,7 @@ function checkJobs(accounts: readonly AccountConfig[], regions: readonly string[
   }
   if (regions.length === 0) return accounts.map((a) => ({ ...a, regions: [...a.regions] }));
   const configured = unique(accounts.flatMap((a) => a.regions));
-  const refuse = (region: string, account?: AccountConfig) =>
+  const refuse = (region: string, account?: DirectoryAccount) =>
     new AppError('region_not_configured', `region ${region} is not configured for the accounts asked`, {
       params: {
         region,
@@ -132,12 +141,13 @@ export const check = defineSubcommand({
   args: Args,
   async run(args: CheckArgs, ctx) {
     const config = await ctx.services.config();
-    const words = classify(args.words, config);
+    const view = await accountView(ctx);
+    const words = classify(args.words, view);
     if (words.targets.length === 0) {
       throw invalidArguments('args.checkTarget');
     }
     const named = unique([...args.accounts, ...words.accounts]);
-    const accounts = unique(chooseAccounts(ctx, config, named));
+    const accounts = chooseAccounts(ctx, view, named);
     const jobs = checkJobs(accounts, unique([...args.regions, ...words.regions]), named.length > 0);
     const pairs = jobs.reduce((sum, a) => sum + a.regions.length, 0);
     if (pairs > config.check.maxTargets) {

@@ -105,6 +105,7 @@ export const digest = defineSubcommand({
     const outcome = await runDigest(
       {
         config,
+        accounts: await ctx.services.accounts(),
         store: services.store,
         aws: services.aws,
         poster:

@@ -5,6 +5,7 @@ import { summarize } from '../src/doctor/report.ts';
 import { runDoctor } from '../src/doctor/run.ts';
 import { code, type Doc, heading, type Line, list, text } from '../src/document/doc.ts';
 import { AppError } from '../src/errors.ts';
+import { accountView } from '../src/subcommand/account-access.ts';
 import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 
 const Args = z
@@ -75,6 +76,7 @@ export const doctor = defineSubcommand({
     }
     const checks = await runDoctor({
       config: await ctx.services.config(),
+      accounts: () => accountView(ctx),
       catalog: ctx.catalog,
       aws: services.aws,
       slack: services.slack,

@@ -14,7 +14,7 @@ import { bold, code, type Doc, heading, type Line, link, note, text } from '../s
 import { type ControlInAccount, controlInAccount } from '../src/engine/control-status.ts';
 import { AppError, invalidArguments } from '../src/errors.ts';
 import type { Language } from '../src/i18n/index.ts';
-import { chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts';
+import { accountView, chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts';
 import { type CommandContext, defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 import { liveCatalogOf } from '../src/subcommand/live-catalog.ts';
 import { requireControl } from '../src/subcommand/targets.ts';
@@ -50,7 +50,7 @@ async function inAccounts(
   const config = await ctx.services.config();
   const services = await ctx.services.controls?.();
   if (!services) throw invalidArguments('args.controlsSync');
-  const accounts = chooseAccounts(ctx, config, named);
+  const accounts = chooseAccounts(ctx, await accountView(ctx), named);
   const jobs = accounts.flatMap((account) => {
     const wanted = regions.length > 0 ? regions : account.regions;
     return wanted.map((region) => {

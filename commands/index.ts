@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import type { Subcommand } from '../src/subcommand/define.ts';
+import { accounts } from './accounts.ts';
 import { audit } from './audit.ts';
 import { check } from './check.ts';
 import { config } from './config.ts';
@@ -9,6 +10,7 @@ import { doctor } from './doctor.ts';
 import { explain } from './explain.ts';
 import { createHelp } from './help.ts';
 import { lang } from './lang.ts';
+import { overdue } from './overdue.ts';
 import { report } from './report.ts';
 import { store } from './store.ts';
 import { suppressions } from './suppressions.ts';
@@ -18,6 +20,7 @@ export const help = createHelp(() => subcommands);
 
 /** Every subcommand of `/fsbp` and `fsbp`, alphabetical. A test keeps this list and the folder in step. */
 export const subcommands: readonly Subcommand<never>[] = [
+  accounts,
   audit,
   check,
   config,
@@ -27,6 +30,7 @@ export const subcommands: readonly Subcommand<never>[] = [
   explain,
   help,
   lang,
+  overdue,
   report,
   store,
   suppressions,

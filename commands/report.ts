@@ -1,11 +1,13 @@
 import type { TFunction } from 'i18next';
 import { z } from 'zod';
-import { channelAccounts, channelSla, findAccount } from '../src/config/load.ts';
+import { channelSla } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { buildReport, type PostureReport, periodInstants } from '../src/digest/report.ts';
 import { csvTable } from '../src/document/csv.ts';
 import { heading, text } from '../src/document/doc.ts';
 import { invalidArguments } from '../src/errors.ts';
+import type { AccountView } from '../src/organization/view.ts';
+import { accountView } from '../src/subcommand/account-access.ts';
 import { defineSubcommand } from '../src/subcommand/define.ts';
 import { suppressionServices } from './suppressions.ts';
 
@@ -29,25 +31,25 @@ const Args = z
   .refine((a) => !(a.flags.channel && a.flags.account), 'args.reportOneScope');
 
 /** Which accounts, SLA and time zone the report is about. */
-function scopeOf(config: Config, flags: z.infer<typeof Args>['flags']) {
+function scopeOf(config: Config, view: AccountView, flags: z.infer<typeof Args>['flags']) {
   if (flags.channel) {
     const channel = config.channels.find((c) => c.id === flags.channel);
     if (!channel)
       throw invalidArguments('posture.report.unknownChannel', { channel: flags.channel.slice(0, 32) });
     return {
-      accounts: channelAccounts(config, channel),
+      accounts: view.forChannel(channel),
       sla: channelSla(config, channel),
       timeZone: channel.digest.timezone,
     };
   }
   const timeZone = config.channels[0]?.digest.timezone ?? 'UTC';
   if (flags.account) {
-    const account = findAccount(config, flags.account);
+    const account = view.find(flags.account);
     if (!account)
       throw invalidArguments('posture.report.unknownAccount', { account: flags.account.slice(0, 64) });
     return { accounts: [account], sla: config.sla, timeZone };
   }
-  return { accounts: config.accounts, sla: config.sla, timeZone };
+  return { accounts: [...view.all()], sla: config.sla, timeZone };
 }
 
 const metricColumns = [
@@ -73,6 +75,9 @@ const suppressionColumns = [
   'created_at',
   'expires_at',
   'state',
+  'approver_id',
+  'approver_name',
+  'approved_at',
 ] as const;
 
 /** One table for spreadsheets: `kind` tells a summary row from a suppression made in the period. */
@@ -117,6 +122,9 @@ export function reportCsv(report: PostureReport): string {
         s.createdAt,
         s.expiresAt,
         s.state,
+        s.approverId,
+        s.approverName,
+        s.approvedAt,
       ]),
     ],
   );
@@ -183,7 +191,7 @@ export function reportMarkdown(report: PostureReport, en: TFunction, ja: TFuncti
   ];
   if (report.suppressions.length === 0) lines.push(both('posture.report.noSuppressions'));
   else {
-    const cols = ['id', 'account', 'control', 'findings', 'who', 'why', 'made', 'until'];
+    const cols = ['id', 'account', 'control', 'findings', 'who', 'approver', 'why', 'made', 'until'];
     lines.push(
       ...mdTable(
         cols.map((c) => both(`posture.report.column.${c}`)),
@@ -193,6 +201,7 @@ export function reportMarkdown(report: PostureReport, en: TFunction, ja: TFuncti
           s.controlId,
           s.findings,
           s.userName,
+          s.approverName === null ? null : `${s.approverName} (${(s.approvedAt ?? '').slice(0, 10)})`,
           s.reason,
           s.createdAt.slice(0, 10),
           s.expiresAt.slice(0, 10),
@@ -210,7 +219,7 @@ export const report = defineSubcommand({
   args: Args,
   async run(args, ctx) {
     const config = await ctx.services.config();
-    const scope = scopeOf(config, args.flags);
+    const scope = scopeOf(config, await accountView(ctx), args.flags);
     const { store } = await suppressionServices(ctx);
     const accountIds = scope.accounts.map((a) => a.id);
     const period = { from: args.flags.from, to: args.flags.to, timeZone: scope.timeZone };

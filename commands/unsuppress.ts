@@ -6,6 +6,7 @@ import { chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts
 import { defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
 import { liftSuppression } from '../src/suppression/lift.ts';
 import { workflowFor } from '../src/suppression/maintain.ts';
+import { endedStates } from '../src/suppression/types.ts';
 import { suppressionServices } from './suppressions.ts';
 
 const Args = z.object({
@@ -40,16 +41,18 @@ export const unsuppress = defineSubcommand({
     const id = args.positionals;
     const suppression = await services.store.getSuppression(id);
     // In Slack, only suppressions of the channel's accounts are visible: others look unknown.
-    const visible = chooseAccounts(ctx, config, []).map((a) => a.id);
+    const directory = await ctx.services.accounts();
+    const visible = chooseAccounts(ctx, await directory.view(), []).map((a) => a.id);
     if (!suppression || !visible.includes(suppression.accountId)) {
       throw new AppError('unknown_suppression', `no suppression ${id}`, { params: { id } });
     }
-    if (suppression.state === 'expired' || suppression.state === 'lifted') {
+    if (endedStates.includes(suppression.state)) {
       throw invalidArguments('args.suppressionEnded', { id, state: suppression.state });
     }
+    if (suppression.state === 'awaiting_approval') throw invalidArguments('args.unsuppressWaiting', { id });
     // The AWS session is named after the user who asked (CloudTrail shows `fsbp-<user>`).
     const workflow = await workflowFor(
-      { aws: services.aws, config },
+      { aws: services.aws, accounts: directory },
       suppression.accountId,
       suppression.region,
       actor,

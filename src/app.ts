@@ -61,6 +61,11 @@ export async function startBot(
       logger.warn({ ...where, err: error }, 'an account Region could not be checked'),
     onControlsSyncError: (error) =>
       logger.warn({ err: error }, "AWS's list of controls could not be read; the last copy is used"),
+    discovery: {
+      onError: (error) =>
+        logger.warn({ err: error }, 'discovering the organization failed; the saved accounts stay in use'),
+      onDiscovered: (outcome) => logger.info(outcome, 'organization accounts discovered'),
+    },
   });
   const aws = shared.aws();
   // Digests and the suppression job have their own AWS call budget: checks cannot starve them.
@@ -68,6 +73,13 @@ export async function startBot(
   const { config, source } = await shared.config();
   const store = await shared.store();
   const engine = shared.checkEngine();
+  const accounts = await shared.accounts();
+  // Organization mode: the first start discovers; later ones read the saved list. A failure leaves
+  // the bot up (commands say why, the schedule tries again).
+  const startView = await accounts.view().catch((error: unknown) => {
+    logger.error({ err: error }, 'the organization could not be discovered');
+    return null;
+  });
   const digestLease = { ttlMs: shared.env.FSBP_DIGEST_LEASE_SECONDS * 1000 };
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
@@ -85,6 +97,7 @@ export async function startBot(
     slackEnv,
     {
       config,
+      accounts,
       catalog,
       i18n,
       store,
@@ -94,6 +107,7 @@ export async function startBot(
       logger,
       services: {
         config: async () => config,
+        accounts: async () => accounts,
         checkEngine: async () => engine,
         setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
         digest: async () => digestServices(poster as DocPoster),
@@ -109,11 +123,16 @@ export async function startBot(
   );
   poster = createSlackPoster(slack.app.client, slack.pace);
   // A holder per run: the store's lease then keeps any two runs (here or in a replica) apart.
-  const maintain = () => maintainSuppressions({ store, aws: backgroundAws, config, now }, randomUUID());
+  const maintain = () =>
+    maintainSuppressions(
+      { store, aws: backgroundAws, config, accounts, now, approvalLapsed: slack.approvalLapsed },
+      randomUUID(),
+    );
   const digestNow = async (channel: string) => {
     const outcome = await runDigest(
       {
         config,
+        accounts,
         store,
         aws: backgroundAws,
         poster: digestPoster(poster as DocPoster, await shared.controls().current(), i18n),
@@ -132,6 +151,7 @@ export async function startBot(
     logger,
     run: digestNow,
     maintain,
+    ...(config.organization ? { discover: () => accounts.refreshIfDue() } : {}),
     ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE
       ? { resumeSchedule: shared.env.FSBP_DIGEST_RESUME_SCHEDULE }
       : {}),
@@ -143,7 +163,8 @@ export async function startBot(
       port,
       config: source ?? 'own account',
       store: describeStoreLocation(shared.storeLocation),
-      accounts: config.accounts.length,
+      accounts: startView?.all().length ?? 0,
+      accountSource: accounts.mode,
     },
     'fsbp-bot is running',
   );

@@ -31,6 +31,13 @@ export const errorCodes = [
   'suppression_conflict',
   'suppression_busy',
   'suppress_target_elsewhere',
+  'recheck_refused',
+  'nothing_to_recheck',
+  'approval_self',
+  'approval_not_approver',
+  'approval_closed',
+  'accounts_not_discovered',
+  'aws_organizations_not_in_use',
   'internal',
 ] as const;
 

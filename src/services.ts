@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createAwsPort } from './aws/index.ts';
 import { loadCatalog } from './catalog/load.ts';
 import { type ControlCatalog, createControlCatalog, definitionsAccount } from './catalog/sync.ts';
@@ -7,6 +8,12 @@ import { type CheckEngine, createCheckEngine } from './engine/check.ts';
 import { createEnablement, type Enablement } from './engine/enablement.ts';
 import { homeRegion, parseRuntimeEnv, type RuntimeEnv } from './env.ts';
 import { AppError } from './errors.ts';
+import {
+  type AccountDirectory,
+  createAccountDirectory,
+  type DirectoryOptions,
+  staticAccountDirectory,
+} from './organization/directory.ts';
 import { openStore, parseStoreLocation, type StoreLocation } from './store/open.ts';
 import type { Store } from './store/store.ts';
 
@@ -20,6 +27,8 @@ export interface Services {
   aws(): ReturnType<typeof createAwsPort>;
   config(): Promise<{ config: Config; source: string | null }>;
   checkEngine(): CheckEngine;
+  /** The accounts: the config's, or (organization mode) the last discovery, kept in the store. */
+  accounts(): Promise<AccountDirectory>;
   store(): Promise<Store>;
   /** The catalog as AWS has it (AWS's list read daily, kept in the store). */
   controls(): ControlCatalog;
@@ -34,6 +43,11 @@ export function createServices(
     now?: () => number;
     /** Where an account-Region a check could not reach is reported in full (the log). */
     onCheckError?: (where: { accountId: string; region: string }, error: unknown) => void;
+    /**
+     * Organization mode: discover when the saved list is older than `discover.refreshMinutes` (the
+     * terminal, where no schedule runs), and where discoveries are logged.
+     */
+    discovery?: Pick<DirectoryOptions, 'refreshWhenStale' | 'onError' | 'onDiscovered'>;
     /** Where a failed read of AWS's list of controls is reported (the log). */
     onControlsSyncError?: (error: unknown) => void;
   } = {},
@@ -44,6 +58,7 @@ export function createServices(
   let config: Promise<{ config: Config; source: string | null }> | undefined;
   let engine: CheckEngine | undefined;
   let store: Promise<Store> | undefined;
+  let directory: Promise<AccountDirectory> | undefined;
   let controls: ControlCatalog | undefined;
   let enablement: Enablement | undefined;
   const services: Services = {
@@ -93,6 +108,22 @@ export function createServices(
         },
       });
       return controls;
+    },
+    accounts() {
+      directory ??= services.config().then(async ({ config: loaded }) => {
+        const org = loaded.organization;
+        // Per-account mode needs no store: `check` works without one, as it always did.
+        if (!org) return staticAccountDirectory(loaded);
+        return createAccountDirectory({
+          config: loaded,
+          store: await services.store(),
+          reader: () => services.aws().organization(org),
+          holder: randomUUID(),
+          ...(options.now ? { now: options.now } : {}),
+          ...options.discovery,
+        });
+      });
+      return directory;
     },
     store() {
       store ??= openStore(storeLocation, options.now ? { now: options.now } : {});

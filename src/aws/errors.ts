@@ -20,6 +20,13 @@ const iamActions: Record<string, string> = {
   DescribeStandardsControls: 'securityhub:DescribeStandardsControls',
   DescribeConfigurationRecorderStatus: 'config:DescribeConfigurationRecorderStatus',
   SimulatePrincipalPolicy: 'iam:SimulatePrincipalPolicy',
+  ListMembers: 'securityhub:ListMembers',
+  ListFindingAggregators: 'securityhub:ListFindingAggregators',
+  GetFindingAggregator: 'securityhub:GetFindingAggregator',
+  ListRoots: 'organizations:ListRoots',
+  ListOrganizationalUnitsForParent: 'organizations:ListOrganizationalUnitsForParent',
+  ListAccountsForParent: 'organizations:ListAccountsForParent',
+  ListTagsForResource: 'organizations:ListTagsForResource',
 };
 
 export interface CallScope {
@@ -84,6 +91,8 @@ export function toAppError(error: unknown, scope: CallScope): AppError {
   }
   if (name === 'InvalidAccessException')
     return new AppError('aws_not_subscribed', message, { params, cause: error });
+  if (name === 'AWSOrganizationsNotInUseException')
+    return new AppError('aws_organizations_not_in_use', message, { params, cause: error });
   if (name === 'RegionDisabledException')
     return new AppError('aws_region_disabled', message, { params, cause: error });
   if (badCredentials.has(name)) return new AppError('aws_credentials', message, { params, cause: error });

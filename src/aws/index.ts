@@ -1,18 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit from 'p-limit';
+import type { OrganizationConfig } from '../config/schema.ts';
 import type { AccountRef, AwsPort, RegionAccess } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
+import type { OrganizationReader } from '../organization/ports.ts';
 import { createConfigRulesAdapter } from './config-rules.ts';
 import { createRoleCredentials } from './credentials.ts';
 import { type AwsCaller, awsCall, createAwsCaller } from './errors.ts';
 import { createFindingsAdapter } from './findings.ts';
 import { createInflight } from './inflight.ts';
+import { createOrganizationReader } from './organization.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { isKnownRegion } from './regions.ts';
+import { globalRegionOf, isKnownRegion } from './regions.ts';
 import { createSecurityControlsAdapter } from './security-controls.ts';
 import { createWorkflowAdapter } from './workflow.ts';
 
@@ -40,6 +44,11 @@ export interface AwsAdapterOptions {
 export interface AwsAdapter extends AwsPort {
   background: AwsPort;
   whoAmI(region: string): Promise<string>;
+  /**
+   * Organization mode: reads the administrator's members and finding aggregator and the
+   * organization's accounts, OUs and tags (background budget; STS sessions named `fsbp-discovery`).
+   */
+  organization(org: OrganizationConfig): OrganizationReader;
   /** What the adapter holds: SDK clients (3 per account and Region) and cached role sessions. */
   held(): { clients: number; sessions: number };
   /** Closes every client's sockets, so a CLI run can exit at once. */
@@ -129,7 +138,27 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
   }
 
   const interactive = lane(createAwsCaller(pLimit(options.concurrency ?? 8)));
-  const background = lane(createAwsCaller(pLimit(options.backgroundConcurrency ?? 8)));
+  const backgroundCaller = createAwsCaller(pLimit(options.backgroundConcurrency ?? 8));
+  const background = lane(backgroundCaller);
+
+  const orgClients = new Map<string, OrganizationsClient>();
+  function organizationsClient(org: OrganizationConfig): OrganizationsClient {
+    const roleArn = org.discover.organizationsRoleArn;
+    const region = globalRegionOf(org.homeRegion);
+    const key = `${region}|${roleArn ?? ''}|${org.discover.externalId ?? ''}`;
+    let client = orgClients.get(key);
+    if (!client) {
+      const account = {
+        id: roleArn?.split(':')[4] ?? 'self',
+        ...(roleArn ? { roleArn } : {}),
+        ...(org.discover.externalId ? { externalId: org.discover.externalId } : {}),
+      };
+      const credentials = roleArn ? { credentials: roleProvider({ ...account, roleArn }, region) } : base;
+      client = new OrganizationsClient({ region, maxAttempts, ...credentials });
+      orgClients.set(key, client);
+    }
+    return client;
+  }
 
   return {
     region: interactive.region,
@@ -142,6 +171,25 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
       return identity.Account;
     },
 
+    organization(org) {
+      const admin = {
+        id: org.adminAccount.id,
+        ...(org.adminAccount.roleArn ? { roleArn: org.adminAccount.roleArn } : {}),
+        ...(org.adminAccount.externalId ? { externalId: org.adminAccount.externalId } : {}),
+      };
+      const asDiscovery: AwsCaller = (scope, fn) =>
+        backgroundCaller(scope, () => requesterContext.run('discovery', fn));
+      return createOrganizationReader({
+        securityHub: clientsFor(admin, org.homeRegion).securityHub,
+        organizations: organizationsClient(org),
+        adminAccountId: org.adminAccount.id,
+        homeRegion: org.homeRegion,
+        organizationsAccountId: org.discover.organizationsRoleArn?.split(':')[4] ?? 'self',
+        organizationsRegion: globalRegionOf(org.homeRegion),
+        call: asDiscovery,
+      });
+    },
+
     held() {
       return { clients: clients.size * 3 + stsClients.size, sessions: roles.size() };
     },
@@ -151,8 +199,10 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
       for (const entry of clients.values()) {
         for (const client of [entry.config, entry.startClient, entry.securityHub]) client.destroy();
       }
+      for (const client of orgClients.values()) client.destroy();
       stsClients.clear();
       clients.clear();
+      orgClients.clear();
     },
   };
 }

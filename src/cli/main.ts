@@ -29,7 +29,7 @@ const inputErrors: readonly ErrorCode[] = [
 /** 2 for anything the user can fix in the command line or config, 3 for AWS refusals, 70 for bugs. */
 export function exitCodeFor(error: AppError): number {
   if (inputErrors.includes(error.code)) return 2;
-  if (error.code.startsWith('aws_')) return 3;
+  if (error.code.startsWith('aws_') || error.code === 'accounts_not_discovered') return 3;
   if (error.code === 'store_copy_failed') return 1;
   return 70;
 }

@@ -13,7 +13,9 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
   // Parsed on first use too, so `explain` works whatever the environment holds.
   let shared: Services | undefined;
   const services = () => {
-    shared ??= createServices(env);
+    // No schedule refreshes the organization's accounts here: a list older than its refresh period is
+    // discovered again before use.
+    shared ??= createServices(env, { discovery: { refreshWhenStale: true } });
     return shared;
   };
   return {
@@ -22,6 +24,9 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
     },
     async checkEngine() {
       return services().checkEngine();
+    },
+    accounts() {
+      return services().accounts();
     },
     store() {
       return services().store();

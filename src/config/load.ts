@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { formatIssuePath } from '../catalog/load.ts';
 import { AppError } from '../errors.ts';
 import { knownKeysAt, suggestKey } from './known-keys.ts';
-import { type AccountConfig, type ChannelConfig, Config } from './schema.ts';
+import { type ChannelConfig, Config } from './schema.ts';
 
 export class ConfigError extends AppError {
   readonly problems: string[];
@@ -96,19 +96,8 @@ export function checkConfigFile(path: string): Config {
   return parseConfig(readFileSync(path, 'utf8'), path);
 }
 
-export function findAccount(config: Config, ref: string): AccountConfig | undefined {
-  return config.accounts.find((a) => a.id === ref || a.name === ref);
-}
-
 export function findChannel(config: Config, channelId: string): ChannelConfig | undefined {
   return config.channels.find((c) => c.id === channelId);
-}
-
-/** The accounts a channel may check, in config order. */
-export function channelAccounts(config: Config, channel: ChannelConfig): AccountConfig[] {
-  return config.accounts.filter(
-    (a) => channel.accounts.includes(a.id) || (a.name && channel.accounts.includes(a.name)),
-  );
 }
 
 /** The SLA in force for a channel: the top-level days with the channel's overrides. */

@@ -176,6 +176,32 @@ export const HistoryConfig = z.strictObject({
   retentionDays: z.number().int().min(30).max(3650).default(365),
 });
 
+/**
+ * Four-eyes suppressions: a request for a finding at one of `severities` waits for a second person
+ * (one of `approvers`, never the requester) before Security Hub changes. A channel's own block
+ * replaces the top-level one for that channel.
+ */
+export const ApprovalConfig = z.strictObject({
+  /** Severities whose suppression needs an approval; empty: none does. */
+  severities: z
+    .array(Severity)
+    .default(['CRITICAL', 'HIGH'])
+    .refine((list) => new Set(list).size === list.length, 'lists a severity twice'),
+  /** Who may approve or reject: Slack users and user groups (the requester never approves their own). */
+  approvers: z
+    .strictObject(Permission.shape, {
+      error: (issue) =>
+        issue.input === undefined ? 'is required (the Slack users or user groups who approve)' : undefined,
+    })
+    .refine(
+      (p) => p.allowedUsers.length + p.allowedUserGroups.length > 0,
+      'must name at least one user or user group',
+    ),
+  /** Hours an unanswered request waits before it lapses. */
+  expiresAfterHours: z.number().int().min(1).max(720).default(72),
+});
+export type ApprovalConfig = z.infer<typeof ApprovalConfig>;
+
 export const ChannelConfig = z.strictObject({
   id: z.string().regex(/^[CGD][A-Z0-9]{8,}$/, 'must be a Slack channel ID such as C0123456789'),
   /** Account IDs or names; in organization mode also OU IDs, `tag:key=value` and `*`. */
@@ -185,6 +211,8 @@ export const ChannelConfig = z.strictObject({
   digest: DigestConfig.prefault({}),
   /** Overrides the top-level SLA for this channel's accounts, severity by severity. */
   sla: SlaConfig.partial().optional(),
+  /** Replaces `suppression.approval` for this channel's requests. */
+  approval: ApprovalConfig.optional(),
 });
 
 export const SuppressionConfig = z.strictObject({
@@ -192,6 +220,8 @@ export const SuppressionConfig = z.strictObject({
   allowedUserGroups: z.array(SlackUserGroupId).default([]),
   maxDays: z.number().int().min(1).max(365).default(90),
   minReasonLength: z.number().int().min(1).max(400).default(10),
+  /** Four-eyes approval; without it every allowed user's suppression applies at once. */
+  approval: ApprovalConfig.optional(),
 });
 
 /** Bounds on what one `check` may ask of AWS (the cost guard). */

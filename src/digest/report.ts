@@ -1,7 +1,7 @@
 import { type Severity, severities } from '../catalog/schema.ts';
 import { groupBy } from '../engine/group.ts';
 import type { FailureEpisode } from '../store/history.ts';
-import type { Suppression } from '../suppression/types.ts';
+import { approvedBy, type Suppression } from '../suppression/types.ts';
 import { type SlaDays, severityOrLow, slaStatus } from './sla.ts';
 
 const dayMs = 86_400_000;
@@ -78,6 +78,10 @@ export interface ReportSuppression {
   createdAt: string;
   expiresAt: string;
   state: Suppression['state'];
+  /** The second person who approved it (four-eyes), and when; null when none did. */
+  approverId: string | null;
+  approverName: string | null;
+  approvedAt: string | null;
 }
 
 export interface PostureReport {
@@ -97,6 +101,15 @@ export interface ReportInput {
   sla: SlaDays;
   /** A control's severity, for suppressed findings the history never saw failing. */
   severityOfControl(controlId: string): Severity;
+}
+
+function approverOf(s: Suppression): Pick<ReportSuppression, 'approverId' | 'approverName' | 'approvedAt'> {
+  const approver = approvedBy(s);
+  return {
+    approverId: approver?.id ?? null,
+    approverName: approver?.name ?? null,
+    approvedAt: approver?.at ?? null,
+  };
 }
 
 /** The period as instants: from the start of `from` to the start of the day after `to`, locally. */
@@ -171,6 +184,7 @@ export function buildReport(input: ReportInput): PostureReport {
     .filter((s) => within(s.createdAt) && input.accounts.some((a) => a.id === s.accountId))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id)
     .map((s) => ({
+      ...approverOf(s),
       id: s.id,
       accountId: s.accountId,
       region: s.region,

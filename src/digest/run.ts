@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
-import { channelAccounts, channelSla } from '../config/load.ts';
+import { channelSla } from '../config/load.ts';
 import type { AccountConfig, Config } from '../config/schema.ts';
 import { createEnablement, type Enablement } from '../engine/enablement.ts';
 import type { AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
 import { type HoldOptions, holdLease, LeaseLostError } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
 import { resuppressReset } from '../suppression/maintain.ts';
 import type { Suppression } from '../suppression/types.ts';
 import { planDigest } from './plan.ts';
 import { type PostureSnapshot, recordPosture, slaSnapshot } from './posture.ts';
+import { severityOrLow } from './sla.ts';
 import { trendStart, type WeekPoint, weeklyTrend } from './trend.ts';
 import type {
   DigestItem,
@@ -44,6 +46,8 @@ export interface DigestPoster {
 
 export interface DigestDeps {
   config: Config;
+  /** The accounts channels route to (the config's, or the organization's as discovered). */
+  accounts: AccountDirectory;
   store: Store;
   aws: AwsPort;
   poster?: DigestPoster | undefined;
@@ -88,9 +92,11 @@ function scopeOfFindingId(id: string): string {
   return `${parts[4] ?? ''}|${parts[3] ?? ''}`;
 }
 
-async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[], minSeverity: Severity) {
-  const minimum = severityRank[minSeverity];
-  const wanted = severities.filter((s) => severityRank[s] >= minimum);
+/**
+ * Every failing finding of the accounts, at every severity: the posture history and the SLAs need
+ * them all, whatever the channel's `minSeverity` (which only decides what the digest posts).
+ */
+async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[]) {
   const failing: ControlFinding[] = [];
   // Findings of controls disabled where they are: neither reported nor taken as resolved.
   const disabled = new Set<string>();
@@ -102,7 +108,7 @@ async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[
       try {
         const access = await deps.aws.region(account, region, 'digest');
         workflows.set(`${account.id}|${region}`, access.workflow);
-        const found = await access.findings.failingFindings(wanted);
+        const found = await access.findings.failingFindings(severities);
         const off = await enablement.disabledIds(access, [...new Set(found.map((f) => f.controlId))]);
         for (const finding of found) {
           if (off.has(finding.controlId)) disabled.add(finding.id);
@@ -121,6 +127,12 @@ async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[
     return workflow;
   };
   return { failing, disabled, unreachable, workflowOf };
+}
+
+/** The failures the digest posts about: those at or above the channel's `minSeverity`. */
+function atLeast(failing: readonly ControlFinding[], minSeverity: Severity): ControlFinding[] {
+  const minimum = severityRank[minSeverity];
+  return failing.filter((f) => severityRank[severityOrLow(f.severity ?? '')] >= minimum);
 }
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -184,7 +196,6 @@ async function postureOf(
   if (read.dryRun) {
     return slaSnapshot(await deps.store.openFailures(accountIds), read.suppressed, sla, at, timeZone);
   }
-  const minimum = severityRank[channel.digest.minSeverity];
   const snapshot = await recordPosture({
     history: deps.store,
     at,
@@ -197,7 +208,7 @@ async function postureOf(
         .filter((r) => !read.unreachable.has(`${a.id}|${r}`))
         .map((region) => ({ accountId: a.id, region })),
     ),
-    severities: severities.filter((s) => severityRank[s] >= minimum),
+    severities,
     failing: read.failing,
     suppressed: read.suppressed,
   });
@@ -302,9 +313,9 @@ export async function runDigest(
     let rejectedControlIds: string[] = [];
     let disabledFindings = 0;
     if (!run) {
-      const accounts = channelAccounts(deps.config, channel);
+      const accounts = (await deps.accounts.view()).forChannel(channel);
       const accountIds = accounts.map((a) => a.id);
-      const gathered = await gatherFailing(deps, accounts, channel.digest.minSeverity);
+      const gathered = await gatherFailing(deps, accounts);
       const { unreachable } = gathered;
       rejectedControlIds = [
         ...new Set(gathered.failing.flatMap((f) => (f.rejectedControlId ? [f.rejectedControlId] : []))),
@@ -345,7 +356,7 @@ export async function runDigest(
         date: localDate(now(), channel.digest.timezone),
         startedAt: new Date(now()).toISOString(),
         accounts: accounts.map((a) => a.name ?? a.id),
-        failing,
+        failing: atLeast(failing, channel.digest.minSeverity),
         reported: visible,
         previousFailingTotal: previous
           ? Object.values(previous.summary.failing).reduce((a, b) => a + b, 0)

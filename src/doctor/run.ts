@@ -1,7 +1,8 @@
 import type { Catalog } from '../catalog/catalog.ts';
-import { channelAccounts, findChannel } from '../config/load.ts';
+import { findChannel } from '../config/load.ts';
 import type { AccountConfig, ChannelConfig, Config } from '../config/schema.ts';
 import { type AppError, asAppError } from '../errors.ts';
+import { type AccountView, buildAccountView } from '../organization/view.ts';
 import type {
   AccountSetupProbe,
   AwsSetupProbe,
@@ -15,6 +16,11 @@ import { type CheckScope, type DoctorCheck, pass, problem } from './report.ts';
 
 export interface DoctorInput {
   config: Config;
+  /**
+   * The accounts as the directory has them (organization mode: discovered, which may fail: doctor
+   * then reports why and checks the accounts the config lists).
+   */
+  accounts: () => Promise<AccountView>;
   catalog: Catalog;
   aws: AwsSetupProbe;
   /** Slack's side; left out when no bot token is set (a terminal run without Slack). */
@@ -43,13 +49,39 @@ const helpfulScopes = ['chat:write.public', 'channels:read', 'groups:read'];
 export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
   const asked = input.channelId === undefined ? undefined : findChannel(input.config, input.channelId);
   const channels = input.channelId === undefined ? input.config.channels : asked ? [asked] : [];
-  const accounts =
-    input.channelId === undefined ? input.config.accounts : asked ? channelAccounts(input.config, asked) : [];
+  const { view, check: discovery } = await discoveryCheck(input);
+  const accounts = input.channelId === undefined ? view.all() : asked ? view.forChannel(asked) : [];
   const [slack, identity] = await Promise.all([slackChecks(input, channels), identityCheck(input)]);
   const perAccount = await Promise.all(
     accounts.map((account) => accountChecks(input, account, identity.principal)),
   );
-  return [...slack, identity.check, ...perAccount.flat()];
+  return [...slack, identity.check, ...(discovery ? [discovery] : []), ...perAccount.flat()];
+}
+
+/**
+ * Organization mode: whether the organization's accounts could be discovered. The terminal also
+ * sees how many and where; Slack only a failure (the organization's size is no channel's business).
+ */
+async function discoveryCheck(input: DoctorInput): Promise<{ view: AccountView; check: DoctorCheck | null }> {
+  try {
+    const view = await input.accounts();
+    const org = view.organization;
+    if (!org || input.channelId !== undefined) return { view, check: null };
+    return {
+      view,
+      check: pass('aws.discovery', {}, org.source, {
+        count: view.all().length,
+        at: org.discoveredAt ?? '-',
+        regions: org.regions.join(', '),
+      }),
+    };
+  } catch (error) {
+    const check =
+      asAppError(error).code === 'aws_organizations_not_in_use'
+        ? problem('fail', 'aws.discovery', {}, 'notInUse')
+        : awsProblem('aws.discovery', {}, error);
+    return { view: buildAccountView(input.config, null), check };
+  }
 }
 
 async function slackChecks(input: DoctorInput, channels: readonly ChannelConfig[]): Promise<DoctorCheck[]> {

@@ -8,7 +8,7 @@ import type { DigestMessage, DigestPoster } from '../digest/run.ts';
 import type { DigestItem, DigestSummary } from '../digest/types.ts';
 import type { Language, LanguagePreference } from '../i18n/index.ts';
 import { languagesFor } from '../i18n/index.ts';
-import type { Suppression } from '../suppression/types.ts';
+import { approvedBy, type Suppression } from '../suppression/types.ts';
 import { awsOnlyLine, awsRemediationLines, bothDocsLinks, retiredLine } from './control-lines.ts';
 import { bold, code, type Doc, type DocPoster, heading, type Line, link, note, text } from './doc.ts';
 
@@ -65,6 +65,17 @@ export function digestParentDoc(
       doc.push(note(...suppressionLines(tl, summary)));
     }
   }
+  if (overdueTotal(summary) > 0) {
+    // One button: the list of exactly the overdue failures, privately, for whoever clicks.
+    doc.push({
+      type: 'button',
+      action: overdueAction,
+      value: 'overdue',
+      text: languagesFor(language)
+        .map((lang) => t(lang)('overdue.show'))
+        .join(' / '),
+    });
+  }
   if (summary.chartFileId) {
     // One chart, labelled in the first language of the digest.
     const tl = t(languagesFor(language)[0] ?? 'ja');
@@ -73,15 +84,25 @@ export function digestParentDoc(
   return doc;
 }
 
-/** Open failures past the SLA by severity, linked to the findings list; nothing when none is. */
+/** The button under the parent that lists the overdue failures (`overdue`, privately). */
+export const overdueAction = 'overdue_show';
+
+function overdueTotal(summary: DigestSummary): number {
+  return summary.overdue ? Object.values(summary.overdue).reduce((a, b) => a + b, 0) : 0;
+}
+
+/**
+ * Open failures past the SLA by severity (every severity: the history has them all, whatever the
+ * channel's minSeverity); nothing when none is. Their list is behind the parent's button: no
+ * Security Hub console filter can say "past our SLA".
+ */
 function overdueLine(t: TFunction, summary: DigestSummary): Line[] {
   const overdue = summary.overdue;
-  const total = overdue ? Object.values(overdue).reduce((a, b) => a + b, 0) : 0;
+  const total = overdueTotal(summary);
   if (!overdue || total === 0) return [];
-  const label = t('posture.overdueNow', { total });
   return [
     [
-      summary.consoleUrl ? link(summary.consoleUrl, label) : bold(label),
+      bold(t('posture.overdueNow', { total })),
       ` ${severities.map((s) => `${t(`severity.${s}`)} ${overdue[s] ?? 0}`).join(' · ')}`,
     ],
   ];
@@ -118,13 +139,23 @@ function trend(t: TFunction, total: number, previous: number | null): string {
   });
 }
 
+/** ` Approved by <approver>.` after the reason of a four-eyes suppression; nothing otherwise. */
+function approverOf(s: Partial<Pick<Suppression, 'state' | 'approval'>>, t: TFunction): string[] {
+  const approver =
+    s.state && s.approval !== undefined ? approvedBy({ state: s.state, approval: s.approval }) : null;
+  return approver ? [` ${t('digest.approvedBy', { user: approver.name })}`] : [];
+}
+
 /** One reply: the control, where, which resources, both explanations, links and a Suppress button. */
 export function digestItemDoc(
   item: DigestItem,
   catalog: Catalog,
   t: (lang: Language) => TFunction,
   language: LanguagePreference,
-  suppression?: Pick<Suppression, 'userName' | 'reason' | 'expiresAt' | 'updated'> | null,
+  suppression?:
+    | (Pick<Suppression, 'userName' | 'reason' | 'expiresAt' | 'updated'> &
+        Partial<Pick<Suppression, 'state' | 'approval'>>)
+    | null,
 ): Doc {
   const control = catalog.find(item.controlId);
   // A control the catalog lacks but AWS lists: AWS's English text, said to be so.
@@ -204,6 +235,7 @@ export function digestItemDoc(
             }),
           ),
           ` ${suppression.reason}`,
+          ...approverOf(suppression, t(l)),
         ]),
       ),
     );

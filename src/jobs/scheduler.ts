@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
+import type { RefreshOutcome } from '../organization/directory.ts';
 import type { Store } from '../store/store.ts';
 import type { MaintenanceReport } from '../suppression/maintain.ts';
 
@@ -13,8 +14,13 @@ export function scheduleDigests(options: {
   store: Store;
   logger: Logger;
   run: (channel: string) => Promise<unknown>;
-  /** The suppression job: lifts expired suppressions and completes interrupted ones. */
+  /** The suppression job: lifts expired suppressions, completes interrupted ones, lets unanswered requests lapse. */
   maintain: () => Promise<MaintenanceReport>;
+  /**
+   * Organization mode: reads the saved discovery and discovers again once it is older than
+   * `discover.refreshMinutes` (under a lease, so one replica does it; the others read its list).
+   */
+  discover?: () => Promise<RefreshOutcome>;
   /**
    * How often each replica looks for a digest run left unfinished (its holder died): the run's
    * lease has then run out and this replica completes it. Every minute unless set.
@@ -50,13 +56,27 @@ export function scheduleDigests(options: {
   const maintenance = new Cron(maintenanceSchedule, { protect: true }, async () => {
     try {
       const report = await options.maintain();
-      if (report.expired.length + report.completed.length + report.failed.length > 0) {
+      const changed =
+        report.expired.length +
+        report.completed.length +
+        report.approvalExpired.length +
+        report.failed.length;
+      if (changed > 0) {
         options.logger.info(report, 'suppressions maintained');
       }
     } catch (error) {
       options.logger.error({ err: error }, 'suppression maintenance failed');
     }
   });
+  const discovery = options.discover
+    ? new Cron(discoverySchedule, { protect: true }, async () => {
+        try {
+          await options.discover?.();
+        } catch (error) {
+          options.logger.error({ err: error }, 'discovering the organization failed');
+        }
+      })
+    : undefined;
   return {
     nextRun(channel: string): Date | null {
       return jobs.get(channel)?.nextRun() ?? null;
@@ -65,12 +85,16 @@ export function scheduleDigests(options: {
       for (const job of jobs.values()) job.stop();
       maintenance.stop();
       resume.stop();
+      discovery?.stop();
     },
   };
 }
 
 /** Expired suppressions are lifted, and interrupted ones completed, within this cron's period. */
 export const maintenanceSchedule = '*/10 * * * *';
+
+/** How often a replica looks whether the organization's accounts are due for discovery (a store read). */
+export const discoverySchedule = '* * * * *';
 
 /** A digest run whose replica died is completed within its lease plus this cron's period. */
 export const resumeSchedule = '* * * * *';

@@ -3,11 +3,14 @@ import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { App } from '@slack/bolt';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
+import { overdueAction } from '../document/digest-doc.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import type { SlackEnv } from '../env.ts';
 import type { Store } from '../store/store.ts';
+import type { Suppression } from '../suppression/types.ts';
+import { approvalLapsedNotifier, registerApprovals } from './approval.ts';
 import { boltLogger } from './bolt-logger.ts';
-import { type DispatchDeps, handleSlashCommand } from './dispatch.ts';
+import { type Asker, type DispatchDeps, handleSlashCommand, runForButton } from './dispatch.ts';
 import { registerHome } from './home.ts';
 import { createLanguageResolver } from './language.ts';
 import { type ChannelPacer, createChannelPacer } from './pacer.ts';
@@ -25,6 +28,8 @@ export interface SlackAppHandle {
   mode: 'http' | 'socket';
   /** The one per-channel post pacer, shared with anything else that posts (the digest). */
   pace: ChannelPacer;
+  /** For the suppression job: edits the approvers' message of a request it let lapse. */
+  approvalLapsed(suppression: Suppression): Promise<void>;
   /** Resolves to the HTTP port listened on (HTTP mode), or null (Socket Mode). */
   start(): Promise<number | null>;
   stop(): Promise<void>;
@@ -144,12 +149,38 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     });
   });
 
-  registerSuppression(app, { ...deps, logger, resolveLanguage, users });
+  const suppressDeps = { ...deps, logger, resolveLanguage, users };
+  registerSuppression(app, suppressDeps);
+  registerApprovals(app, suppressDeps);
   registerHome(app, {
     ...deps,
     logger,
     resolveLanguage,
     mayModify: (userId) => users.mayModify(userId, deps.config.suppression),
+    // A Home tab Re-check waits for a work slot like a typed command.
+    runCheck: (asker, argv, label) =>
+      work(async () => {
+        await yieldToIo();
+        await runForButton(dispatchDeps, asker, 'check', argv, label);
+      }),
+  });
+
+  // The digest parent's overdue button: `overdue` for the clicker, privately, in the channel it was
+  // clicked in (its accounts and SLA as configured now).
+  app.action(overdueAction, async ({ ack, body, client, respond }) => {
+    await ack();
+    const channelId = body.type === 'block_actions' ? body.channel?.id : undefined;
+    if (!channelId) return;
+    const asker: Asker = {
+      userId: body.user.id,
+      channelId,
+      client,
+      respond: (message) => respond({ ...message, replace_original: false }),
+    };
+    await work(async () => {
+      await yieldToIo();
+      await runForButton(dispatchDeps, asker, 'overdue', { positionals: [], flags: {} }, 'overdue');
+    });
   });
 
   app.error(async (error) => {
@@ -163,6 +194,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     app,
     mode: socket ? 'socket' : 'http',
     pace,
+    approvalLapsed: approvalLapsedNotifier(suppressDeps, app.client),
     async start() {
       if (socket) {
         await app.start();

@@ -12,8 +12,9 @@ import { type Doc, joinDocs } from '../document/doc.ts';
 import { errorDoc } from '../document/error-doc.ts';
 import { AppError, asAppError, invalidArguments } from '../errors.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
 import type { Store } from '../store/store.ts';
-import { maxCommandTextLength, parseArgv, tokenize } from '../subcommand/argv.ts';
+import { maxCommandTextLength, type ParsedArgv, parseArgv, tokenize } from '../subcommand/argv.ts';
 import {
   type CommandContext,
   type CommandServices,
@@ -28,6 +29,8 @@ import type { ChannelPacer } from './pacer.ts';
 
 export interface DispatchDeps {
   config: Config;
+  /** The accounts channels route to (the config's, or the organization's as discovered). */
+  accounts: AccountDirectory;
   catalog: Catalog;
   i18n: i18n;
   store: Store;
@@ -51,12 +54,33 @@ export interface SlashInvocation {
   client: WebClient;
 }
 
+/** A reply through Slack's response_url, or whatever stands for it where a button has none. */
+export interface AskerReply {
+  response_type: 'in_channel' | 'ephemeral';
+  text: string;
+  blocks: KnownBlock[];
+}
+export type Respond = (message: AskerReply) => Promise<unknown>;
+
+/**
+ * Who runs a command, in which channel, and how to answer them privately: a slash command, or a
+ * button acting as one (the command then checks the channel and its accounts as for typed text).
+ */
+export interface Asker {
+  userId: string;
+  channelId: string;
+  client: WebClient;
+  respond: Respond;
+  /** A long command posted its placeholder (`ts`) in the channel: the work has started. */
+  started?(ts: string): void;
+}
+
 function commandFor(deps: DispatchDeps, name: string): Subcommand<never> | undefined {
   const command = deps.commands.find((c) => c.name === name.toLowerCase());
   return command && (!command.surfaces || command.surfaces.includes('slack')) ? command : undefined;
 }
 
-async function respondSafely(deps: DispatchDeps, respond: RespondFn, message: Parameters<RespondFn>[0]) {
+async function respondSafely(deps: DispatchDeps, respond: Respond, message: AskerReply) {
   try {
     await respond(message);
   } catch (error) {
@@ -68,7 +92,7 @@ async function respondSafely(deps: DispatchDeps, respond: RespondFn, message: Pa
 /** Answers through response_url: to the asker only, or to the channel for a reply meant for everyone. */
 async function replyPrivately(
   deps: DispatchDeps,
-  respond: RespondFn,
+  respond: Respond,
   doc: Doc,
   language: LanguagePreference,
   visibility: Reply['visibility'] = 'private',
@@ -118,28 +142,24 @@ async function permalinkOf(deps: DispatchDeps, client: WebClient, channel: strin
  */
 async function runInChannel(
   deps: DispatchDeps,
-  invocation: SlashInvocation,
+  asker: Asker,
   ctx: CommandContext,
   run: (ctx: CommandContext) => Promise<Reply>,
   targets: string,
 ) {
-  const { command, client } = invocation;
-  const slot = `${command.user_id}|${command.channel_id}`;
+  const { userId, channelId, client } = asker;
+  const slot = `${userId}|${channelId}`;
   const first = deps.inFlight.get(slot);
   if (first) {
-    const link = await permalinkOf(deps, client, command.channel_id, first.ts);
-    throw new AppError(
-      'check_running',
-      `${command.user_id} already runs a command in ${command.channel_id}`,
-      {
-        params: { link },
-      },
-    );
+    const link = await permalinkOf(deps, client, channelId, first.ts);
+    throw new AppError('check_running', `${userId} already runs a command in ${channelId}`, {
+      params: { link },
+    });
   }
   const mine: { ts?: string | undefined } = {};
   deps.inFlight.set(slot, mine);
   try {
-    await runClaimed(deps, invocation, ctx, run, targets, mine);
+    await runClaimed(deps, asker, ctx, run, targets, mine);
   } finally {
     deps.inFlight.delete(slot);
   }
@@ -147,31 +167,32 @@ async function runInChannel(
 
 async function runClaimed(
   deps: DispatchDeps,
-  invocation: SlashInvocation,
+  asker: Asker,
   ctx: CommandContext,
   run: (ctx: CommandContext) => Promise<Reply>,
   targets: string,
   mine: { ts?: string | undefined },
 ) {
-  const { command, client } = invocation;
+  const { channelId, client } = asker;
   const t = deps.i18n.getFixedT(ctx.language === 'both' ? 'ja' : ctx.language);
   const label = truncate(escapeMrkdwn(targets), 200);
   let ts: string | undefined;
   const begin = async () => {
     try {
       const placeholder = t('slack.checking', { targets: label });
-      const posted = await deps.pace(command.channel_id, () =>
+      const posted = await deps.pace(channelId, () =>
         client.chat.postMessage({
-          channel: command.channel_id,
+          channel: channelId,
           text: placeholder,
           blocks: placeholderBlocks(placeholder),
         }),
       );
       ts = posted.ts;
       mine.ts = ts;
+      if (ts) asker.started?.(ts);
     } catch (error) {
       deps.logger.warn(
-        { err: error, channel: command.channel_id },
+        { err: error, channel: channelId },
         'placeholder post failed; answering through response_url',
       );
     }
@@ -183,62 +204,87 @@ async function runClaimed(
     lastProgress = Date.now();
     const message = t('slack.progress', { targets: label, done: p.done, total: p.total });
     client.chat
-      .update({ channel: command.channel_id, ts, text: message, blocks: placeholderBlocks(message) })
+      .update({ channel: channelId, ts, text: message, blocks: placeholderBlocks(message) })
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'progress update failed'));
   };
   let doc: Doc;
   try {
     doc = (await run({ ...ctx, progress, begin })).doc;
   } catch (error) {
-    logCommandError(deps, error, command);
+    logCommandError(deps, error, asker);
     if (ts) {
       // The channel saw "checking": tell it the check ended, and the asker why.
       const message = t('slack.checkFailed');
       await client.chat
-        .update({ channel: command.channel_id, ts, text: message, blocks: placeholderBlocks(message) })
+        .update({ channel: channelId, ts, text: message, blocks: placeholderBlocks(message) })
         .catch((e: unknown) => deps.logger.warn({ err: e }, 'placeholder update failed'));
     }
-    await replyPrivately(deps, invocation.respond, errorDoc(asAppError(error), deps.i18n), ctx.language);
+    await replyPrivately(deps, asker.respond, errorDoc(asAppError(error), deps.i18n), ctx.language);
     return;
   }
   const pages = paginateBlocks(docToBlocks(doc));
   const text = fallbackText(doc);
   if (!ts) {
     for (const blocks of pages.slice(0, maxPrivatePages)) {
-      await respondSafely(deps, invocation.respond, { response_type: 'in_channel', text, blocks });
+      await respondSafely(deps, asker.respond, { response_type: 'in_channel', text, blocks });
     }
     return;
   }
   const parentTs = ts;
-  await client.chat.update({ channel: command.channel_id, ts: parentTs, text, blocks: pages[0] ?? [] });
+  await client.chat.update({ channel: channelId, ts: parentTs, text, blocks: pages[0] ?? [] });
   for (const blocks of pages.slice(1)) {
-    await deps.pace(command.channel_id, () =>
-      client.chat.postMessage({ channel: command.channel_id, thread_ts: parentTs, text, blocks }),
+    await deps.pace(channelId, () =>
+      client.chat.postMessage({ channel: channelId, thread_ts: parentTs, text, blocks }),
     );
   }
 }
 
-function logCommandError(deps: DispatchDeps, error: unknown, command: SlashCommand) {
+function logCommandError(deps: DispatchDeps, error: unknown, asker: Pick<Asker, 'userId' | 'channelId'>) {
   const appError = asAppError(error);
-  const meta = { code: appError.code, user: command.user_id, channel: command.channel_id, err: appError };
+  const meta = { code: appError.code, user: asker.userId, channel: asker.channelId, err: appError };
   if (appError.code === 'internal') deps.logger.error(meta, 'slash command failed');
   else deps.logger.info(meta, 'slash command refused');
 }
 
-/** Runs one `/fsbp` invocation after it was acknowledged. Never throws: the user always hears back. */
-export async function handleSlashCommand(deps: DispatchDeps, invocation: SlashInvocation): Promise<void> {
-  const { command, respond } = invocation;
-  const language = await deps.resolveLanguage(command.user_id);
-  const ctx: CommandContext = {
+function contextFor(deps: DispatchDeps, asker: Asker, language: LanguagePreference): CommandContext {
+  return {
     surface: 'slack',
     language,
     i18n: deps.i18n,
     catalog: deps.catalog,
     services: deps.services,
-    userId: command.user_id,
-    channelId: command.channel_id,
-    channel: findChannel(deps.config, command.channel_id),
+    userId: asker.userId,
+    channelId: asker.channelId,
+    // The config as it is now: a button decides nothing by what was true when it was posted.
+    channel: findChannel(deps.config, asker.channelId),
   };
+}
+
+/** Runs a parsed subcommand for the asker: a long one in the channel, the rest privately. */
+async function runSubcommand(
+  deps: DispatchDeps,
+  asker: Asker,
+  ctx: CommandContext,
+  subcommand: Subcommand<never>,
+  argv: ParsedArgv,
+  label: string,
+) {
+  const args = parseArgs(subcommand, argv);
+  if (subcommand.longRunning) {
+    await runInChannel(deps, asker, ctx, (c) => subcommand.run(args, c), label);
+    return;
+  }
+  const reply = await subcommand.run(args, ctx);
+  await replyPrivately(deps, asker.respond, reply.doc, ctx.language, reply.visibility);
+}
+
+/** Runs one `/fsbp` invocation after it was acknowledged. Never throws: the user always hears back. */
+export async function handleSlashCommand(deps: DispatchDeps, invocation: SlashInvocation): Promise<void> {
+  const { command, client } = invocation;
+  const respond: Respond = (message) => invocation.respond(message);
+  const asker: Asker = { userId: command.user_id, channelId: command.channel_id, client, respond };
+  const language = await deps.resolveLanguage(command.user_id);
+  const ctx = contextFor(deps, asker, language);
   try {
     if (command.text.length > maxCommandTextLength) {
       throw invalidArguments('args.tooLong', { max: maxCommandTextLength });
@@ -263,15 +309,33 @@ export async function handleSlashCommand(deps: DispatchDeps, invocation: SlashIn
       );
       return;
     }
-    const args = parseArgs(subcommand, parseArgv(rest, subcommand.flags));
-    if (subcommand.longRunning) {
-      await runInChannel(deps, invocation, ctx, (c) => subcommand.run(args, c), rest.join(' '));
-      return;
-    }
-    const reply = await subcommand.run(args, ctx);
-    await replyPrivately(deps, respond, reply.doc, language, reply.visibility);
+    await runSubcommand(deps, asker, ctx, subcommand, parseArgv(rest, subcommand.flags), rest.join(' '));
   } catch (error) {
-    logCommandError(deps, error, command);
+    logCommandError(deps, error, asker);
     await replyPrivately(deps, respond, errorDoc(asAppError(error), deps.i18n), language);
+  }
+}
+
+/**
+ * Runs a subcommand for a button, as if the asker had typed it in the channel: the same checks of
+ * the channel, its accounts and the limits (one check per user and channel, `check.maxTargets`).
+ * Never throws: refusals reach the asker through `respond`.
+ */
+export async function runForButton(
+  deps: DispatchDeps,
+  asker: Asker,
+  name: string,
+  argv: ParsedArgv,
+  label: string,
+): Promise<void> {
+  const language = await deps.resolveLanguage(asker.userId);
+  const ctx = contextFor(deps, asker, language);
+  try {
+    const subcommand = commandFor(deps, name);
+    if (!subcommand) throw new Error(`no subcommand ${name} for a button`);
+    await runSubcommand(deps, asker, ctx, subcommand, argv, label);
+  } catch (error) {
+    logCommandError(deps, error, asker);
+    await replyPrivately(deps, asker.respond, errorDoc(asAppError(error), deps.i18n), language);
   }
 }

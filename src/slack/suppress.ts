@@ -12,8 +12,11 @@ import { errorMessage } from '../document/error-doc.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import { AppError, asAppError } from '../errors.ts';
 import { type Language, languagesFor } from '../i18n/index.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
 import type { Store } from '../store/store.ts';
 import type { CommandServices } from '../subcommand/define.ts';
+import { maxApprovedReasonLength } from '../suppression/apply.ts';
+import { approvalPolicyFor, needsApproval } from '../suppression/approval.ts';
 import {
   assertTargetInChannel,
   type FormErrors,
@@ -23,7 +26,8 @@ import {
   suppressTarget,
   suppressTargetFor,
 } from '../suppression/request.ts';
-import type { Suppression, SuppressTarget } from '../suppression/types.ts';
+import { endedStates, type Suppression, type SuppressTarget } from '../suppression/types.ts';
+import { postApprovalRequest } from './approval.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from './blocks/doc-to-blocks.ts';
 import { membership } from './home.ts';
 import type { LanguageResolver } from './language.ts';
@@ -42,6 +46,7 @@ import {
 
 export interface SuppressSurfaceDeps {
   config: Config;
+  accounts: AccountDirectory;
   catalog: Catalog;
   i18n: i18n;
   store: Store;
@@ -57,7 +62,7 @@ export interface SuppressSurfaceDeps {
 /** A button value is a 16-character key into the store; anything else is refused unread. */
 const ItemKey = z.string().regex(/^[\w-]{16}$/);
 
-const ended = (s: Suppression) => s.state === 'expired' || s.state === 'lifted';
+const ended = (s: Suppression) => endedStates.includes(s.state);
 
 function modalLanguage(
   deps: SuppressSurfaceDeps,
@@ -76,6 +81,14 @@ function statusLines(l: ModalLanguage, s: Suppression): string[] {
       l.t(lang)('suppress.alreadyEnded', { id: s.id, state: l.t(lang)(`suppressions.state.${s.state}`) }),
     );
   }
+  if (s.state === 'awaiting_approval') {
+    return sayEach(l, 'approval.already', {
+      id: s.id,
+      user: s.userName,
+      date: (s.approval?.expiresAt ?? '').slice(0, 10),
+      reason: s.reason,
+    });
+  }
   return sayEach(l, 'suppress.already', {
     id: s.id,
     user: s.userName,
@@ -88,6 +101,17 @@ function outcomeLines(l: ModalLanguage, outcome: SuppressOutcome): string[] {
   const s = outcome.suppression;
   if (outcome.busy) return sayEach(l, 'suppress.busy', { id: s.id });
   if (!outcome.created) return statusLines(l, s);
+  if (s.state === 'awaiting_approval') {
+    const hours = s.approval
+      ? Math.round((Date.parse(s.approval.expiresAt) - Date.parse(s.createdAt)) / (60 * 60 * 1000))
+      : 0;
+    return sayEach(l, 'approval.requested', {
+      id: s.id,
+      count: s.findings.length,
+      date: s.expiresAt.slice(0, 10),
+      hours,
+    });
+  }
   const lines = sayEach(l, 'suppress.done', {
     id: s.id,
     count: s.updated.length,
@@ -117,7 +141,7 @@ function formErrors(l: ModalLanguage, errors: FormErrors): Record<string, string
  * Tells the channel: a digest reply is re-rendered in place with who suppressed it and why (its button
  * gone); a check result, which cannot be re-rendered, gets the same line in its thread.
  */
-async function announceSuppression(
+export async function announceSuppression(
   deps: SuppressSurfaceDeps,
   client: WebClient,
   target: SuppressTarget,
@@ -172,7 +196,7 @@ async function permalinkOf(client: WebClient, target: SuppressTarget): Promise<s
 }
 
 /** Why a click or a submit did nothing: a bug is an error, a button used out of place a warning. */
-function logRefusal(deps: SuppressSurfaceDeps, error: AppError, user: string, channel: string | null) {
+export function logRefusal(deps: SuppressSurfaceDeps, error: AppError, user: string, channel: string | null) {
   const level =
     error.code === 'internal'
       ? 'error'
@@ -208,7 +232,7 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
         const members = await membersOf(item.channel).catch(() => new Set<string>());
         channel = members.has(body.user.id) ? item.channel : '';
       }
-      assertTargetInChannel(deps.config, item, channel);
+      assertTargetInChannel(deps.config, await deps.accounts.view(), item, channel);
       const existing = await deps.store.suppressionForRequest(requestKeyOf(item));
       if (item.kind === 'check' && !item.ts) {
         // A check result's button: its thread is where the outcome will be told.
@@ -216,9 +240,15 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
         const ts = message?.thread_ts ?? message?.ts ?? body.container?.message_ts;
         if (ts) await deps.store.setCheckTargetMessage(item.key, ts);
       }
+      const control = deps.catalog.find(item.controlId);
+      // The control's severity decides at the click (the findings' own labels may raise it at the submit).
+      const severity = control?.severity ?? null;
+      const approval = needsApproval(approvalPolicyFor(deps.config, item.channel), severity)
+        ? severity
+        : null;
       view = existing
         ? messageModal(l, statusLines(l, existing))
-        : suppressModal(l, item, deps.catalog.find(item.controlId), policy, channel);
+        : suppressModal(l, item, control, policy, channel, approval);
     } catch (error) {
       const appError = asAppError(error);
       logRefusal(deps, appError, body.user.id, channel);
@@ -232,7 +262,19 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
   app.view(suppressCallbackId, async ({ ack, body, view, client }) => {
     const userId = body.user.id;
     const l = modalLanguage(deps, await deps.resolveLanguage(userId));
-    const form = parseSuppressForm(readSuppressForm(view.state.values), policy, now());
+    // A modal opened for a request for approval leaves room in the note for the approver's name.
+    const shorter = (() => {
+      try {
+        return readSuppressMetadata(view.private_metadata).approval;
+      } catch {
+        return false;
+      }
+    })();
+    const form = parseSuppressForm(
+      readSuppressForm(view.state.values),
+      shorter ? { ...policy, maxReasonLength: maxApprovedReasonLength } : policy,
+      now(),
+    );
     if (!form.ok) {
       await ack({ response_action: 'errors', errors: formErrors(l, form.errors) });
       return;
@@ -253,7 +295,14 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
     try {
       const metadata = readSuppressMetadata(view.private_metadata);
       const outcome = await suppressTarget(
-        { config: deps.config, catalog: deps.catalog, store: deps.store, aws: deps.aws, now },
+        {
+          config: deps.config,
+          accounts: deps.accounts,
+          catalog: deps.catalog,
+          store: deps.store,
+          aws: deps.aws,
+          now,
+        },
         {
           ...form.value,
           key: metadata.key,
@@ -270,6 +319,11 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
         deps.logger.warn(
           { suppression: outcome.suppression.id, failed: outcome.suppression.failed },
           'Security Hub left findings unprocessed',
+        );
+      }
+      if (outcome.created && outcome.suppression.state === 'awaiting_approval') {
+        await postApprovalRequest(deps, client, outcome.suppression).catch((error: unknown) =>
+          deps.logger.warn({ err: error }, 'could not post the request for approval'),
         );
       }
       if (outcome.created && outcome.suppression.updated.length > 0) {

@@ -32,6 +32,20 @@ export interface PostureSweep {
   suppressed: readonly string[];
 }
 
+/** A sweep too large to hold at once (organization mode): `observe` each batch, then `finish`. */
+export type StreamedSweep = Omit<PostureSweep, 'failing' | 'day'>;
+
+export interface SweepWriter {
+  /** Opens (or refreshes) the failures of one batch of failing findings. */
+  observe(failing: readonly FailureObservation[]): Promise<void>;
+  /**
+   * Resolves the sweep's open failures that were neither observed nor suppressed, and writes the
+   * failing counts of each scope and severity under each of `days` (one per time zone reported in).
+   * Gives the same result as one `recordSweep` with every batch.
+   */
+  finish(days: readonly string[]): Promise<{ opened: number; resolved: number }>;
+}
+
 /** One failure of one finding, from first seen failing to resolution. */
 export interface FailureEpisode {
   findingId: string;
@@ -64,6 +78,8 @@ export interface HistoryFilter {
 
 export interface PostureHistory {
   recordSweep(sweep: PostureSweep): Promise<{ opened: number; resolved: number }>;
+  /** The same sweep fed in batches; failures observed by it carry `last_seen_at = at`. */
+  beginSweep(sweep: StreamedSweep): SweepWriter;
   /** Failures still open in these accounts. */
   openFailures(accountIds: readonly string[]): Promise<FailureEpisode[]>;
   /** Failures that were open at some moment between `from` and `to` (ISO instants). */

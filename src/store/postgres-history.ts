@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { PostureHistory } from './history.ts';
+import type { FailureObservation, PostureHistory } from './history.ts';
 import { failureSince, toDailyCount, toEpisode } from './sqlite-history.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -13,37 +13,53 @@ export function postgresHistory(
   pool: pg.Pool,
   tx: <T>(work: (c: Queryable) => Promise<T>) => Promise<T>,
 ): PostureHistory {
+  /** Opens or refreshes each failure (an upsert on the open-failure index); returns how many were opened. */
+  async function observe(c: Queryable, at: string, failing: readonly FailureObservation[]) {
+    let opened = 0;
+    for (const f of failing) {
+      const passed = await c.query(
+        'SELECT 1 FROM posture_failure WHERE finding_id = $1 AND resolved_at IS NOT NULL LIMIT 1',
+        [f.findingId],
+      );
+      const since = failureSince(at, f, (passed.rowCount ?? 0) > 0);
+      const result = await c.query(
+        `INSERT INTO posture_failure (finding_id, account_id, region, control_id, severity, resource_id, since, first_seen_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         ON CONFLICT (finding_id) WHERE resolved_at IS NULL
+         DO UPDATE SET last_seen_at = excluded.last_seen_at, severity = excluded.severity
+         RETURNING (xmax = 0) AS inserted`,
+        [f.findingId, f.accountId, f.region, f.controlId, f.severity, f.resourceId ?? null, since, at],
+      );
+      if (result.rows[0]?.inserted) opened += 1;
+    }
+    return opened;
+  }
+
+  async function putDaily(
+    c: Queryable,
+    scope: { accountId: string; region: string },
+    day: string,
+    severity: string,
+    failing: number,
+  ) {
+    await c.query(
+      `INSERT INTO posture_daily (account_id, region, day, severity, failing) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (account_id, region, day, severity) DO UPDATE SET failing = excluded.failing`,
+      [scope.accountId, scope.region, day, severity, failing],
+    );
+  }
+
   return {
     async recordSweep(sweep) {
       return tx(async (c) => {
-        let opened = 0;
+        const opened = await observe(c, sweep.at, sweep.failing);
         let resolved = 0;
         const present = new Set<string>(sweep.suppressed);
+        for (const f of sweep.failing) present.add(f.findingId);
+        const counts = new Map<string, number>();
         for (const f of sweep.failing) {
-          present.add(f.findingId);
-          const passed = await c.query(
-            'SELECT 1 FROM posture_failure WHERE finding_id = $1 AND resolved_at IS NOT NULL LIMIT 1',
-            [f.findingId],
-          );
-          const since = failureSince(sweep.at, f, (passed.rowCount ?? 0) > 0);
-          const result = await c.query(
-            `INSERT INTO posture_failure (finding_id, account_id, region, control_id, severity, resource_id, since, first_seen_at, last_seen_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-             ON CONFLICT (finding_id) WHERE resolved_at IS NULL
-             DO UPDATE SET last_seen_at = excluded.last_seen_at, severity = excluded.severity
-             RETURNING (xmax = 0) AS inserted`,
-            [
-              f.findingId,
-              f.accountId,
-              f.region,
-              f.controlId,
-              f.severity,
-              f.resourceId ?? null,
-              since,
-              sweep.at,
-            ],
-          );
-          if (result.rows[0]?.inserted) opened += 1;
+          const key = `${f.accountId}|${f.region}|${f.severity}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
         }
         for (const scope of sweep.scopes) {
           const open = await c.query(
@@ -60,21 +76,57 @@ export function postgresHistory(
             ]);
             resolved += gone.length;
           }
-          const counts = new Map<string, number>(sweep.severities.map((s) => [s, 0]));
-          for (const f of sweep.failing) {
-            if (f.accountId === scope.accountId && f.region === scope.region)
-              counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-          }
-          for (const [severity, failing] of counts) {
-            await c.query(
-              `INSERT INTO posture_daily (account_id, region, day, severity, failing) VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT (account_id, region, day, severity) DO UPDATE SET failing = excluded.failing`,
-              [scope.accountId, scope.region, sweep.day, severity, failing],
-            );
+          for (const severity of new Set(sweep.severities)) {
+            const failing = counts.get(`${scope.accountId}|${scope.region}|${severity}`) ?? 0;
+            await putDaily(c, scope, sweep.day, severity, failing);
           }
         }
         return { opened, resolved };
       });
+    },
+    beginSweep(sweep) {
+      let opened = 0;
+      return {
+        async observe(failing) {
+          opened += await tx((c) => observe(c, sweep.at, failing));
+        },
+        async finish(days) {
+          return tx(async (c) => {
+            let resolved = 0;
+            const suppressed = new Set(sweep.suppressed);
+            const counts = new Map<string, number>();
+            const observed = await c.query(
+              `SELECT account_id, region, severity, COUNT(*)::int AS n FROM posture_failure
+               WHERE resolved_at IS NULL AND last_seen_at = $1 GROUP BY account_id, region, severity`,
+              [sweep.at],
+            );
+            for (const row of observed.rows)
+              counts.set(`${row.account_id}|${row.region}|${row.severity}`, row.n);
+            for (const scope of sweep.scopes) {
+              const unseen = await c.query(
+                `SELECT id, finding_id, severity FROM posture_failure
+                 WHERE account_id = $1 AND region = $2 AND resolved_at IS NULL AND last_seen_at < $3`,
+                [scope.accountId, scope.region, sweep.at],
+              );
+              const gone = unseen.rows
+                .filter((r) => !suppressed.has(r.finding_id) && sweep.severities.includes(r.severity))
+                .map((r) => r.id);
+              if (gone.length > 0) {
+                await c.query('UPDATE posture_failure SET resolved_at = $1 WHERE id = ANY($2::bigint[])', [
+                  sweep.at,
+                  gone,
+                ]);
+                resolved += gone.length;
+              }
+              for (const severity of new Set(sweep.severities)) {
+                const failing = counts.get(`${scope.accountId}|${scope.region}|${severity}`) ?? 0;
+                for (const day of days) await putDaily(c, scope, day, severity, failing);
+              }
+            }
+            return { opened, resolved };
+          });
+        },
+      };
     },
     async openFailures(accountIds) {
       const result = await pool.query(

@@ -129,6 +129,16 @@ export const postgresMigrations: readonly string[] = [
      PRIMARY KEY (account_id, region, day, severity)
    );
    CREATE INDEX posture_daily_day ON posture_daily (day);`,
+  // Four-eyes approvals: three more states and the request's review (as SQLite's rebuilt table).
+  `ALTER TABLE suppression DROP CONSTRAINT suppression_state_check;
+   ALTER TABLE suppression ADD CONSTRAINT suppression_state_check CHECK (state IN ('pending', 'active',
+     'partial', 'expired', 'lifted', 'awaiting_approval', 'rejected', 'approval_expired'));
+   ALTER TABLE suppression ADD COLUMN approval_expires_at TEXT,
+     ADD COLUMN approval_ts TEXT,
+     ADD COLUMN reviewer_id TEXT,
+     ADD COLUMN reviewer_name TEXT,
+     ADD COLUMN reviewed_at TEXT,
+     ADD COLUMN rejection_reason TEXT;`,
 ];
 
 /** Advisory lock keys are per schema, so installations sharing a database do not wait for each other. */

@@ -3,12 +3,14 @@ import { parseIntoClientConfig } from 'pg-connection-string';
 import type { DigestPlanRecord, DigestRun } from '../digest/types.ts';
 import { eventHash, genesisHash } from '../suppression/audit.ts';
 import {
+  type ApprovalDecision,
   type SuppressionFilter,
   type SuppressionState,
   SuppressionTransitionError,
   statesBefore,
 } from '../suppression/types.ts';
 import { migratePostgresControls, postgresControlDefinitions } from './postgres-controls.ts';
+import { migratePostgresDiscovery, postgresDiscovery } from './postgres-discovery.ts';
 import { postgresHistory } from './postgres-history.ts';
 import { lockKey, migratePostgres, postgresMigrations, postgresSchemaVersion } from './postgres-schema.ts';
 import { postgresTransfer } from './postgres-transfer.ts';
@@ -24,6 +26,7 @@ import {
   toGroup,
 } from './rows.ts';
 import type { Store } from './store.ts';
+import { decisionAction, decisionDetail, requestedDetail } from './suppression-events.ts';
 
 export interface PostgresStoreOptions {
   /** A postgres:// URL; parts it leaves out come from the standard PG* variables. */
@@ -55,6 +58,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const client = await pool.connect();
   try {
     await migratePostgres(client);
+    await migratePostgresDiscovery(client);
     await migratePostgresControls(client);
   } catch (error) {
     client.release();
@@ -131,6 +135,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     ...postgresTransfer(pool),
     ...postgresHistory(pool, tx),
+    ...postgresDiscovery(pool),
     ...postgresControlDefinitions(pool),
     async ready() {
       try {
@@ -346,8 +351,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         const inserted = await one(
           q,
           `INSERT INTO suppression (request_key, control_id, account_id, region, scope, reason, user_id, user_name,
-             created_at, expires_at, state, findings, channel, message_ts, permalink)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $14)
+             created_at, expires_at, state, findings, channel, message_ts, permalink, approval_expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $15, $11, $12, $13, $14, $16)
            ON CONFLICT (request_key) DO NOTHING RETURNING *`,
           [
             input.requestKey,
@@ -364,6 +369,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             input.channel,
             input.messageTs,
             input.permalink,
+            input.approval ? 'awaiting_approval' : 'pending',
+            input.approval?.expiresAt ?? null,
           ],
         );
         if (!inserted) {
@@ -373,12 +380,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           return { suppression: toSuppression(existing), created: false };
         }
         const suppression = toSuppression(inserted);
-        await record(q, suppression.id, input.userId, 'requested', {
-          reason: input.reason,
-          scope: input.scope,
-          expiresAt: input.expiresAt,
-          findings: input.findings.map((f) => f.id),
-        });
+        await record(q, suppression.id, input.userId, 'requested', requestedDetail(input));
         return { suppression, created: true };
       }, true);
     },
@@ -403,6 +405,39 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         await record(q, id, actor, state, detail);
         return (await getSuppression(q, id)) as NonNullable<Awaited<ReturnType<typeof getSuppression>>>;
       }, true);
+    },
+    async decideApproval(id, decision: ApprovalDecision) {
+      return tx(async (q) => {
+        const at = iso();
+        const guard = statesBefore(decision.state);
+        const moved =
+          decision.state === 'pending'
+            ? await q.query(
+                `UPDATE suppression SET state = 'pending', reviewer_id = $1, reviewer_name = $2, reviewed_at = $3,
+                   findings = $4 WHERE id = $5 AND state = ANY($6::text[])`,
+                [decision.actor, decision.actorName, at, JSON.stringify(decision.findings), id, guard],
+              )
+            : decision.state === 'rejected'
+              ? await q.query(
+                  `UPDATE suppression SET state = 'rejected', reviewer_id = $1, reviewer_name = $2, reviewed_at = $3,
+                     rejection_reason = $4, ended_at = $3 WHERE id = $5 AND state = ANY($6::text[])`,
+                  [decision.actor, decision.actorName, at, decision.reason, id, guard],
+                )
+              : await q.query(
+                  `UPDATE suppression SET state = 'approval_expired', ended_at = $1
+                   WHERE id = $2 AND state = ANY($3::text[])`,
+                  [at, id, guard],
+                );
+        if (moved.rowCount !== 1) throw await refused(q, id, decision.state);
+        await record(q, id, decision.actor, decisionAction(decision), decisionDetail(decision));
+        return (await getSuppression(q, id)) as NonNullable<Awaited<ReturnType<typeof getSuppression>>>;
+      }, true);
+    },
+    async setApprovalMessage(id, ts) {
+      await pool.query(
+        'UPDATE suppression SET approval_ts = $1 WHERE id = $2 AND approval_expires_at IS NOT NULL',
+        [ts, id],
+      );
     },
     async recordSuppressionEvent(id, actor, action, detail) {
       await tx((q) => record(q, id, actor, action, detail), true);

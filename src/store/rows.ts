@@ -119,6 +119,12 @@ export const SuppressionRow = z
     message_ts: z.string().nullable(),
     permalink: z.string().nullable(),
     ended_at: z.string().nullable(),
+    approval_expires_at: z.string().nullable(),
+    approval_ts: z.string().nullable(),
+    reviewer_id: z.string().nullable(),
+    reviewer_name: z.string().nullable(),
+    reviewed_at: z.string().nullable(),
+    rejection_reason: z.string().nullable(),
   })
   .transform(
     (row): Suppression => ({
@@ -141,6 +147,17 @@ export const SuppressionRow = z
       messageTs: row.message_ts,
       permalink: row.permalink,
       endedAt: row.ended_at,
+      approval:
+        row.approval_expires_at === null
+          ? null
+          : {
+              expiresAt: row.approval_expires_at,
+              messageTs: row.approval_ts,
+              reviewerId: row.reviewer_id,
+              reviewerName: row.reviewer_name,
+              reviewedAt: row.reviewed_at,
+              rejectionReason: row.rejection_reason,
+            },
     }),
   );
 

@@ -138,6 +138,36 @@ export function sqliteHistory(db: Database.Database): PostureHistory {
      ON CONFLICT (account_id, region, day, severity) DO UPDATE SET failing = excluded.failing`,
   );
   const purgeDaily = db.prepare('DELETE FROM posture_daily WHERE day < ?');
+  const observedCounts = db.prepare<
+    [string],
+    { account_id: string; region: string; severity: string; n: number }
+  >(
+    `SELECT account_id, region, severity, COUNT(*) AS n FROM posture_failure
+     WHERE resolved_at IS NULL AND last_seen_at = ? GROUP BY account_id, region, severity`,
+  );
+  const unseenInScope = db.prepare<
+    [string, string, string],
+    { id: number; finding_id: string; severity: string }
+  >(
+    `SELECT id, finding_id, severity FROM posture_failure
+     WHERE account_id = ? AND region = ? AND resolved_at IS NULL AND last_seen_at < ?`,
+  );
+
+  /** Opens or refreshes each failure; returns how many were opened. */
+  const observe = (at: string, failing: readonly FailureObservation[]) => {
+    let opened = 0;
+    for (const f of failing) {
+      const existing = openOf.get(f.findingId);
+      if (existing) {
+        seen.run(at, f.severity, existing.id);
+        continue;
+      }
+      const since = failureSince(at, f, passedBefore.get(f.findingId) !== undefined);
+      open.run({ ...f, resourceId: f.resourceId ?? null, since, at });
+      opened += 1;
+    }
+    return opened;
+  };
   const purgeResolved = db.prepare(
     'DELETE FROM posture_failure WHERE resolved_at IS NOT NULL AND resolved_at < ?',
   );
@@ -145,38 +175,60 @@ export function sqliteHistory(db: Database.Database): PostureHistory {
   return {
     async recordSweep(sweep) {
       return db.transaction(() => {
-        let opened = 0;
+        const opened = observe(sweep.at, sweep.failing);
         let resolved = 0;
         const present = new Set<string>(sweep.suppressed);
-        for (const f of sweep.failing) {
-          present.add(f.findingId);
-          const existing = openOf.get(f.findingId);
-          if (existing) {
-            seen.run(sweep.at, f.severity, existing.id);
-            continue;
-          }
-          const since = failureSince(sweep.at, f, passedBefore.get(f.findingId) !== undefined);
-          open.run({ ...f, resourceId: f.resourceId ?? null, since, at: sweep.at });
-          opened += 1;
-        }
+        for (const f of sweep.failing) present.add(f.findingId);
         const severities = new Set(sweep.severities);
+        const counts = new Map<string, number>();
+        for (const f of sweep.failing) {
+          const key = `${f.accountId}|${f.region}|${f.severity}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
         for (const scope of sweep.scopes) {
           for (const row of openInScope.all(scope.accountId, scope.region)) {
             if (present.has(row.finding_id) || !severities.has(row.severity)) continue;
             resolve.run(sweep.at, row.id);
             resolved += 1;
           }
-          const counts = new Map<string, number>([...severities].map((s) => [s, 0]));
-          for (const f of sweep.failing) {
-            if (f.accountId !== scope.accountId || f.region !== scope.region) continue;
-            counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-          }
-          for (const [severity, failing] of counts) {
+          for (const severity of severities) {
+            const failing = counts.get(`${scope.accountId}|${scope.region}|${severity}`) ?? 0;
             putDaily.run(scope.accountId, scope.region, sweep.day, severity, failing);
           }
         }
         return { opened, resolved };
       })();
+    },
+    beginSweep(sweep) {
+      let opened = 0;
+      return {
+        async observe(failing) {
+          opened += db.transaction(() => observe(sweep.at, failing))();
+        },
+        async finish(days) {
+          return db.transaction(() => {
+            let resolved = 0;
+            const suppressed = new Set(sweep.suppressed);
+            const severities = new Set(sweep.severities);
+            const counts = new Map<string, number>();
+            for (const row of observedCounts.all(sweep.at)) {
+              counts.set(`${row.account_id}|${row.region}|${row.severity}`, row.n);
+            }
+            for (const scope of sweep.scopes) {
+              for (const row of unseenInScope.all(scope.accountId, scope.region, sweep.at)) {
+                if (suppressed.has(row.finding_id) || !severities.has(row.severity)) continue;
+                resolve.run(sweep.at, row.id);
+                resolved += 1;
+              }
+              for (const severity of severities) {
+                const failing = counts.get(`${scope.accountId}|${scope.region}|${severity}`) ?? 0;
+                for (const day of days) putDaily.run(scope.accountId, scope.region, day, severity, failing);
+              }
+            }
+            return { opened, resolved };
+          })();
+        },
+      };
     },
     async openFailures(accountIds) {
       return db

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { eventHash, genesisHash } from '../suppression/audit.ts';
 import {
+  type ApprovalDecision,
   type NewSuppression,
   type SuppressionFilter,
   type SuppressionState,
@@ -9,6 +10,7 @@ import {
 } from '../suppression/types.ts';
 import { ChainedEventRow, EventRow, parseRow, SuppressionRow } from './rows.ts';
 import type { Store } from './store.ts';
+import { decisionAction, decisionDetail, requestedDetail } from './suppression-events.ts';
 
 const toSuppression = (row: unknown) => parseRow(SuppressionRow, 'suppression', row);
 
@@ -17,6 +19,8 @@ type SuppressionMethods = Pick<
   | 'createSuppression'
   | 'suppressionProgress'
   | 'endSuppression'
+  | 'decideApproval'
+  | 'setApprovalMessage'
   | 'recordSuppressionEvent'
   | 'getSuppression'
   | 'suppressionForRequest'
@@ -32,9 +36,9 @@ type SuppressionMethods = Pick<
 export function suppressionStatements(db: Database.Database, now: () => number): SuppressionMethods {
   const insert = db.prepare(
     `INSERT INTO suppression (request_key, control_id, account_id, region, scope, reason, user_id, user_name,
-       created_at, expires_at, state, findings, channel, message_ts, permalink)
+       created_at, expires_at, state, findings, channel, message_ts, permalink, approval_expires_at)
      VALUES (@requestKey, @controlId, @accountId, @region, @scope, @reason, @userId, @userName,
-       @createdAt, @expiresAt, 'pending', @findings, @channel, @messageTs, @permalink)
+       @createdAt, @expiresAt, @state, @findings, @channel, @messageTs, @permalink, @approvalExpiresAt)
      ON CONFLICT (request_key) DO NOTHING`,
   );
   const byKey = db.prepare<[string], unknown>('SELECT * FROM suppression WHERE request_key = ?');
@@ -59,6 +63,24 @@ export function suppressionStatements(db: Database.Database, now: () => number):
         `UPDATE suppression SET state = '${to}', ended_at = ? WHERE id = ? AND state IN (${guard(to)})`,
       ),
     ]),
+  );
+  const decide = {
+    pending: db.prepare(
+      `UPDATE suppression SET state = 'pending', reviewer_id = @actor, reviewer_name = @actorName,
+         reviewed_at = @at, findings = @findings WHERE id = @id AND state IN (${guard('pending')})`,
+    ),
+    rejected: db.prepare(
+      `UPDATE suppression SET state = 'rejected', reviewer_id = @actor, reviewer_name = @actorName,
+         reviewed_at = @at, rejection_reason = @reason, ended_at = @at
+       WHERE id = @id AND state IN (${guard('rejected')})`,
+    ),
+    approval_expired: db.prepare(
+      `UPDATE suppression SET state = 'approval_expired', ended_at = @at
+       WHERE id = @id AND state IN (${guard('approval_expired')})`,
+    ),
+  };
+  const setApprovalTs = db.prepare(
+    'UPDATE suppression SET approval_ts = ? WHERE id = ? AND approval_expires_at IS NOT NULL',
   );
   const refused = (id: number, to: SuppressionState) => {
     const row = byId.get(id);
@@ -108,16 +130,16 @@ export function suppressionStatements(db: Database.Database, now: () => number):
   return {
     async createSuppression(input: NewSuppression) {
       return db.transaction(() => {
-        const inserted = insert.run({ ...input, findings: JSON.stringify(input.findings) }).changes === 1;
+        const { approval, ...fields } = input;
+        const inserted =
+          insert.run({
+            ...fields,
+            findings: JSON.stringify(input.findings),
+            state: approval ? 'awaiting_approval' : 'pending',
+            approvalExpiresAt: approval?.expiresAt ?? null,
+          }).changes === 1;
         const row = toSuppression(byKey.get(input.requestKey));
-        if (inserted) {
-          record(row.id, input.userId, 'requested', {
-            reason: input.reason,
-            scope: input.scope,
-            expiresAt: input.expiresAt,
-            findings: input.findings.map((f) => f.id),
-          });
-        }
+        if (inserted) record(row.id, input.userId, 'requested', requestedDetail(input));
         return { suppression: row, created: inserted };
       })();
     },
@@ -136,6 +158,24 @@ export function suppressionStatements(db: Database.Database, now: () => number):
         record(id, actor, state, detail);
       })();
       return get(id);
+    },
+    async decideApproval(id, decision: ApprovalDecision) {
+      db.transaction(() => {
+        const at = iso();
+        const values =
+          decision.state === 'pending'
+            ? { ...decision, findings: JSON.stringify(decision.findings) }
+            : decision.state === 'rejected'
+              ? decision
+              : {};
+        if (decide[decision.state].run({ ...values, id, at }).changes !== 1)
+          throw refused(id, decision.state);
+        record(id, decision.actor, decisionAction(decision), decisionDetail(decision));
+      })();
+      return get(id);
+    },
+    async setApprovalMessage(id, ts) {
+      setApprovalTs.run(ts, id);
     },
     async recordSuppressionEvent(id, actor, action, detail) {
       record(id, actor, action, detail);

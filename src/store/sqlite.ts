@@ -8,6 +8,7 @@ import { NewerSchemaError } from './errors.ts';
 import type { LeaseGrant } from './lease.ts';
 import { CheckTargetRow, ItemRow, LanguageRow, parseRow, RunRow, toGroup } from './rows.ts';
 import { sqliteControlDefinitions } from './sqlite-controls.ts';
+import { sqliteDiscovery } from './sqlite-discovery.ts';
 import { sqliteHistory } from './sqlite-history.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
 import { sqliteTransfer } from './sqlite-transfer.ts';
@@ -113,7 +114,58 @@ export const migrations: readonly (string | ((db: Database.Database) => void))[]
   // Fencing tokens: a lease row is kept after release so its token only ever grows.
   `ALTER TABLE lease ADD COLUMN token INTEGER NOT NULL DEFAULT 0;`,
   chainAuditTrail,
+  addApprovals,
 ];
+
+/**
+ * Four-eyes approvals: three more states and the request's review. SQLite cannot change a CHECK
+ * constraint in place, so the table is rebuilt (SQLite's documented procedure; `migrate` runs it
+ * with foreign keys off and checks them before committing). IDs and the AUTOINCREMENT counter are
+ * kept, so the audit trail's references stay valid.
+ */
+function addApprovals(db: Database.Database): void {
+  const counter = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'suppression'").get() as
+    | { seq: number }
+    | undefined;
+  db.exec(`CREATE TABLE suppression_rebuilt (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     request_key TEXT NOT NULL UNIQUE,
+     control_id TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     scope TEXT NOT NULL CHECK (scope IN ('resource', 'control')),
+     reason TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     user_name TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'partial', 'expired', 'lifted',
+       'awaiting_approval', 'rejected', 'approval_expired')),
+     findings TEXT NOT NULL,
+     updated TEXT NOT NULL DEFAULT '[]',
+     failed TEXT NOT NULL DEFAULT '[]',
+     channel TEXT,
+     message_ts TEXT,
+     permalink TEXT,
+     ended_at TEXT,
+     approval_expires_at TEXT,
+     approval_ts TEXT,
+     reviewer_id TEXT,
+     reviewer_name TEXT,
+     reviewed_at TEXT,
+     rejection_reason TEXT
+   );
+   INSERT INTO suppression_rebuilt (id, request_key, control_id, account_id, region, scope, reason, user_id,
+     user_name, created_at, expires_at, state, findings, updated, failed, channel, message_ts, permalink, ended_at)
+   SELECT id, request_key, control_id, account_id, region, scope, reason, user_id, user_name, created_at,
+     expires_at, state, findings, updated, failed, channel, message_ts, permalink, ended_at FROM suppression;
+   DROP TABLE suppression;
+   ALTER TABLE suppression_rebuilt RENAME TO suppression;
+   CREATE INDEX suppression_state ON suppression (state);`);
+  if (counter) {
+    db.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'suppression'").run(counter.seq);
+  }
+}
 
 /** Hash-chains the audit trail: events written before get their hashes, in their order. */
 function chainAuditTrail(db: Database.Database): void {
@@ -142,16 +194,27 @@ function chainAuditTrail(db: Database.Database): void {
  * finds the schema current.
  */
 export function migrate(db: Database.Database): void {
-  db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > migrations.length) throw new NewerSchemaError(current, migrations.length);
-    for (let version = current; version < migrations.length; version++) {
-      const migration = migrations[version];
-      if (typeof migration === 'function') migration(db);
-      else db.exec(migration as string);
-    }
-    if (current < migrations.length) db.pragma(`user_version = ${migrations.length}`);
-  }).immediate();
+  // A table rebuild drops a table others refer to: foreign keys are off while migrating (they cannot
+  // be switched inside a transaction) and every reference is checked before the commit.
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current > migrations.length) throw new NewerSchemaError(current, migrations.length);
+      for (let version = current; version < migrations.length; version++) {
+        const migration = migrations[version];
+        if (typeof migration === 'function') migration(db);
+        else db.exec(migration as string);
+      }
+      if (current < migrations.length) {
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`migration left ${broken.length} broken references`);
+        db.pragma(`user_version = ${migrations.length}`);
+      }
+    }).immediate();
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
 }
 
 /**
@@ -242,6 +305,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...digest,
     ...durably(db, suppressionStatements(db, now)),
     ...sqliteHistory(db),
+    ...sqliteDiscovery(db),
     ...sqliteControlDefinitions(db),
     ...leases,
     ...sqliteTransfer(db),

@@ -2,6 +2,7 @@ import type { DigestItem, DigestPlanRecord, DigestRun } from '../digest/types.ts
 import type { LanguagePreference } from '../i18n/index.ts';
 import type { ChainedEvent } from '../suppression/audit.ts';
 import type {
+  ApprovalDecision,
   CheckTargetRecord,
   NewSuppression,
   Suppression,
@@ -11,6 +12,7 @@ import type {
   SuppressTarget,
 } from '../suppression/types.ts';
 import type { ControlDefinitionsCache } from './control-definitions.ts';
+import type { DiscoveryCache } from './discovery-cache.ts';
 import type { PostureHistory } from './history.ts';
 import type { LeaseStore } from './lease.ts';
 import type { StoreTransfer } from './tables.ts';
@@ -69,7 +71,10 @@ export interface SuppressTargets {
  * transaction, events are never changed or deleted, and each is chained to the one before.
  */
 export interface SuppressionLedger {
-  /** Writes the pending record and its first event; returns the existing one for a repeated request. */
+  /**
+   * Writes the record (`pending`, or `awaiting_approval` when the input asks for an approval) and
+   * its first event; returns the existing one for a repeated request.
+   */
   createSuppression(input: NewSuppression): Promise<{ suppression: Suppression; created: boolean }>;
   /**
    * Records which findings are updated and which AWS refused, with the resulting state. Only a
@@ -93,6 +98,14 @@ export interface SuppressionLedger {
     state: 'expired' | 'lifted',
     detail: Record<string, unknown>,
   ): Promise<Suppression>;
+  /**
+   * Ends the wait of a request for approval: approved (`pending`, with the findings still failing,
+   * then applied as any suppression), rejected, or lapsed. Only a waiting record moves, so of two
+   * approvers at once one wins; the other gets `SuppressionTransitionError` and nothing is written.
+   */
+  decideApproval(id: number, decision: ApprovalDecision): Promise<Suppression>;
+  /** Where the approvers' message is, so each decision can edit it in place. */
+  setApprovalMessage(id: number, ts: string): Promise<void>;
   /** An event that changes no state (re-suppressed after a reset, a lift that AWS refused...). */
   recordSuppressionEvent(
     id: number,
@@ -127,7 +140,8 @@ export interface Store
     AuditTrail,
     StoreTransfer,
     PostureHistory,
-    ControlDefinitionsCache {
+    ControlDefinitionsCache,
+    DiscoveryCache {
   /** True when the store answers and its schema is the one this release migrates to (/readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ import type { AwsPort } from '../engine/ports.ts';
 import { AppError, invalidArguments } from '../errors.ts';
 import type { Language, LanguagePreference } from '../i18n/index.ts';
 import { languagesFor } from '../i18n/index.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
 import type { HoldOptions } from '../store/lease.ts';
 import type { StoreLocation } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
@@ -41,6 +42,8 @@ export interface Reply {
 /** What the surfaces provide; lazily, so `explain` works with no config file and no AWS. */
 export interface CommandServices {
   config(): Promise<Config>;
+  /** The accounts: the config's (per-account mode) or the organization's as last discovered. */
+  accounts(): Promise<AccountDirectory>;
   checkEngine(): Promise<CheckEngine>;
   /** Slack only: remembers a user's reply language. */
   setUserLanguage?(userId: string, language: LanguagePreference): Promise<void>;

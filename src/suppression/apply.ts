@@ -2,23 +2,39 @@ import type { WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { pauseAt, withSuppressionLock } from './lock.ts';
-import type { NewSuppression, Suppression } from './types.ts';
+import type { NewSuppression, Suppression, SuppressionApproval } from './types.ts';
 
 /** Security Hub keeps at most 512 characters of a note. */
 export const noteLimit = 512;
 /** A user name longer than this is cut in the note, so the room left for the reason is fixed. */
 const userNameRoom = 40;
 
-function noteSuffix(userName: string, expiresAt: string): string {
-  return ` — ${[...userName].slice(0, userNameRoom).join('')} until ${expiresAt.slice(0, 10)} (fsbp-bot)`;
+const cut = (name: string) => [...name].slice(0, userNameRoom).join('');
+
+function noteSuffix(userName: string, expiresAt: string, approverName?: string | null): string {
+  const approved = approverName ? `, approved by ${cut(approverName)}` : '';
+  return ` — ${cut(userName)}${approved} until ${expiresAt.slice(0, 10)} (fsbp-bot)`;
 }
 
-/** The longest reason that fits the note whatever the user's name: the modal's max_length. */
-export const maxReasonLength = noteLimit - [...noteSuffix('x'.repeat(userNameRoom), '2026-01-01')].length;
+const longestName = 'x'.repeat(userNameRoom);
 
-/** `<reason> — <user name> until <date> (fsbp-bot)`, as it goes into the finding's note. */
-export function suppressionNote(s: Pick<Suppression, 'reason' | 'userName' | 'expiresAt'>): string {
-  const suffix = noteSuffix(s.userName, s.expiresAt);
+/** The longest reason that fits the note whatever the user's name: the modal's max_length. */
+export const maxReasonLength = noteLimit - [...noteSuffix(longestName, '2026-01-01')].length;
+
+/** The same when a second person approves: the note names both (387 characters). */
+export const maxApprovedReasonLength =
+  noteLimit - [...noteSuffix(longestName, '2026-01-01', longestName)].length;
+
+/**
+ * `<reason> — <user name> until <date> (fsbp-bot)`, or with `, approved by <approver>` after the
+ * requester's name once a second person approved it; always within Security Hub's 512 characters.
+ */
+export function suppressionNote(
+  s: Pick<Suppression, 'reason' | 'userName' | 'expiresAt'> & {
+    approval?: Pick<SuppressionApproval, 'reviewerName'> | null;
+  },
+): string {
+  const suffix = noteSuffix(s.userName, s.expiresAt, s.approval?.reviewerName);
   const room = noteLimit - [...suffix].length;
   return `${[...s.reason].slice(0, room).join('')}${suffix}`;
 }

@@ -6,9 +6,9 @@ import type { Suppression } from './types.ts';
 /**
  * Places in the suppression flow where a test can hold the work, to replay a race in a fixed order
  * (an apply paused after AWS answered, a lift waiting for the lock, a digest between its snapshot
- * and its write). Nothing sets it outside tests.
+ * and its write, an approval checked but not yet recorded). Nothing sets it outside tests.
  */
-export type PausePoint = 'apply:sent' | 'lift:waiting' | 'resuppress:before-lock';
+export type PausePoint = 'apply:sent' | 'lift:waiting' | 'resuppress:before-lock' | 'approve:checked';
 type PauseHook = (point: PausePoint, suppressionId: number) => Promise<void> | void;
 let pauseHook: PauseHook | undefined;
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { findAccount } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { AwsPort, ControlFinding, RegionAccess, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
 import { type HeldLease, holdLease, LeaseLostError } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
 import { completeSuppression, suppressionNote } from './apply.ts';
+import { expireApprovalRequests } from './approval.ts';
 import { liftSuppression } from './lift.ts';
 import { pauseAt, withSuppressionLock } from './lock.ts';
 import { type Suppression, SuppressionTransitionError } from './types.ts';
@@ -14,28 +15,37 @@ export interface SuppressionDeps {
   store: Store;
   aws: AwsPort;
   config: Config;
+  /** Where the accounts come from (the config, or the organization's discovery). */
+  accounts: AccountDirectory;
   now?: () => number;
+  /** Told of each request for approval the job let lapse (Slack edits the approvers' message). */
+  approvalLapsed?: (suppression: Suppression) => Promise<void>;
 }
 
-/** AWS access to one account and Region of the config; the requester names the AWS session. */
+/** AWS access to one account and Region the directory has; the requester names the AWS session. */
 export async function regionAccessFor(
-  deps: Pick<SuppressionDeps, 'aws' | 'config'>,
+  deps: Pick<SuppressionDeps, 'aws' | 'accounts'>,
   accountId: string,
   region: string,
   requester: string,
 ): Promise<RegionAccess> {
-  const account = findAccount(deps.config, accountId);
-  if (!account) {
-    throw new AppError('unknown_account', `account ${accountId} is no longer in the config`, {
-      params: { account: accountId, known: deps.config.accounts.map((a) => a.name ?? a.id).join(', ') },
-    });
+  const account = (await deps.accounts.view()).find(accountId);
+  if (!account || account.id !== accountId) {
+    // Said the same whoever asks: which other accounts exist is not this error's business.
+    throw new AppError(
+      'unknown_account',
+      `account ${accountId} is no longer in the config or the organization`,
+      {
+        params: { account: accountId, known: '-' },
+      },
+    );
   }
   return deps.aws.region(account, region, requester);
 }
 
 /** Workflow access to one account and Region of the config. */
 export async function workflowFor(
-  deps: Pick<SuppressionDeps, 'aws' | 'config'>,
+  deps: Pick<SuppressionDeps, 'aws' | 'accounts'>,
   accountId: string,
   region: string,
   requester = 'suppression-job',
@@ -46,6 +56,8 @@ export async function workflowFor(
 export interface MaintenanceReport {
   completed: number[];
   expired: number[];
+  /** Requests for approval left unanswered past their time. */
+  approvalExpired: number[];
   /** Records that could not be completed or lifted this time; the next run tries again. */
   failed: { id: number; code: string; message: string }[];
 }
@@ -67,7 +79,7 @@ export async function maintainSuppressions(
   deps: SuppressionDeps,
   holder: string,
 ): Promise<MaintenanceReport> {
-  const report: MaintenanceReport = { completed: [], expired: [], failed: [] };
+  const report: MaintenanceReport = { completed: [], expired: [], approvalExpired: [], failed: [] };
   const lease = await holdLease(deps.store, 'suppression-maintenance', holder, {
     ttlMs: maintenanceLeaseMs,
   });
@@ -76,6 +88,7 @@ export async function maintainSuppressions(
     const at = (deps.now ?? Date.now)();
     const now = new Date(at).toISOString();
     await deps.store.purgeCheckTargets(new Date(at - checkTargetDays * 24 * 60 * 60 * 1000).toISOString());
+    report.approvalExpired = await expireApprovalRequests(deps, () => lease.ensure(), deps.approvalLapsed);
     const open = await deps.store.listSuppressions({ states: ['pending', 'partial', 'active'] });
     for (const suppression of open) {
       // Taken over (this process stalled past the lease): stop before the next AWS write.

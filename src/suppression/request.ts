@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.ts';
 import { controlIdPattern } from '../catalog/schema.ts';
-import { channelAccounts, findChannel } from '../config/load.ts';
+import { findChannel } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
+import type { AccountDirectory } from '../organization/directory.ts';
+import type { AccountView } from '../organization/view.ts';
 import type { Store } from '../store/store.ts';
 import { type ApplyOutcome, applySuppression, maxReasonLength } from './apply.ts';
+import { approvalRequest, requestSeverity } from './approval.ts';
 import { regionAccessFor } from './maintain.ts';
 import type { SuppressedFinding, SuppressTarget } from './types.ts';
 
@@ -20,6 +23,8 @@ export { maxReasonLength };
 export interface SuppressionPolicy {
   maxDays: number;
   minReasonLength: number;
+  /** Lower than the note allows when a second person's name goes into it too (approval). */
+  maxReasonLength?: number;
 }
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -72,8 +77,11 @@ export function parseSuppressForm(
   const length = [...reason].length;
   if (length < policy.minReasonLength) {
     errors.reason = { key: 'suppress.errors.reasonShort', params: { min: policy.minReasonLength } };
-  } else if (length > maxReasonLength) {
-    errors.reason = { key: 'suppress.errors.reasonLong', params: { max: maxReasonLength } };
+  } else if (length > (policy.maxReasonLength ?? maxReasonLength)) {
+    errors.reason = {
+      key: 'suppress.errors.reasonLong',
+      params: { max: policy.maxReasonLength ?? maxReasonLength },
+    };
   }
   let expiresAt: string | null = null;
   const latest = now + policy.maxDays * dayMs;
@@ -98,6 +106,7 @@ export function parseSuppressForm(
 
 export interface SuppressDeps {
   config: Config;
+  accounts: AccountDirectory;
   catalog: Catalog;
   store: Store;
   aws: AwsPort;
@@ -135,12 +144,17 @@ export async function suppressTargetFor(store: Store, key: string): Promise<Supp
 
 /**
  * A button acts only in the channel it was posted to, and only for an account that channel still has
- * in the current config (an operator may have moved the account since). Checked at the click and
- * again at the submit, before any AWS call.
+ * in the current config and directory (an operator may have moved the account since, or discovery
+ * moved it to another OU). Checked at the click and again at the submit, before any AWS call.
  */
-export function assertTargetInChannel(config: Config, target: SuppressTarget, channel: string): void {
+export function assertTargetInChannel(
+  config: Config,
+  accounts: AccountView,
+  target: Pick<SuppressTarget, 'key' | 'channel' | 'accountId'>,
+  channel: string,
+): void {
   const own = target.channel === channel ? findChannel(config, channel) : undefined;
-  if (!own || !channelAccounts(config, own).some((a) => a.id === target.accountId)) {
+  if (!own || !accounts.forChannel(own).some((a) => a.id === target.accountId)) {
     throw new AppError(
       'suppress_target_elsewhere',
       `target ${target.key} (channel ${target.channel}, account ${target.accountId}) clicked in ${channel}`,
@@ -168,31 +182,39 @@ export async function suppressTarget(
   holder: string,
 ): Promise<SuppressOutcome> {
   const item = await suppressTargetFor(deps.store, request.key);
-  assertTargetInChannel(deps.config, item, request.channel);
+  assertTargetInChannel(deps.config, await deps.accounts.view(), item, request.channel);
   const requestKey = requestKeyOf(item);
   const existing = await deps.store.suppressionForRequest(requestKey);
   const access = await regionAccessFor(deps, item.accountId, item.region, request.userId);
   let findings: SuppressedFinding[] = existing?.findings ?? [];
+  let approval: { expiresAt: string } | null = null;
+  const now = (deps.now ?? Date.now)();
   if (!existing) {
     // Read now: the product ARN is needed, and a finding may have been resolved since the digest.
     const wanted = new Set(item.findingIds);
     // Only what still fails and is not suppressed already (someone else's note is left alone).
-    findings = (await access.findings.controlFindings([securityControlIdOf(deps.catalog, item.controlId)]))
-      .filter(
-        (f) =>
-          (request.scope === 'control' || wanted.has(f.id)) &&
-          f.complianceStatus === 'FAILED' &&
-          f.workflowStatus !== 'SUPPRESSED' &&
-          f.workflowStatus !== 'RESOLVED',
-      )
-      .map((f) => ({ id: f.id, productArn: f.productArn, resourceId: f.resourceId }));
+    const failing = (
+      await access.findings.controlFindings([securityControlIdOf(deps.catalog, item.controlId)])
+    ).filter(
+      (f) =>
+        (request.scope === 'control' || wanted.has(f.id)) &&
+        f.complianceStatus === 'FAILED' &&
+        f.workflowStatus !== 'SUPPRESSED' &&
+        f.workflowStatus !== 'RESOLVED',
+    );
+    findings = failing.map((f) => ({ id: f.id, productArn: f.productArn, resourceId: f.resourceId }));
     if (findings.length === 0) {
       throw new AppError('nothing_to_suppress', `nothing failing behind ${item.key}`, {
         params: { control: item.controlId },
       });
     }
+    // At an approval severity, the request waits for a second person and nothing is sent now.
+    const severity = requestSeverity(
+      deps.catalog.find(item.controlId)?.severity,
+      failing.map((f) => f.severity),
+    );
+    approval = approvalRequest(deps.config, item.channel, severity, now);
   }
-  const now = (deps.now ?? Date.now)();
   const permalink = existing ? existing.permalink : ((await request.permalinkOf?.(item)) ?? null);
   const outcome = await applySuppression(
     deps.store,
@@ -212,6 +234,7 @@ export async function suppressTarget(
       channel: item.channel,
       messageTs: item.ts,
       permalink,
+      approval,
     },
     holder,
   );

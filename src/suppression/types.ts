@@ -1,8 +1,17 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 
-export type SuppressionState = 'pending' | 'active' | 'partial' | 'expired' | 'lifted';
-export const suppressionStates = ['pending', 'active', 'partial', 'expired', 'lifted'] as const;
+export const suppressionStates = [
+  'pending',
+  'active',
+  'partial',
+  'expired',
+  'lifted',
+  'awaiting_approval',
+  'rejected',
+  'approval_expired',
+] as const;
+export type SuppressionState = (typeof suppressionStates)[number];
 
 /** A finding a suppression covers, with its resource so a refusal can be reported by name. */
 export const SuppressedFinding = z.object({ id: z.string(), productArn: z.string(), resourceId: z.string() });
@@ -34,7 +43,28 @@ export interface Suppression {
   messageTs: string | null;
   permalink: string | null;
   endedAt: string | null;
+  /** Four-eyes approval: null when the request needed none (applied at once). */
+  approval: SuppressionApproval | null;
 }
+
+/** A request waiting for, or decided by, a second person (`suppression.approval`). */
+export interface SuppressionApproval {
+  /** When the request lapses unanswered (`approval_expired`). */
+  expiresAt: string;
+  /** The approvers' message in the thread, edited in place at every decision. */
+  messageTs: string | null;
+  /** Who approved or rejected it, and when; null while it waits. */
+  reviewerId: string | null;
+  reviewerName: string | null;
+  reviewedAt: string | null;
+  rejectionReason: string | null;
+}
+
+/** How a waiting request ends: approved (then applied as any suppression), rejected, or lapsed. */
+export type ApprovalDecision =
+  | { state: 'pending'; actor: string; actorName: string; findings: SuppressedFinding[] }
+  | { state: 'rejected'; actor: string; actorName: string; reason: string }
+  | { state: 'approval_expired'; actor: string };
 
 export interface SuppressionEvent {
   at: string;
@@ -43,7 +73,13 @@ export interface SuppressionEvent {
   detail: Record<string, unknown>;
 }
 
-export type NewSuppression = Omit<Suppression, 'id' | 'state' | 'updated' | 'failed' | 'endedAt'>;
+export type NewSuppression = Omit<
+  Suppression,
+  'id' | 'state' | 'updated' | 'failed' | 'endedAt' | 'approval'
+> & {
+  /** Given when the request needs a second person: it is recorded `awaiting_approval`, nothing is sent. */
+  approval?: { expiresAt: string } | null;
+};
 
 export interface SuppressionFilter {
   states?: readonly SuppressionState[];
@@ -79,12 +115,19 @@ export type CheckTargetRecord = Omit<SuppressTarget, 'kind' | 'ts'> & { createdA
  * that lost a race) cannot bring an ended record back or end it twice.
  */
 export const suppressionTransitions: Readonly<Record<SuppressionState, readonly SuppressionState[]>> = {
+  // A request a second person must approve: approved, it is applied as any other (`pending`).
+  awaiting_approval: ['pending', 'rejected', 'approval_expired'],
   pending: ['partial', 'active', 'lifted', 'expired'],
   partial: ['partial', 'active', 'lifted', 'expired'],
   active: ['lifted', 'expired'],
   lifted: [],
   expired: [],
+  rejected: [],
+  approval_expired: [],
 };
+
+/** States in which a record is over: nothing in Security Hub is (or will be) suppressed by it. */
+export const endedStates: readonly SuppressionState[] = ['expired', 'lifted', 'rejected', 'approval_expired'];
 
 /** The states a record may be in to move to `to`. */
 export function statesBefore(to: SuppressionState): SuppressionState[] {
@@ -105,4 +148,25 @@ export class SuppressionTransitionError extends AppError {
       { params: from === 'missing' ? { id } : { id, state: from } },
     );
   }
+}
+
+/** Who approved a suppression and when; null when none was needed, or it was not (yet) approved. */
+export function approvedBy(
+  s: Pick<Suppression, 'state' | 'approval'>,
+): { id: string; name: string; at: string } | null {
+  const a = s.approval;
+  if (!a?.reviewerId || !a.reviewedAt || s.state === 'rejected' || s.state === 'awaiting_approval')
+    return null;
+  return { id: a.reviewerId, name: a.reviewerName ?? a.reviewerId, at: a.reviewedAt };
+}
+
+/** A request's approval in one word, for exports: none needed, waiting, approved, rejected or lapsed. */
+export function approvalStatus(
+  s: Pick<Suppression, 'state' | 'approval'>,
+): 'none' | 'awaiting' | 'approved' | 'rejected' | 'expired' {
+  if (!s.approval) return 'none';
+  if (s.state === 'awaiting_approval') return 'awaiting';
+  if (s.state === 'rejected') return 'rejected';
+  if (s.state === 'approval_expired') return 'expired';
+  return 'approved';
 }

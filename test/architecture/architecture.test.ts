@@ -41,6 +41,7 @@ describe('layer boundaries', () => {
       ...sources('src/digest'),
       ...sources('src/suppression'),
       ...sources('src/jobs'),
+      ...sources('src/organization'),
     ];
     expect(offenders(domain, slack)).toEqual([]);
     expect(offenders(domain, aws)).toEqual([]);
@@ -71,6 +72,7 @@ describe('layer boundaries', () => {
       ...sources('src/digest'),
       ...sources('src/suppression'),
       ...sources('src/jobs'),
+      ...sources('src/organization'),
     ];
     expect(offenders(domain, /commands\/|\/slack\/|\/cli\/|\/document\/|\/subcommand\//)).toEqual([]);
   });

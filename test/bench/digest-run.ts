@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { Config } from '../../src/config/schema.ts';
 import { type DigestPoster, runDigest } from '../../src/digest/run.ts';
+import { staticAccountDirectory } from '../../src/organization/directory.ts';
 import { openStore, parseStoreLocation } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -41,7 +42,10 @@ const poster: DigestPoster = {
 const aws = createAwsPort();
 const channel = config.channels[0]?.id as string;
 const started = performance.now();
-const outcome = await runDigest({ config, store, aws, poster }, channel);
+const outcome = await runDigest(
+  { config, accounts: staticAccountDirectory(config), store, aws, poster },
+  channel,
+);
 const wallMs = performance.now() - started;
 const run = await store.lastDigest(channel);
 aws.close();

@@ -41,12 +41,13 @@ let storePath = '';
  * - c1: CRITICAL, new 11-02, suppressed 11-15 (suppression #1, made in the period) -> new, suppressed 1,
  *   not still failing (suppressed at the end), not overdue.
  * - m1: MEDIUM, new 11-20, fixed 12-05 (after) -> new, still failing, not overdue (10 days < 90).
+ *   Approved by hanako on 11-15.
  * - suppression #2 (S3.8, made 10-20) is outside the period.
  * HIGH: new 2, fixed 2, mean (3 + 13) / 2 = 8.0 days, p90 (nearest rank 2 of 2) 13.0 days, still 2, overdue 1.
  */
 beforeAll(async () => {
   storePath = join(mkdtempSync(join(tmpdir(), 'fsbp-report-')), 'fsbp.db');
-  const store = openSqliteStore({ path: storePath });
+  const store = openSqliteStore({ path: storePath, now: () => Date.parse('2026-11-15T02:00:00.000Z') });
   const sweep = (at: string, failing: FailureObservation[], suppressed: string[] = []) =>
     store.recordSweep({
       at,
@@ -74,6 +75,14 @@ beforeAll(async () => {
     reason: '=1+1 accepted <risk> | until the migration',
     createdAt: '2026-11-15T00:00:00.000Z',
     expiresAt: '2026-12-15T00:00:00.000Z',
+    // CRITICAL: approved by a second person (four-eyes) before it was applied.
+    approval: { expiresAt: '2026-11-18T00:00:00.000Z' },
+  });
+  await store.decideApproval(one.suppression.id, {
+    state: 'pending',
+    actor: 'U0JA00002',
+    actorName: 'hanako',
+    findings: [],
   });
   await store.suppressionProgress(one.suppression.id, 'U0EN00001', 'active', ['c1'], []);
   const two = await store.createSuppression({
@@ -145,6 +154,9 @@ describe('fsbp report', () => {
       reason: '=1+1 accepted <risk> | until the migration',
       expiresAt: '2026-12-15T00:00:00.000Z',
       findings: 1,
+      approverId: 'U0JA00002',
+      approverName: 'hanako',
+      approvedAt: '2026-11-15T02:00:00.000Z',
     });
   });
 
@@ -153,10 +165,13 @@ describe('fsbp report', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\r\n');
     expect(lines[0]).toBe(
-      'kind,from,to,time_zone,account_id,account,severity,new,fixed,suppressed,still_failing,overdue,mean_days_to_remediate,p90_days_to_remediate,suppression_id,region,control,findings,user_id,user_name,reason,created_at,expires_at,state',
+      'kind,from,to,time_zone,account_id,account,severity,new,fixed,suppressed,still_failing,overdue,mean_days_to_remediate,p90_days_to_remediate,suppression_id,region,control,findings,user_id,user_name,reason,created_at,expires_at,state,approver_id,approver_name,approved_at',
     );
-    expect(lines[2]).toBe(`summary,2026-11-01,2026-11-30,Asia/Tokyo,${A},prod,HIGH,2,2,0,2,1,8,13,,,,,,,,,,`);
+    expect(lines[2]).toBe(
+      `summary,2026-11-01,2026-11-30,Asia/Tokyo,${A},prod,HIGH,2,2,0,2,1,8,13,,,,,,,,,,,,,`,
+    );
     expect(run.stdout).toContain(",alice,'=1+1 accepted <risk> | until the migration,");
+    expect(run.stdout).toContain(',active,U0JA00002,hanako,2026-11-15T02:00:00.000Z\r\n');
     expect(run.stdout.endsWith('\r\n')).toBe(true);
   });
 
@@ -170,6 +185,8 @@ describe('fsbp report', () => {
     );
     expect(run.stdout).toContain('| prod | High / 高 | 2 | 2 | 0 | 2 | 1 | 8 | 13 |');
     expect(run.stdout).toContain('=1+1 accepted &lt;risk&gt; \\| until the migration');
+    expect(run.stdout).toContain('| Approved by / 承認者 |');
+    expect(run.stdout).toContain('| alice | hanako (2026-11-15) |');
   });
 
   it('an account outside the channel is not in it; a reversed period is refused in both languages', async () => {

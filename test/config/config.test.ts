@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, channelAccounts, loadConfig, parseConfig } from '../../src/config/load.ts';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.ts';
+import { buildAccountView } from '../../src/organization/view.ts';
 
 const valid = `
 defaultLanguage: ja
@@ -55,7 +56,11 @@ describe('config', () => {
     });
     const [channel] = config.channels;
     if (!channel) throw new Error('no channel parsed');
-    expect(channelAccounts(config, channel).map((a) => a.id)).toEqual(['111111111111', '222222222222']);
+    expect(
+      buildAccountView(config, null)
+        .forChannel(channel)
+        .map((a) => a.id),
+    ).toEqual(['111111111111', '222222222222']);
     expect(Object.isFrozen(config)).toBe(true);
   });
 

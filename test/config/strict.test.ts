@@ -36,7 +36,7 @@ describe('unknown keys', () => {
       `${base}
 suppression:
   alowedUsers: [U0123456789]
-  approval: { severities: [CRITICAL] }
+  approvers: { allowedUsers: [U0123456789] }
 `
         .replace('    regions:', '    role: x\n    regions:')
         .replace('    accounts: [prod]', '    accounts: [prod]\n    digest: { shedule: "0 9 * * *" }'),
@@ -45,7 +45,7 @@ suppression:
       'accounts[0].role: unknown key; did you mean roleArn?',
       'channels[0].digest.shedule: unknown key; did you mean schedule?',
       'suppression.alowedUsers: unknown key; did you mean allowedUsers?',
-      'suppression.approval: unknown key (known here: allowedUsers, allowedUserGroups, maxDays, minReasonLength)',
+      'suppression.approvers: unknown key; did you mean approval?',
     ]);
   });
 

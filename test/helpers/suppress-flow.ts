@@ -117,3 +117,45 @@ export async function modalOutcome(h: Harness, viewId: string, expected: string)
     return update;
   }, 30_000);
 }
+
+/** A click on an approvers' message's Approve or Reject button, as Slack sends it; resolves at the ack. */
+export async function clickReview(
+  h: Harness,
+  user: string,
+  channel: string,
+  message: StoredMessage,
+  action: 'suppression_approve' | 'suppression_reject',
+  id: number,
+) {
+  const triggerId = h.slack.mintTriggerId();
+  const opened = h.slack.calls('views.open').length;
+  const payload = blockActionPayload({
+    user,
+    channel,
+    message_ts: message.ts,
+    message: message as unknown as Record<string, unknown>,
+    block_id: 'approval',
+    action_id: action,
+    value: String(id),
+    trigger_id: triggerId,
+    response_url: h.slack.responseUrl({ channel }),
+  });
+  const reply = await postToBot(h.url, interactionBody(payload), { secret: signingSecret });
+  expect(reply.status).toBe(200);
+  return { triggerId, opened };
+}
+
+/** Submits the Reject modal with a reason; resolves with the bot's ack (its response_action). */
+export async function submitReject(h: Harness, user: string, view: Record<string, unknown>, reason: string) {
+  const payload = viewSubmissionPayload({
+    user,
+    callback_id: 'suppression_reject_submit',
+    private_metadata: String(view.private_metadata),
+    values: { reason: { value: reason } },
+    view_id: String(view.id),
+    view,
+  });
+  const reply = await postToBot(h.url, interactionBody(payload), { secret: signingSecret });
+  expect(reply.status).toBe(200);
+  return reply.body ? (JSON.parse(reply.body) as Record<string, unknown>) : {};
+}

@@ -33,7 +33,11 @@ let clock = Date.parse('2026-11-30T01:00:00.000Z');
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    state: ownAccountState(PROD, TOKYO, {}),
+    // prod's failing control in AWS, for the Re-check button to evaluate.
+    state: {
+      ...ownAccountState(PROD, TOKYO, { 'EC2.19': [{ id: `sg-${PROD}`, compliance: 'NON_COMPLIANT' }] }),
+      startEvaluationMinIntervalMs: 0,
+    },
     config,
     now: () => clock,
     users: {
@@ -202,5 +206,149 @@ describe('App Home Suppress button', () => {
     // OTHER is not in suppression.allowedUsers: the same failure list without a button.
     const other = JSON.stringify(h.slack.homeView(OTHER)?.blocks);
     expect(other).not.toContain('suppress_open');
+  });
+});
+
+/** A click on a Home tab button, signed as Slack sends it: from a view, with no channel and no message. */
+async function clickInHome(user: string, actionId: string, value: string) {
+  const payload = blockActionPayload({
+    user,
+    channel: 'D0HOME0001',
+    message_ts: '0',
+    action_id: actionId,
+    value,
+    response_url: h.slack.responseUrl(),
+    trigger_id: h.slack.mintTriggerId(),
+  });
+  // Home tab clicks carry no response_url: the bot has to answer some other way.
+  delete payload.message;
+  delete payload.channel;
+  delete payload.response_url;
+  payload.container = { type: 'view', view_id: h.slack.homeView(user)?.id };
+  const reply = await postToBot(h.url, interactionBody(payload), { secret: signingSecret });
+  expect(reply.status).toBe(200);
+}
+
+function recheckButtons(user: string) {
+  return (h.slack.homeView(user)?.blocks ?? [])
+    .map(
+      (b) => (b as { accessory?: { action_id?: string; value?: string; text?: { text: string } } }).accessory,
+    )
+    .filter((a) => a?.action_id === 'home_recheck');
+}
+
+describe('App Home Re-check button', () => {
+  it("runs check on the account's failing controls in the account's channel and tells the clicker (in their language)", async () => {
+    clock += 61_000;
+    const before = await openHome(MEMBER);
+    await eventually(() => h.slack.calls('views.publish').length > before, 30_000);
+    const [button] = recheckButtons(MEMBER);
+    expect(button?.value).toBe(`C0123456789:${PROD}`);
+    expect(button?.text?.text).toBe('再チェック');
+    const posted = h.slack.calls('chat.postMessage').length;
+    const opened = h.slack.calls('views.open').length;
+    h.aws.resetCalls();
+    await clickInHome(MEMBER, 'home_recheck', button?.value as string);
+    // The channel gets the placeholder, then the result in its place.
+    const placeholder = await eventually(() => h.slack.calls('chat.postMessage')[posted], 30_000);
+    expect(placeholder.args.channel).toBe('C0123456789');
+    expect(JSON.stringify(placeholder.args.blocks)).toContain('EC2.19');
+    const result = await eventually(
+      () =>
+        h.slack
+          .calls('chat.update')
+          .find(
+            (c) =>
+              c.args.ts === placeholder.response.ts && JSON.stringify(c.args.blocks).includes(`sg-${PROD}`),
+          ),
+      30_000,
+    );
+    expect(result.args.channel).toBe('C0123456789');
+    // The clicker is told where, in Japanese (ja-JP), in a modal opened with the click's trigger.
+    const notice = await eventually(() => h.slack.calls('views.open')[opened], 30_000);
+    expect(notice.response.ok).toBe(true);
+    const text = JSON.stringify(notice.args.view);
+    expect(text).toContain('再チェックしています');
+    expect(text).toContain('<#C0123456789>');
+    // Evaluated in prod's configured Region only, as `check EC2.19 --account prod`.
+    const starts = h.aws.calls().filter((c) => c.operation === 'StartConfigRulesEvaluation');
+    expect(starts.length).toBeGreaterThan(0);
+    expect(starts.every((c) => c.accountId === PROD && c.region === TOKYO)).toBe(true);
+  });
+
+  it('a second click while the first check runs is refused with "already running", in both languages', async () => {
+    h.aws.setFaults({ latencyMs: 400, throttleRate: 0, errorRate: 0 });
+    try {
+      const updates = h.slack.calls('chat.update').length;
+      const posted = h.slack.calls('chat.postMessage').length;
+      const opened = h.slack.calls('views.open').length;
+      await clickInHome(MEMBER, 'home_recheck', `C0123456789:${PROD}`);
+      await eventually(() => h.slack.calls('chat.postMessage')[posted], 30_000);
+      await clickInHome(MEMBER, 'home_recheck', `C0123456789:${PROD}`);
+      const refusal = await eventually(
+        () =>
+          h.slack
+            .calls('views.open')
+            .slice(opened)
+            .find((c) => JSON.stringify(c.args.view).includes('still running')),
+        30_000,
+      );
+      expect(JSON.stringify(refusal.args.view)).toContain('まだ実行中');
+      // Only the first check posted in the channel; it still finishes.
+      await eventually(() => h.slack.calls('chat.update').length > updates, 30_000);
+      expect(
+        h.slack
+          .calls('chat.postMessage')
+          .slice(posted)
+          .filter((c) => c.args.channel === 'C0123456789'),
+      ).toHaveLength(1);
+    } finally {
+      h.aws.setFaults({ latencyMs: 0, throttleRate: 0, errorRate: 0 });
+    }
+  });
+
+  it('is refused, with no post and no AWS call, for a channel the clicker is not in or an account not in that channel', async () => {
+    for (const [user, value] of [
+      [OTHER, `C0123456789:${PROD}`], // a forged value: OTHER is not in #security
+      [OTHER, `C0DEVCHAN01:${PROD}`], // OTHER's channel, but prod is not one of its accounts
+      [NOBODY, `C0DEVCHAN01:${DEV}`], // the right pair, but NOBODY is not a member
+      [MEMBER, 'C0123456789:not-an-account'],
+    ] as const) {
+      h.aws.resetCalls();
+      const posted = h.slack.calls('chat.postMessage').length;
+      const opened = h.slack.calls('views.open').length;
+      await clickInHome(user, 'home_recheck', value);
+      const refusal = await eventually(() => h.slack.calls('views.open')[opened], 30_000);
+      const text = JSON.stringify(refusal.args.view);
+      expect(text).toContain('Nothing was checked');
+      expect(text).toContain('チェックは実行していません');
+      expect(h.slack.calls('chat.postMessage').length).toBe(posted);
+      expect(h.aws.calls()).toHaveLength(0);
+    }
+  });
+
+  it('an account with nothing failing in the history is not re-checked', async () => {
+    const store = openSqliteStore({ path: h.storePath });
+    // The next sweep of dev finds nothing failing: its failure is resolved.
+    await store.recordSweep({
+      at: '2026-11-29T00:00:00.000Z',
+      day: '2026-11-29',
+      scopes: [{ accountId: DEV, region: TOKYO }],
+      severities: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'],
+      failing: [],
+      suppressed: [],
+    });
+    await store.close();
+    h.aws.resetCalls();
+    const opened = h.slack.calls('views.open').length;
+    await clickInHome(OTHER, 'home_recheck', `C0DEVCHAN01:${DEV}`);
+    const notice = await eventually(() => h.slack.calls('views.open')[opened], 30_000);
+    expect(JSON.stringify(notice.args.view)).toContain('nothing to re-check');
+    expect(h.aws.calls()).toHaveLength(0);
+    // And its Home tab offers no Re-check for it.
+    clock += 61_000;
+    const before = await openHome(OTHER);
+    await eventually(() => h.slack.calls('views.publish').length > before, 30_000);
+    expect(recheckButtons(OTHER)).toHaveLength(0);
   });
 });

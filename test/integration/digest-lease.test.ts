@@ -9,6 +9,7 @@ import { type DigestDeps, type DigestPoster, runDigest } from '../../src/digest/
 import { digestPoster } from '../../src/document/digest-doc.ts';
 import type { DocPoster } from '../../src/document/doc.ts';
 import { createI18n } from '../../src/i18n/index.ts';
+import { staticAccountDirectory } from '../../src/organization/directory.ts';
 import { createCliPoster } from '../../src/slack/poster.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
@@ -90,6 +91,7 @@ function deps(
 ): DigestDeps {
   return {
     config,
+    accounts: staticAccountDirectory(config),
     store,
     aws: port,
     poster,

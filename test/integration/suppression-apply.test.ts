@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { Config } from '../../src/config/schema.ts';
 import type { RegionAccess } from '../../src/engine/ports.ts';
+import { staticAccountDirectory } from '../../src/organization/directory.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import {
   applySuppression,
@@ -203,7 +204,7 @@ describe('what a Suppress button covers', () => {
     const store = await withTarget([mine.id, theirs.id]);
     emulator.resetCalls();
     const outcome = await suppressTarget(
-      { config, catalog, store, aws },
+      { config, accounts: staticAccountDirectory(config), catalog, store, aws },
       { ...who, ...choice, scope: 'resource' },
       'h1',
     );
@@ -220,7 +221,11 @@ describe('what a Suppress button covers', () => {
     });
     const store = await withTarget(failing.slice(0, 3).map((f) => f.id));
     await expect(
-      suppressTarget({ config, catalog, store, aws }, { ...who, ...choice, scope: 'control' }, 'h2'),
+      suppressTarget(
+        { config, accounts: staticAccountDirectory(config), catalog, store, aws },
+        { ...who, ...choice, scope: 'control' },
+        'h2',
+      ),
     ).rejects.toMatchObject({ code: 'nothing_to_suppress' });
     expect(await store.listSuppressions()).toEqual([]);
   });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { Config } from '../../src/config/schema.ts';
+import { staticAccountDirectory } from '../../src/organization/directory.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { maintainSuppressions } from '../../src/suppression/maintain.ts';
 import type { NewSuppression } from '../../src/suppression/types.ts';
@@ -73,7 +74,10 @@ describe('the suppression job’s lease', () => {
       started();
       return clock;
     };
-    const job = maintainSuppressions({ store, aws, config, now }, 'job-a');
+    const job = maintainSuppressions(
+      { store, aws, config, accounts: staticAccountDirectory(config), now },
+      'job-a',
+    );
     await leased;
     // The first lift is waiting on AWS (1.5 s); meanwhile the lease runs out and another replica's job takes it.
     await new Promise((r) => setTimeout(r, 300));

@@ -304,7 +304,7 @@ describe('while a suppression is active', () => {
     expect(csv.code).toBe(0);
     const lines = csv.stdout.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'id,state,control,account,region,scope,findings_suppressed,resources,user_id,user_name,reason,created_at,expires_at,ended_at,link',
+      'id,state,control,account,region,scope,findings_suppressed,resources,user_id,user_name,reason,created_at,expires_at,ended_at,link,approval,approver_id,approver_name,approved_at,rejected_by_id,rejected_by_name,rejection_reason',
     );
     expect(lines).toHaveLength(5);
     expect(lines[1]).toContain('Legacy partner SG <!channel> <@U0JA00001> & closing in Q1');

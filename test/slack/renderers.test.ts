@@ -27,6 +27,7 @@ function ctx(language: LanguagePreference): CommandContext {
     catalog,
     services: {
       config: () => Promise.reject(new Error('unused')),
+      accounts: () => Promise.reject(new Error('unused')),
       checkEngine: () => Promise.reject(new Error('unused')),
     },
   };

@@ -69,6 +69,7 @@ describe('the Suppress modal', () => {
     expect(readSuppressMetadata(view.private_metadata)).toEqual({
       key: 'AbCdEfGhIjKlMnOp',
       channel: CHANNEL,
+      approval: false,
     });
   });
 

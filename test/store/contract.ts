@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DefinitionsSnapshot } from '../../src/catalog/aws-controls.ts';
 import type { DigestPlanRecord } from '../../src/digest/types.ts';
+import type { DiscoverySnapshot } from '../../src/organization/snapshot.ts';
 import { holdLease, type LeaseGrant, LeaseLostError } from '../../src/store/lease.ts';
 import type { Store } from '../../src/store/store.ts';
 import { genesisHash, verifyChain } from '../../src/suppression/audit.ts';
@@ -28,6 +29,21 @@ const suppressionInput: NewSuppression = {
   messageTs: '1.1',
   permalink: null,
 };
+
+function discovery(discoveredAt: string, ids: string[]): DiscoverySnapshot {
+  return {
+    source: 'organizations',
+    discoveredAt,
+    accounts: ids.map((id, i) => ({
+      id,
+      name: `Account "${i}" <!here>`,
+      ous: ['ou-ab12-cdef3456', 'ou-ab12-child0001'],
+      tags: { team: 'payments', 'cost=center': 'a=b' },
+    })),
+    ouNames: { 'ou-ab12-cdef3456': 'Workloads', 'ou-ab12-child0001': 'Payments' },
+    aggregation: { mode: 'SPECIFIED_REGIONS', regions: ['us-west-2'] },
+  };
+}
 
 function plan(channel: string, overrides: Partial<DigestPlanRecord['summary']> = {}): DigestPlanRecord {
   return {
@@ -366,6 +382,130 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(await store.suppressionHistory(suppression.id)).toHaveLength(2);
     });
 
+    it('records a request for approval as waiting, and approves it once: two approvers at once, one wins', async () => {
+      const store = await fresh();
+      const input = { ...suppressionInput, approval: { expiresAt: '2026-12-03T00:00:00.000Z' } };
+      const { suppression, created } = await store.createSuppression(input);
+      expect(created).toBe(true);
+      expect(suppression).toMatchObject({
+        state: 'awaiting_approval',
+        approval: {
+          expiresAt: '2026-12-03T00:00:00.000Z',
+          messageTs: null,
+          reviewerId: null,
+          reviewerName: null,
+          reviewedAt: null,
+          rejectionReason: null,
+        },
+      });
+      // A waiting request is not being applied: no progress, no lift, no expiry of a suppression.
+      await expect(
+        store.suppressionProgress(suppression.id, 'U1', 'active', ['f1'], []),
+      ).rejects.toMatchObject({
+        code: 'suppression_conflict',
+        params: { state: 'awaiting_approval' },
+      });
+      await expect(store.endSuppression(suppression.id, 'U2', 'lifted', {})).rejects.toBeInstanceOf(
+        SuppressionTransitionError,
+      );
+      await store.setApprovalMessage(suppression.id, '9.9');
+      clock.at += 1000;
+      const still = [{ id: 'f1', productArn: 'arn:p', resourceId: 'bucket-1' }];
+      const results = await Promise.allSettled([
+        store.decideApproval(suppression.id, {
+          state: 'pending',
+          actor: 'U2',
+          actorName: 'hanako',
+          findings: still,
+        }),
+        store.decideApproval(suppression.id, {
+          state: 'pending',
+          actor: 'U3',
+          actorName: 'jiro',
+          findings: still,
+        }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const loser = results.find((r) => r.status === 'rejected');
+      expect(loser?.reason).toMatchObject({ code: 'suppression_conflict', params: { state: 'pending' } });
+      const approved = await store.getSuppression(suppression.id);
+      expect(approved).toMatchObject({
+        state: 'pending',
+        endedAt: null,
+        findings: still,
+        approval: { messageTs: '9.9', reviewedAt: '2026-11-30T00:00:01.000Z', rejectionReason: null },
+      });
+      expect(['U2', 'U3']).toContain(approved?.approval?.reviewerId);
+      // From here it is applied as any suppression.
+      const active = await store.suppressionProgress(suppression.id, 'U1', 'active', ['f1'], []);
+      expect(active.state).toBe('active');
+      const history = await store.suppressionHistory(suppression.id);
+      expect(history.map((e) => e.action)).toEqual(['requested', 'approved', 'active']);
+      expect(history[0]?.detail).toMatchObject({
+        approvalRequired: true,
+        approvalExpiresAt: '2026-12-03T00:00:00.000Z',
+      });
+      expect(history[1]).toMatchObject({
+        actor: approved?.approval?.reviewerId,
+        detail: { approver: approved?.approval?.reviewerName, findings: ['f1'] },
+      });
+    });
+
+    it('rejects or lets a request lapse only while it waits, ending it without a suppression', async () => {
+      const store = await fresh();
+      const approval = { expiresAt: '2026-12-03T00:00:00.000Z' };
+      const a = (await store.createSuppression({ ...suppressionInput, requestKey: 'a', approval }))
+        .suppression;
+      const b = (await store.createSuppression({ ...suppressionInput, requestKey: 'b', approval }))
+        .suppression;
+      clock.at += 1000;
+      const rejected = await store.decideApproval(a.id, {
+        state: 'rejected',
+        actor: 'U2',
+        actorName: 'hanako',
+        reason: 'Fix it instead <!here>',
+      });
+      expect(rejected).toMatchObject({
+        state: 'rejected',
+        endedAt: '2026-11-30T00:00:01.000Z',
+        updated: [],
+        approval: { reviewerId: 'U2', reviewerName: 'hanako', rejectionReason: 'Fix it instead <!here>' },
+      });
+      const lapsed = await store.decideApproval(b.id, { state: 'approval_expired', actor: 'fsbp-bot' });
+      expect(lapsed).toMatchObject({ state: 'approval_expired', endedAt: '2026-11-30T00:00:01.000Z' });
+      expect(lapsed.approval).toMatchObject({ reviewerId: null, rejectionReason: null });
+      // Ended: no approval, rejection or lapse afterwards, and nothing written.
+      for (const id of [a.id, b.id]) {
+        await expect(
+          store.decideApproval(id, { state: 'pending', actor: 'U3', actorName: 'jiro', findings: [] }),
+        ).rejects.toBeInstanceOf(SuppressionTransitionError);
+        await expect(
+          store.decideApproval(id, { state: 'approval_expired', actor: 'fsbp-bot' }),
+        ).rejects.toBeInstanceOf(SuppressionTransitionError);
+      }
+      // A record that never needed an approval cannot be approved either.
+      const plain = (await store.createSuppression({ ...suppressionInput, requestKey: 'c' })).suppression;
+      expect(plain.approval).toBeNull();
+      await expect(
+        store.decideApproval(plain.id, { state: 'rejected', actor: 'U2', actorName: 'hanako', reason: 'no' }),
+      ).rejects.toMatchObject({ code: 'suppression_conflict', params: { state: 'pending' } });
+      await expect(
+        store.decideApproval(4242, { state: 'approval_expired', actor: 'fsbp-bot' }),
+      ).rejects.toMatchObject({ code: 'unknown_suppression' });
+      expect((await store.suppressionHistory(a.id)).map((e) => [e.action, e.detail])).toEqual([
+        ['requested', expect.objectContaining({ approvalRequired: true })],
+        ['rejected', { reviewer: 'hanako', reason: 'Fix it instead <!here>' }],
+      ]);
+      expect((await store.suppressionHistory(b.id)).map((e) => e.action)).toEqual([
+        'requested',
+        'approval_expired',
+      ]);
+      expect((await store.listSuppressions({ states: ['awaiting_approval'] })).map((s) => s.id)).toEqual([]);
+      expect(await verifyChain((after, limit) => store.auditEvents(after, limit))).toMatchObject({
+        ok: true,
+      });
+    });
+
     it('refuses a change to a record that does not exist as unknown, not as a conflict', async () => {
       const store = await fresh();
       const missing = store.endSuppression(4242, 'U2', 'lifted', {});
@@ -375,6 +515,44 @@ export function storeContract(backend: string, open: OpenStore): void {
         code: 'unknown_suppression',
       });
       expect(await store.auditEvents(0, 10)).toEqual([]);
+    });
+
+    describe('discovery cache', () => {
+      const scope = 'organizations|999999999999|ap-northeast-1|';
+
+      it('has nothing for an organization never discovered', async () => {
+        const store = await fresh();
+        expect(await store.loadDiscovery(scope)).toBeNull();
+      });
+
+      it('gives back what was saved, names and tags as AWS wrote them', async () => {
+        const store = await fresh();
+        const saved = discovery('2026-11-30T00:00:00.000Z', ['111111111111', '222222222222']);
+        await store.saveDiscovery(scope, saved);
+        expect(await store.loadDiscovery(scope)).toEqual(saved);
+        expect(await store.loadDiscovery('securityhub|999999999999|ap-northeast-1|')).toBeNull();
+      });
+
+      it('replaces a discovery with a later one, never with an earlier one', async () => {
+        const store = await fresh();
+        await store.saveDiscovery(scope, discovery('2026-11-30T01:00:00.000Z', ['111111111111']));
+        await store.saveDiscovery(scope, discovery('2026-11-30T00:00:00.000Z', ['333333333333']));
+        expect((await store.loadDiscovery(scope))?.accounts.map((a) => a.id)).toEqual(['111111111111']);
+        await store.saveDiscovery(scope, discovery('2026-11-30T02:00:00.000Z', ['444444444444']));
+        expect((await store.loadDiscovery(scope))?.accounts.map((a) => a.id)).toEqual(['444444444444']);
+      });
+
+      it('keeps organizations apart and refuses a snapshot that does not fit', async () => {
+        const store = await fresh();
+        const other = 'securityhub|888888888888|us-east-1|';
+        await store.saveDiscovery(scope, discovery('2026-11-30T00:00:00.000Z', ['111111111111']));
+        await store.saveDiscovery(other, discovery('2026-11-30T00:00:00.000Z', ['555555555555']));
+        expect((await store.loadDiscovery(scope))?.accounts[0]?.id).toBe('111111111111');
+        expect((await store.loadDiscovery(other))?.accounts[0]?.id).toBe('555555555555');
+        const bad = { ...discovery('2026-11-30T03:00:00.000Z', []), accounts: [{ id: 'not-an-id' }] };
+        await expect(store.saveDiscovery(scope, bad as unknown as DiscoverySnapshot)).rejects.toThrow();
+        expect((await store.loadDiscovery(scope))?.discoveredAt).toBe('2026-11-30T00:00:00.000Z');
+      });
     });
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FailureObservation, PostureHistory } from '../../src/store/history.ts';
+import type { FailureObservation, PostureHistory, PostureSweep } from '../../src/store/history.ts';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -24,8 +24,33 @@ const scopes = [
   { accountId: A, region: VIRGINIA },
 ];
 
-/** The behaviour every PostureHistory backend must have; `open` gives a fresh, empty one. */
-export function historyContract(name: string, open: () => Promise<PostureHistory & { close(): unknown }>) {
+type Opened = PostureHistory & { close(): unknown };
+
+/** The same history with `recordSweep` done as a streamed sweep: batches of two, then `finish`. */
+function streamed(history: Opened): Opened {
+  const recordSweep = async ({ failing, day, ...sweep }: PostureSweep) => {
+    const writer = history.beginSweep(sweep);
+    for (let i = 0; i < failing.length; i += 2) await writer.observe(failing.slice(i, i + 2));
+    return writer.finish([day]);
+  };
+  return new Proxy(history, {
+    get: (target, key, receiver) =>
+      key === 'recordSweep' ? recordSweep : Reflect.get(target, key, receiver),
+  });
+}
+
+/**
+ * The behaviour every PostureHistory backend must have; `open` gives a fresh, empty one. Every case
+ * runs twice: with `recordSweep`, and with the same sweeps streamed through `beginSweep`.
+ */
+export function historyContract(name: string, openHistory: () => Promise<Opened>) {
+  for (const way of ['recordSweep', 'beginSweep'] as const) {
+    const open = async () => (way === 'recordSweep' ? openHistory() : streamed(await openHistory()));
+    historyCases(`${name}, ${way}`, open);
+  }
+}
+
+function historyCases(name: string, open: () => Promise<Opened>) {
   describe(`posture history (${name})`, () => {
     it('opens a failure at first sight, or at FirstObservedAt when that is earlier', async () => {
       const h = await open();

@@ -60,6 +60,31 @@ describe.skipIf(!available)('PostgreSQL store', () => {
     for (const s of stores) await s.close();
   });
 
+  it('upgrades a schema of the previous release to approvals, keeping its records', async () => {
+    const { url } = await schema();
+    const before = postgresMigrations.length - 1;
+    for (const sql of postgresMigrations.slice(0, before)) await raw(url, sql);
+    await raw(url, 'CREATE TABLE fsbp_schema (version INTEGER NOT NULL)');
+    await raw(url, 'INSERT INTO fsbp_schema (version) VALUES ($1)', [before]);
+    await raw(
+      url,
+      `INSERT INTO suppression (request_key, control_id, account_id, region, scope, reason, user_id, user_name,
+         created_at, expires_at, state, findings) VALUES ('a', 'S3.8', '111111111111', 'ap-northeast-1',
+         'resource', 'kept', 'U1', 'taro', '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z', 'active', '[]')`,
+    );
+    const store = await openPostgresStore({ connectionString: url });
+    expect(await store.ready()).toBe(true);
+    expect((await store.listSuppressions()).map((s) => [s.requestKey, s.state, s.approval])).toEqual([
+      ['a', 'active', null],
+    ]);
+    const next = await store.createSuppression({ ...sample, requestKey: 'b', approval: { expiresAt: 'x' } });
+    expect(next.suppression.state).toBe('awaiting_approval');
+    await expect(raw(url, "UPDATE suppression SET state = 'bogus'")).rejects.toThrow(
+      /suppression_state_check/,
+    );
+    await store.close();
+  });
+
   it('refuses to start on a schema migrated by a newer release', async () => {
     const { url } = await schema();
     await (await openPostgresStore({ connectionString: url })).close();

@@ -9,7 +9,7 @@ import { packageRoot } from '../../src/paths.ts';
 import { NewerSchemaError } from '../../src/store/errors.ts';
 import { holdLease, LeaseLostError } from '../../src/store/lease.ts';
 import { durably, migrations, openSqliteStore } from '../../src/store/sqlite.ts';
-import { verifyChain } from '../../src/suppression/audit.ts';
+import { eventHash, genesisHash, verifyChain } from '../../src/suppression/audit.ts';
 import { type NewSuppression, statesBefore, suppressionTransitions } from '../../src/suppression/types.ts';
 
 function userVersion(path: string): number {
@@ -69,6 +69,64 @@ describe('upgrading an existing store', () => {
       ok: true,
       events: 3,
     });
+    await store.close();
+  });
+});
+
+const firstEventHash = eventHash(genesisHash, {
+  suppressionId: 5,
+  at: '2026-11-01T00:00:00.000Z',
+  actor: 'U1',
+  action: 'requested',
+  detail: '{}',
+});
+
+describe('upgrading to approvals', () => {
+  it('rebuilds the suppression table with the new states, keeping IDs, the ID counter and the audit trail', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'fsbp-store-')), 'fsbp.db');
+    const old = new Database(path);
+    const before = migrations.length - 1;
+    for (const migration of migrations.slice(0, before)) {
+      if (typeof migration === 'function') migration(old);
+      else old.exec(migration);
+    }
+    old.pragma(`user_version = ${before}`);
+    old.close();
+    // The previous release's records: two, and an ID counter ahead of them (a row rolled back).
+    const raw = new Database(path);
+    const insert = raw.prepare(
+      `INSERT INTO suppression (id, request_key, control_id, account_id, region, scope, reason, user_id, user_name,
+         created_at, expires_at, state, findings) VALUES (?, ?, 'S3.8', '111111111111', 'ap-northeast-1',
+         'resource', 'kept', 'U1', 'taro', '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z', 'active', '[]')`,
+    );
+    insert.run(1, 'a');
+    insert.run(5, 'b');
+    raw.prepare("UPDATE sqlite_sequence SET seq = 9 WHERE name = 'suppression'").run();
+    raw
+      .prepare(
+        `INSERT INTO suppression_event (suppression_id, at, actor, action, detail, prev_hash, hash)
+         VALUES (5, '2026-11-01T00:00:00.000Z', 'U1', 'requested', '{}', ?, ?)`,
+      )
+      .run(genesisHash, firstEventHash);
+    raw.close();
+
+    const store = openSqliteStore({ path });
+    expect(userVersion(path)).toBe(migrations.length);
+    expect((await store.listSuppressions()).map((s) => [s.id, s.state, s.approval])).toEqual([
+      [1, 'active', null],
+      [5, 'active', null],
+    ]);
+    const next = await store.createSuppression({ ...sample, requestKey: 'c', approval: { expiresAt: 'x' } });
+    expect(next.suppression).toMatchObject({ id: 10, state: 'awaiting_approval' });
+    expect(await store.suppressionHistory(5)).toHaveLength(1);
+    expect(await verifyChain((after, limit) => store.auditEvents(after, limit))).toMatchObject({
+      ok: true,
+      events: 2,
+    });
+    // The audit trail still refers to its suppressions, and foreign keys are enforced again.
+    const check = new Database(path);
+    expect(check.pragma('foreign_key_check')).toEqual([]);
+    check.close();
     await store.close();
   });
 });
@@ -217,14 +275,20 @@ describe('reading rows back', () => {
 describe('suppression state changes', () => {
   it('follows the transitions table: pending may end or progress, an ended record never moves again', () => {
     expect(suppressionTransitions).toEqual({
+      awaiting_approval: ['pending', 'rejected', 'approval_expired'],
       pending: ['partial', 'active', 'lifted', 'expired'],
       partial: ['partial', 'active', 'lifted', 'expired'],
       active: ['lifted', 'expired'],
       lifted: [],
       expired: [],
+      rejected: [],
+      approval_expired: [],
     });
     expect(statesBefore('active')).toEqual(['pending', 'partial']);
     expect(statesBefore('lifted')).toEqual(['pending', 'partial', 'active']);
+    // Only a request waiting for its approval becomes one to apply, or is rejected, or lapses.
+    expect(statesBefore('pending')).toEqual(['awaiting_approval']);
+    expect(statesBefore('rejected')).toEqual(['awaiting_approval']);
   });
   // The guard in the stores' writes is covered for both backends by the store contract (contract.ts).
 });

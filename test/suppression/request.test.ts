@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { suppressionsCsv } from '../../commands/suppressions.ts';
 import { Config } from '../../src/config/schema.ts';
+import { buildAccountView } from '../../src/organization/view.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import {
   assertTargetInChannel,
@@ -121,14 +122,48 @@ describe('the CSV audit export', () => {
     messageTs: '1.2',
     permalink: null,
     endedAt: null,
+    approval: null,
   };
 
   it('quotes commas, quotes and line breaks (RFC 4180) and ends rows with CRLF', () => {
     const csv = suppressionsCsv([base]);
     expect(csv).toBe(
-      'id,state,control,account,region,scope,findings_suppressed,resources,user_id,user_name,reason,created_at,expires_at,ended_at,link\r\n' +
-        '7,active,S3.8,111111111111,ap-northeast-1,resource,2,bucket-a bucket-b,U0JA00001,taro,"Line one, ""quoted""\nline two",2026-11-30T00:00:00.000Z,2026-12-30T00:00:00.000Z,,\r\n',
+      'id,state,control,account,region,scope,findings_suppressed,resources,user_id,user_name,reason,created_at,expires_at,ended_at,link,approval,approver_id,approver_name,approved_at,rejected_by_id,rejected_by_name,rejection_reason\r\n' +
+        '7,active,S3.8,111111111111,ap-northeast-1,resource,2,bucket-a bucket-b,U0JA00001,taro,"Line one, ""quoted""\nline two",2026-11-30T00:00:00.000Z,2026-12-30T00:00:00.000Z,,,none,,,,,,\r\n',
     );
+  });
+
+  it('names the requester, the approver and when it was approved, or who rejected it and why', () => {
+    const review = {
+      expiresAt: '2026-12-03T00:00:00.000Z',
+      messageTs: '1.3',
+      reviewerId: 'U0EN00001',
+      reviewerName: 'alice',
+      reviewedAt: '2026-11-30T01:00:00.000Z',
+      rejectionReason: null,
+    };
+    const approved = suppressionsCsv([{ ...base, reason: 'accepted', approval: review }]).split('\r\n')[1];
+    expect(approved).toMatch(/,U0JA00001,taro,.*,approved,U0EN00001,alice,2026-11-30T01:00:00.000Z,,,$/);
+    const rejected = suppressionsCsv([
+      {
+        ...base,
+        reason: 'accepted',
+        state: 'rejected',
+        updated: [],
+        endedAt: '2026-11-30T01:00:00.000Z',
+        approval: { ...review, rejectionReason: '=fix it instead' },
+      },
+    ]).split('\r\n')[1];
+    expect(rejected).toMatch(/,rejected,,,,U0EN00001,alice,'=fix it instead$/);
+    const waiting = suppressionsCsv([
+      {
+        ...base,
+        state: 'awaiting_approval',
+        updated: [],
+        approval: { ...review, reviewerId: null, reviewerName: null, reviewedAt: null },
+      },
+    ]).split('\r\n')[1];
+    expect(waiting).toMatch(/,awaiting,,,,,,$/);
   });
 
   it('makes spreadsheet formulas inert', () => {
@@ -162,17 +197,27 @@ describe('where a Suppress button may act', () => {
   };
 
   it('acts in its own channel while the channel still has the account', () => {
-    expect(() => assertTargetInChannel(config, target, 'C0BBBBBBBB1')).not.toThrow();
+    expect(() =>
+      assertTargetInChannel(config, buildAccountView(config, null), target, 'C0BBBBBBBB1'),
+    ).not.toThrow();
   });
 
   it('refuses another channel, a channel that lost the account, a channel gone from the config, and no channel', () => {
     const refused = expect.objectContaining({ code: 'suppress_target_elsewhere' });
-    expect(() => assertTargetInChannel(config, target, 'C0AAAAAAAA1')).toThrow(refused);
+    expect(() =>
+      assertTargetInChannel(config, buildAccountView(config, null), target, 'C0AAAAAAAA1'),
+    ).toThrow(refused);
     const moved = { ...target, channel: 'C0AAAAAAAA1' };
-    expect(() => assertTargetInChannel(config, moved, 'C0AAAAAAAA1')).toThrow(refused);
+    expect(() => assertTargetInChannel(config, buildAccountView(config, null), moved, 'C0AAAAAAAA1')).toThrow(
+      refused,
+    );
     const gone = { ...target, channel: 'C0GONE00001' };
-    expect(() => assertTargetInChannel(config, gone, 'C0GONE00001')).toThrow(refused);
-    expect(() => assertTargetInChannel(config, { ...target, channel: null }, '')).toThrow(refused);
+    expect(() => assertTargetInChannel(config, buildAccountView(config, null), gone, 'C0GONE00001')).toThrow(
+      refused,
+    );
+    expect(() =>
+      assertTargetInChannel(config, buildAccountView(config, null), { ...target, channel: null }, ''),
+    ).toThrow(refused);
   });
 
   it('never uses a control ID from a finding that is not shaped like S3.1', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Control } from '../../catalog/schema.ts';
 import { AppError } from '../../errors.ts';
 import type { Language } from '../../i18n/index.ts';
+import { maxApprovedReasonLength } from '../../suppression/apply.ts';
 import { expiryChoices, maxReasonLength, type SuppressionPolicy } from '../../suppression/request.ts';
 import type { FindingGroup } from '../../suppression/types.ts';
 
@@ -77,17 +78,25 @@ function radioOption(l: ModalLanguage, key: string, params: Record<string, unkno
  * What rides along in the modal: the button's key and the channel it was clicked in, so the submit
  * can check again that the button is used in its own channel. Slack returns it as the bot set it.
  */
-const Metadata = z.object({ k: z.string().regex(/^[\w-]{16}$/), c: z.string().regex(/^[A-Z0-9]{1,40}$/) });
+const Metadata = z.object({
+  k: z.string().regex(/^[\w-]{16}$/),
+  c: z.string().regex(/^[A-Z0-9]{1,40}$/),
+  /** Opened for a control that needs an approval: the shorter reason limit applies. */
+  a: z.literal(1).optional(),
+});
 
-/** The modal's key and channel; anything else (an old modal, a forged view) is an unknown target. */
-export function readSuppressMetadata(raw: unknown): { key: string; channel: string } {
+/**
+ * The modal's key and channel, and whether it asked for the shorter reason of a request for
+ * approval; anything else (an old modal, a forged view) is an unknown target.
+ */
+export function readSuppressMetadata(raw: unknown): { key: string; channel: string; approval: boolean } {
   let json: unknown = null;
   try {
     json = JSON.parse(String(raw));
   } catch {}
   const parsed = Metadata.safeParse(json);
   if (!parsed.success) throw new AppError('suppression_target_gone', 'unreadable modal metadata');
-  return { key: parsed.data.k, channel: parsed.data.c };
+  return { key: parsed.data.k, channel: parsed.data.c, approval: parsed.data.a === 1 };
 }
 
 /**
@@ -101,7 +110,10 @@ export function suppressModal(
   control: Control | undefined,
   policy: SuppressionPolicy,
   channel: string,
+  /** The control's severity when a second person must approve the suppression. */
+  approvalSeverity: string | null = null,
 ): ModalView {
+  const maxReason = approvalSeverity ? maxApprovedReasonLength : maxReasonLength;
   const days = expiryChoices(policy);
   const dayOptions = days.map((d) => option(say(l, 'suppress.days', { count: d }), String(d)));
   const initialDays = dayOptions.find((o) => o.value === '30') ?? dayOptions[0];
@@ -112,10 +124,11 @@ export function suppressModal(
   return {
     ...frame(l),
     callback_id: suppressCallbackId,
-    private_metadata: JSON.stringify({ k: item.key, c: channel }),
+    private_metadata: JSON.stringify({ k: item.key, c: channel, ...(approvalSeverity ? { a: 1 } : {}) }),
     submit: plain(say(l, 'suppress.submit'), limits.modalButton),
     blocks: [
       targetBlock(l, item, control),
+      ...(approvalSeverity ? [approvalNotice(l, approvalSeverity, maxReason)] : []),
       {
         type: 'input',
         block_id: formBlocks.reason,
@@ -126,7 +139,7 @@ export function suppressModal(
           action_id: inputAction,
           multiline: true,
           min_length: policy.minReasonLength,
-          max_length: maxReasonLength,
+          max_length: maxReason,
         },
       },
       {
@@ -160,6 +173,17 @@ export function suppressModal(
         },
       },
     ],
+  };
+}
+
+/** Says that a second person approves this one, before anything changes in Security Hub. */
+function approvalNotice(l: ModalLanguage, severity: string, max: number): KnownBlock {
+  const lines = l.langs.map((lang) =>
+    l.t(lang)('approval.modalNotice', { severity: l.t(lang)(`severity.${severity}`), max }),
+  );
+  return {
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: truncate(lines.map(escapeMrkdwn).join('\n'), limits.sectionText) }],
   };
 }
 

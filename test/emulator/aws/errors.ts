@@ -1,5 +1,8 @@
 // AWS error values and their wire form for each protocol the emulator speaks.
-export type Service = 'sts' | 'iam' | 'config' | 'securityhub';
+export type Service = 'sts' | 'iam' | 'config' | 'securityhub' | 'organizations';
+
+/** The services that speak JSON 1.1 (X-Amz-Target, `__type` errors). */
+export const isJsonService = (service: Service) => service === 'config' || service === 'organizations';
 
 /** The services that speak the query protocol (form-encoded requests, XML answers). */
 export const isQueryService = (service: Service) => service === 'sts' || service === 'iam';
@@ -17,6 +20,8 @@ export class AwsError extends Error {
     readonly status: number,
     /** Security Hub: true for errors of the service model (body carries Code + Message). */
     readonly modeled = true,
+    /** Members of the error shape besides the message (Organizations: `Reason`, `Type`). */
+    readonly extra: Record<string, string> = {},
   ) {
     super(message);
     this.name = code;
@@ -57,6 +62,17 @@ export function renderError(service: Service, err: AwsError, requestId: string):
       body: JSON.stringify({ __type: err.code, message: err.message }),
     };
   }
+  if (service === 'organizations') {
+    // Organizations' error shapes name their member `Message` (capital M) and may add Reason or Type.
+    const body = err.modeled
+      ? { __type: err.code, Message: err.message, ...err.extra }
+      : { __type: err.code, message: err.message };
+    return {
+      status: err.status,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId },
+      body: JSON.stringify(body),
+    };
+  }
   const body = err.modeled ? { Code: err.code, Message: err.message } : { message: err.message };
   return {
     status: err.status,
@@ -79,42 +95,51 @@ const BAD_SIGNATURE =
 
 export function unknownCredentials(service: Service): AwsError {
   if (isQueryService(service)) return new AwsError('InvalidClientTokenId', INVALID_TOKEN, 403);
-  if (service === 'config') return new AwsError('UnrecognizedClientException', INVALID_TOKEN, 400);
+  if (isJsonService(service)) return new AwsError('UnrecognizedClientException', INVALID_TOKEN, 400, false);
   return new AwsError('UnrecognizedClientException', INVALID_TOKEN, 403, false);
 }
 
 export function expiredToken(service: Service): AwsError {
   if (isQueryService(service)) return new AwsError('ExpiredToken', EXPIRED_TOKEN, 403);
-  if (service === 'config') return new AwsError('ExpiredTokenException', EXPIRED_TOKEN, 400);
+  if (isJsonService(service)) return new AwsError('ExpiredTokenException', EXPIRED_TOKEN, 400, false);
   return new AwsError('ExpiredTokenException', EXPIRED_TOKEN, 403, false);
 }
 
 export function badSignature(service: Service, message = BAD_SIGNATURE): AwsError {
   if (isQueryService(service)) return new AwsError('SignatureDoesNotMatch', message, 403);
-  if (service === 'config') return new AwsError('InvalidSignatureException', message, 400);
+  if (isJsonService(service)) return new AwsError('InvalidSignatureException', message, 400, false);
   return new AwsError('InvalidSignatureException', message, 403, false);
 }
 
 export function incompleteSignature(service: Service, message: string): AwsError {
-  return new AwsError('IncompleteSignature', message, service === 'config' ? 400 : 403, false);
+  return new AwsError('IncompleteSignature', message, isJsonService(service) ? 400 : 403, false);
 }
 
 export function missingAuth(service: Service): AwsError {
   if (isQueryService(service))
     return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
-  const status = service === 'config' ? 400 : 403;
+  const status = isJsonService(service) ? 400 : 403;
   return new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', status, false);
 }
 
 export function throttled(service: Service): AwsError {
   if (isQueryService(service)) return new AwsError('Throttling', 'Rate exceeded', 400);
   if (service === 'config') return new AwsError('ThrottlingException', 'Rate exceeded', 400);
+  if (service === 'organizations') {
+    return new AwsError(
+      'TooManyRequestsException',
+      'You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later.',
+      400,
+    );
+  }
   return new AwsError('TooManyRequestsException', 'Too Many Requests', 429, false);
 }
 
 export function internalError(service: Service): AwsError {
   if (service === 'securityhub')
     return new AwsError('InternalException', 'Internal service error (injected fault)', 500);
+  if (service === 'organizations')
+    return new AwsError('ServiceException', 'Internal service error (injected fault)', 500);
   return new AwsError('InternalFailure', 'Internal service error (injected fault)', 500);
 }
 

@@ -6,7 +6,7 @@ export const FaultConfigSchema = z.object({
   latencyMs: z.number().int().min(0).max(60_000).optional(),
   throttleRate: z.number().min(0).max(1).optional(),
   errorRate: z.number().min(0).max(1).optional(),
-  services: z.array(z.enum(['sts', 'iam', 'config', 'securityhub'])).optional(),
+  services: z.array(z.enum(['sts', 'iam', 'config', 'securityhub', 'organizations'])).optional(),
   operations: z.array(z.string()).optional(),
   seed: z.number().int().optional(),
   /** Faults start only after this many matching calls went through (an outage half-way). */

@@ -1,5 +1,14 @@
-// Security Hub (REST-JSON): GetFindings, BatchUpdateFindings, BatchImportFindings, DescribeHub, GetEnabledStandards.
+// Security Hub (REST-JSON): GetFindings, BatchUpdateFindings, BatchImportFindings, DescribeHub, GetEnabledStandards,
+// and the administrator's ListMembers, ListFindingAggregators, GetFindingAggregator (see aggregation.ts).
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import {
+  type FindingSource,
+  findingSources,
+  getFindingAggregator,
+  listFindingAggregators,
+  listMembers,
+} from './aggregation.ts';
 import { AwsError, shInvalidInput } from './errors.ts';
 import {
   type Filters,
@@ -10,7 +19,7 @@ import {
   validateSort,
 } from './findings-filter.ts';
 import { requestHash } from './paging.ts';
-import type { Finding, NormalizedState, RegionState } from './state.ts';
+import { type Finding, FindingSchema, type NormalizedState, type RegionState } from './state.ts';
 import { FSBP_STANDARDS_ID } from './workflow.ts';
 
 export interface ShContext {
@@ -33,22 +42,42 @@ export function securityHubOperation(method: string, path: string): string | und
     'POST /findings/import': 'BatchImportFindings',
     'GET /accounts': 'DescribeHub',
     'POST /standards/get': 'GetEnabledStandards',
+    'GET /members': 'ListMembers',
+    'GET /findingAggregator/list': 'ListFindingAggregators',
   };
+  if (method === 'GET' && path.startsWith(AGGREGATOR_GET)) return 'GetFindingAggregator';
   return routes[`${method} ${path.replace(/\/+$/, '') || '/'}`];
 }
 
+/** GetFindingAggregator's path ends with the aggregator ARN (a greedy label, so its `/` stay as they are). */
+const AGGREGATOR_GET = '/findingAggregator/get/';
+
 /**
- * GetFindings pages come from a snapshot of the ordered matching keys taken on the first page, so findings
- * written between pages are neither repeated nor skipped; each later page re-reads current content and
- * drops findings that were deleted or no longer match.
+ * The matching findings of a GetFindings stream, in order: a source (account and Region) and a position
+ * in its list for each. Findings are never removed from a Region's list (an import replaces one in
+ * place), so a position keeps pointing at the same finding's current content.
+ */
+interface Snapshot {
+  sources: RegionState[];
+  /** Pairs of (source index, finding index). */
+  refs: Uint32Array;
+  hash: string;
+  scope: string;
+  touched: number;
+}
+
+/**
+ * GetFindings pages come from a snapshot of the ordered matching findings taken on the first page, so
+ * findings written between pages are neither repeated nor skipped; each later page re-reads current
+ * content and drops findings that no longer match.
  */
 export class SnapshotStore {
-  private snapshots = new Map<string, { keys: string[]; hash: string; scope: string; touched: number }>();
+  private snapshots = new Map<string, Snapshot>();
 
-  create(keys: string[], hash: string, scope: string, now: number): string {
+  create(snapshot: Omit<Snapshot, 'touched'>, now: number): string {
     this.gc(now);
     const id = randomBytes(12).toString('base64url');
-    this.snapshots.set(id, { keys, hash, scope, touched: now });
+    this.snapshots.set(id, { ...snapshot, touched: now });
     return id;
   }
 
@@ -97,7 +126,7 @@ function parseBody(body: string): Json {
   throw shInvalidInput('The request body is not valid JSON.');
 }
 
-function getFindings(ctx: ShContext, rs: RegionState, input: Json): Json {
+function getFindings(ctx: ShContext, input: Json): Json {
   const filters = (input.Filters ?? {}) as Filters;
   const sort = (input.SortCriteria ?? []) as SortCriterion[];
   const max = input.MaxResults ?? 100;
@@ -108,7 +137,6 @@ function getFindings(ctx: ShContext, rs: RegionState, input: Json): Json {
   validateSort(sort);
   const hash = requestHash({ filters, sort });
   const scope = `${ctx.accountId}/${ctx.region}`;
-  const byKey = new Map(rs.findings.map((f) => [keyOf(f), f as Finding]));
   let snapshotId: string;
   let offset = 0;
   const token = typeof input.NextToken === 'string' && input.NextToken !== '' ? input.NextToken : undefined;
@@ -121,26 +149,79 @@ function getFindings(ctx: ShContext, rs: RegionState, input: Json): Json {
       snap.hash !== hash ||
       snap.scope !== scope ||
       !Number.isInteger(offset) ||
-      offset > snap.keys.length
+      offset > snap.refs.length / 2
     ) {
       throw shInvalidInput('The NextToken is invalid or does not belong to this request.');
     }
     snapshotId = id;
   } else {
-    const matching = rs.findings.filter((f) => matchesFilters(f as Finding, filters, ctx.now)) as Finding[];
-    const keys = sortFindings(matching, sort).map(keyOf);
-    snapshotId = ctx.snapshots.create(keys, hash, scope, ctx.now);
+    snapshotId = ctx.snapshots.create(matchingSnapshot(ctx, filters, sort, hash, scope), ctx.now);
   }
-  const keys = ctx.snapshots.get(snapshotId, ctx.now)?.keys ?? [];
+  const snap = ctx.snapshots.get(snapshotId, ctx.now);
+  const total = (snap?.refs.length ?? 0) / 2;
   const page: Finding[] = [];
   let i = offset;
-  for (; i < keys.length && page.length < max; i++) {
-    const f = byKey.get(keys[i] ?? '');
+  for (; snap && i < total && page.length < max; i++) {
+    const f = snap.sources[snap.refs[2 * i] ?? 0]?.findings[snap.refs[2 * i + 1] ?? 0] as Finding | undefined;
     if (f && (!token || matchesFilters(f, filters, ctx.now))) page.push(f);
   }
   const out: Json = { Findings: structuredClone(page) };
-  if (i < keys.length) out.NextToken = `${snapshotId}.${i}`;
+  if (i < total) out.NextToken = `${snapshotId}.${i}`;
   return out;
+}
+
+/** The first page's snapshot: every finding the caller may read here that matches, in order. */
+function matchingSnapshot(
+  ctx: ShContext,
+  filters: Filters,
+  sort: SortCriterion[],
+  hash: string,
+  scope: string,
+): Omit<Snapshot, 'touched'> {
+  const sources = findingSources(ctx.state, ctx.accountId, ctx.region).map((s) => s.regionState);
+  const matching: { f: Finding; s: number; i: number }[] = [];
+  sources.forEach((rs, s) => {
+    rs.findings.forEach((f, i) => {
+      if (matchesFilters(f as Finding, filters, ctx.now)) matching.push({ f: f as Finding, s, i });
+    });
+  });
+  const position = new Map(matching.map((m) => [m.f, m]));
+  const ordered = sortFindings(
+    matching.map((m) => m.f),
+    sort,
+  );
+  const refs = new Uint32Array(ordered.length * 2);
+  ordered.forEach((f, k) => {
+    const m = position.get(f);
+    refs[2 * k] = m?.s ?? 0;
+    refs[2 * k + 1] = m?.i ?? 0;
+  });
+  return { sources, refs, hash, scope };
+}
+
+/** Finding key -> position, per Region list; built once and extended as findings are added. */
+const indexes = new WeakMap<unknown[], { size: number; byKey: Map<string, number> }>();
+
+function indexOf(rs: RegionState): Map<string, number> {
+  let index = indexes.get(rs.findings);
+  if (!index) {
+    index = { size: 0, byKey: new Map() };
+    indexes.set(rs.findings, index);
+  }
+  for (; index.size < rs.findings.length; index.size++) {
+    const f = rs.findings[index.size];
+    if (f) index.byKey.set(keyOf(f), index.size);
+  }
+  return index.byKey;
+}
+
+/** The finding with this key among the sources the caller may update. */
+function findUpdatable(sources: FindingSource[], key: string): Finding | undefined {
+  for (const source of sources) {
+    const i = indexOf(source.regionState).get(key);
+    if (i !== undefined) return source.regionState.findings[i] as Finding;
+  }
+  return undefined;
 }
 
 function identifierOk(v: unknown): v is { Id: string; ProductArn: string } {
@@ -152,7 +233,13 @@ function identifierOk(v: unknown): v is { Id: string; ProductArn: string } {
 
 const WORKFLOW = new Set(['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']);
 
-function batchUpdateFindings(ctx: ShContext, rs: RegionState, input: Json): Json {
+/**
+ * The administrator may update its members' findings (in the home Region, those of the linked Regions
+ * too); anyone else only their own. A finding the caller may not update is reported unprocessed as
+ * FindingNotFound, as one that does not exist: AWS does not tell a member whether another account's
+ * finding exists.
+ */
+function batchUpdateFindings(ctx: ShContext, input: Json): Json {
   const ids = input.FindingIdentifiers;
   if (!Array.isArray(ids) || ids.length < 1 || ids.length > 100) {
     throw shInvalidInput(
@@ -184,7 +271,7 @@ function batchUpdateFindings(ctx: ShContext, rs: RegionState, input: Json): Json
       throw shInvalidInput(`${k} must be between 0 and 100.`);
     }
   }
-  const byKey = new Map(rs.findings.map((f) => [keyOf(f), f as Finding]));
+  const sources = findingSources(ctx.state, ctx.accountId, ctx.region);
   const seen = new Set<string>();
   const processed: Json[] = [];
   const unprocessed: Json[] = [];
@@ -201,7 +288,7 @@ function batchUpdateFindings(ctx: ShContext, rs: RegionState, input: Json): Json
       continue;
     }
     seen.add(key);
-    const f = byKey.get(key);
+    const f = findUpdatable(sources, key);
     if (!f) {
       unprocessed.push({
         FindingIdentifier: identifier,
@@ -237,6 +324,15 @@ function applyUpdate(f: Finding, input: Json, nowIso: string): void {
   }
   const udf = input.UserDefinedFields as Json | undefined;
   if (udf) f.UserDefinedFields = { ...(f.UserDefinedFields as Json | undefined), ...udf };
+}
+
+function aggregatorArnOf(path: string): string {
+  const raw = path.slice(AGGREGATOR_GET.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw shInvalidInput('The FindingAggregatorArn is not valid.');
+  }
 }
 
 const REQUIRED_ASFF = [
@@ -348,13 +444,20 @@ export function handleSecurityHub(
   operation: string,
   body: string,
   query: URLSearchParams,
+  path = '',
 ): Json {
   const rs = regionOrDeny(ctx);
   switch (operation) {
     case 'GetFindings':
-      return getFindings(ctx, rs, parseBody(body));
+      return getFindings(ctx, parseBody(body));
     case 'BatchUpdateFindings':
-      return batchUpdateFindings(ctx, rs, parseBody(body));
+      return batchUpdateFindings(ctx, parseBody(body));
+    case 'ListMembers':
+      return listMembers(ctx.state, ctx.accountId, query);
+    case 'ListFindingAggregators':
+      return listFindingAggregators(ctx.state, ctx.accountId, query);
+    case 'GetFindingAggregator':
+      return getFindingAggregator(ctx.state, ctx.accountId, aggregatorArnOf(path));
     case 'BatchImportFindings':
       return batchImportFindings(ctx, rs, parseBody(body));
     case 'DescribeHub':
@@ -369,4 +472,31 @@ export function handleSecurityHub(
         false,
       );
   }
+}
+
+const AppendSchema = z.object({
+  accountId: z.string().regex(/^\d{12}$/),
+  region: z.string().min(1),
+  findings: z.array(FindingSchema),
+});
+
+/**
+ * Admin endpoint (`POST /_emulator/findings`): adds findings to an account's Region without a round
+ * trip through the whole state, for benchmarks with hundreds of thousands of them.
+ */
+export function appendFindings(state: NormalizedState, input: unknown): { added: number; total: number } {
+  const { accountId, region, findings } = AppendSchema.parse(input);
+  const rs = state.accounts[accountId]?.regions[region];
+  if (!rs) throw new Error(`account ${accountId} has no Region ${region} in the state`);
+  const index = indexOf(rs);
+  const batch = new Set<string>();
+  findings.forEach((f, i) => {
+    if (f.AwsAccountId !== undefined && f.AwsAccountId !== accountId) {
+      throw new Error(`findings[${i}].AwsAccountId is ${f.AwsAccountId}, not ${accountId}`);
+    }
+    if (index.has(keyOf(f)) || batch.has(keyOf(f))) throw new Error(`findings[${i}]: duplicate Id`);
+    batch.add(keyOf(f));
+  });
+  for (const f of findings) rs.findings.push(f as Finding);
+  return { added: findings.length, total: rs.findings.length };
 }

@@ -1,4 +1,5 @@
-// HTTP front end of the AWS emulator: one port for STS (query), Config (JSON 1.1) and Security Hub (REST-JSON),
+// HTTP front end of the AWS emulator: one port for STS and IAM (query), Config and Organizations (JSON 1.1) and
+// Security Hub (REST-JSON),
 // SigV4 checks, throttling, fault injection, call log and the /_emulator admin endpoints.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -20,8 +21,13 @@ import {
 import { EvaluationEngine } from './evaluation.ts';
 import { type FaultConfig, Faults } from './faults.ts';
 import { handleIam } from './iam.ts';
+import {
+  handleOrganizations,
+  ORGANIZATIONS_SIGNING_REGION,
+  organizationsOperation,
+} from './organizations.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { handleSecurityHub, SnapshotStore, securityHubOperation } from './security-hub.ts';
+import { appendFindings, handleSecurityHub, SnapshotStore, securityHubOperation } from './security-hub.ts';
 import {
   handleSecurityHubControls,
   isSecurityHubControlsOperation,
@@ -66,7 +72,6 @@ interface Route {
   service: Service;
   operation: string;
   params?: URLSearchParams;
-  path?: string;
 }
 
 function route(req: IncomingMessage, path: string, body: string): Route {
@@ -74,6 +79,8 @@ function route(req: IncomingMessage, path: string, body: string): Route {
   if (typeof target === 'string') {
     const [prefix, op = ''] = target.split('.');
     if (prefix === 'StarlingDoveService') return { service: 'config', operation: op };
+    const orgOperation = organizationsOperation(target);
+    if (orgOperation !== undefined) return { service: 'organizations', operation: orgOperation };
     return { service: 'config', operation: target };
   }
   const type = String(req.headers['content-type'] ?? '');
@@ -85,7 +92,7 @@ function route(req: IncomingMessage, path: string, body: string): Route {
   }
   const method = req.method ?? 'GET';
   const operation = securityHubOperation(method, path) ?? securityHubControlsOperation(method, path) ?? '';
-  return { service: 'securityhub', operation, path };
+  return { service: 'securityhub', operation };
 }
 
 function headerMap(req: IncomingMessage): Record<string, string> {
@@ -169,6 +176,10 @@ export async function startAwsEmulator(opts: {
     if (auth.service !== r.service) {
       throw badSignature(r.service, `Credential should be scoped to correct service: '${r.service}'. `);
     }
+    if (r.service === 'organizations' && auth.region !== ORGANIZATIONS_SIGNING_REGION) {
+      // The global endpoint only takes its own signing Region (the SDK's endpoint rules pick it).
+      throw badSignature(r.service, `Credential should be scoped to a valid region, not '${auth.region}'. `);
+    }
     const amzDate = parseAmzDate(headers['x-amz-date']);
     if (!amzDate || !headers['x-amz-date']?.startsWith(auth.shortDate)) {
       throw incompleteSignature(
@@ -217,6 +228,7 @@ export async function startAwsEmulator(opts: {
     body: string,
     query: URLSearchParams,
     requestId: string,
+    path: string,
   ): WireResponse {
     const now = Date.now();
     if (r.service === 'iam') {
@@ -236,6 +248,14 @@ export async function startAwsEmulator(opts: {
         status: 200,
         headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
         body: xml,
+      };
+    }
+    if (r.service === 'organizations') {
+      const out = handleOrganizations({ state, accountId: principal.accountId }, r.operation, body);
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId },
+        body: JSON.stringify(out),
       };
     }
     if (r.service === 'config') {
@@ -259,8 +279,8 @@ export async function startAwsEmulator(opts: {
       unprocessedIds: new Set(faults.get().unprocessedIds ?? []),
     };
     const out = isSecurityHubControlsOperation(r.operation)
-      ? handleSecurityHubControls(shContext, r.operation, body, query, r.path ?? '')
-      : handleSecurityHub(shContext, r.operation, body, query);
+      ? handleSecurityHubControls(shContext, r.operation, body, query, path)
+      : handleSecurityHub(shContext, r.operation, body, query, path);
     return {
       status: 200,
       headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
@@ -309,7 +329,7 @@ export async function startAwsEmulator(opts: {
       if (decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision.fault === 'throttle') throw throttled(r.service);
       if (decision.fault === 'error') throw internalError(r.service);
-      wire = dispatch(r, principal, region, body, url.searchParams, requestId);
+      wire = dispatch(r, principal, region, body, url.searchParams, requestId, url.pathname);
     } catch (err) {
       const e =
         err instanceof AwsError
@@ -341,6 +361,7 @@ export async function startAwsEmulator(opts: {
       else if (key === 'GET /_emulator/calls') value = callLog;
       else if (key === 'DELETE /_emulator/calls') callLog = [];
       else if (key === 'POST /_emulator/expire-sessions') identities.expireAll();
+      else if (key === 'POST /_emulator/findings') value = appendFindings(state, input());
       else {
         status = 404;
         value = { error: `unknown admin endpoint ${key}` };

@@ -2,17 +2,8 @@
 // API responses and ASFF findings can be pasted in; dates are ISO-8601 strings.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-
-const IsoDate = z
-  .string()
-  .refine(
-    (s) => !Number.isNaN(Date.parse(s)),
-    'must be an ISO-8601 date string such as 2024-05-01T00:00:00Z',
-  );
-const AccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
-const RegionName = z
-  .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS Region code such as ap-northeast-1');
+import { checkOrganization, OrganizationSchema, SecurityHubAdminSchema } from './org-state.ts';
+import { AccountId, IsoDate, RegionName } from './state-primitives.ts';
 
 export const ComplianceTypeSchema = z.enum([
   'COMPLIANT',
@@ -103,7 +94,7 @@ const SecurityControlDefinitionSchema = z.looseObject({
   ParameterDefinitions: z.record(z.string(), z.looseObject({})).optional(),
 });
 
-const FindingSchema = z.looseObject({
+export const FindingSchema = z.looseObject({
   Id: z.string().min(1),
   ProductArn: z.string().min(1),
   AwsAccountId: z.string().optional(),
@@ -199,8 +190,15 @@ export const EmulatorStateSchema = z
         remove: z.array(z.string()).default([]),
       })
       .prefault({}),
+    /** An AWS organization (Organizations API); absent: every account is standalone. */
+    organization: OrganizationSchema.optional(),
+    /** A Security Hub CSPM administrator with its members and cross-Region aggregation. */
+    securityHubAdmin: SecurityHubAdminSchema.optional(),
   })
   .superRefine((state, ctx) => {
+    for (const issue of state.organization ? checkOrganization(state.organization) : []) {
+      ctx.addIssue({ code: 'custom', path: ['organization', ...issue.path], message: issue.message });
+    }
     for (const [acct, account] of Object.entries(state.accounts)) {
       if (!AccountId.safeParse(acct).success) {
         ctx.addIssue({

@@ -1,5 +1,6 @@
 // Shared helpers for the emulator's own tests: real SDK clients pointed at the emulator, small state builders.
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { type AwsSecurityFinding, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { expect } from 'vitest';
@@ -25,6 +26,8 @@ export function clients(em: AwsEmulator, credentials: Creds = CALLER, region = T
     sts: new STSClient(base),
     config: new ConfigServiceClient(base),
     sh: new SecurityHubClient(base),
+    // Organizations is global: the SDK signs its calls for us-east-1 whatever the client's Region.
+    organizations: new OrganizationsClient({ ...base, region: 'us-east-1' }),
   };
 }
 
