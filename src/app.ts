@@ -59,6 +59,8 @@ export async function startBot(
     now,
     onCheckError: (where, error) =>
       logger.warn({ ...where, err: error }, 'an account Region could not be checked'),
+    onControlsSyncError: (error) =>
+      logger.warn({ err: error }, "AWS's list of controls could not be read; the last copy is used"),
     discovery: {
       onError: (error) =>
         logger.warn({ err: error }, 'discovering the organization failed; the saved accounts stay in use'),
@@ -88,6 +90,7 @@ export async function startBot(
     nextRun: (channel: string) => scheduler?.nextRun(channel) ?? null,
     now,
     lease: digestLease,
+    enablement: shared.enablement(),
   });
   let poster: DocPoster | undefined;
   const slack = createSlackApp(
@@ -109,6 +112,7 @@ export async function startBot(
         setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
         digest: async () => digestServices(poster as DocPoster),
         suppression: async () => ({ aws, store, now }),
+        controls: async () => ({ catalog: shared.controls(), aws }),
         doctor: async () => ({
           aws: createAwsSetupProbe({ concurrency: shared.env.FSBP_CONCURRENCY }),
           homeRegion: homeRegion(shared.env),
@@ -131,9 +135,10 @@ export async function startBot(
         accounts,
         store,
         aws: backgroundAws,
-        poster: digestPoster(poster as DocPoster, catalog, i18n),
+        poster: digestPoster(poster as DocPoster, await shared.controls().current(), i18n),
         now,
         lease: digestLease,
+        enablement: shared.enablement(),
       },
       channel,
     );

@@ -14,6 +14,7 @@ import { AppError, asAppError } from '../errors.ts';
 import { type Language, languagesFor } from '../i18n/index.ts';
 import type { AccountDirectory } from '../organization/directory.ts';
 import type { Store } from '../store/store.ts';
+import type { CommandServices } from '../subcommand/define.ts';
 import { maxApprovedReasonLength } from '../suppression/apply.ts';
 import { approvalPolicyFor, needsApproval } from '../suppression/approval.ts';
 import {
@@ -54,6 +55,8 @@ export interface SuppressSurfaceDeps {
   resolveLanguage: LanguageResolver;
   users: UserDirectory;
   now?: () => number;
+  /** The catalog as AWS has it, so a reply about a control the catalog lacks keeps AWS's text. */
+  services?: Pick<CommandServices, 'controls'>;
 }
 
 /** A button value is a 16-character key into the store; anything else is refused unread. */
@@ -149,7 +152,11 @@ export async function announceSuppression(
   const t = (lang: Language) => deps.i18n.getFixedT(lang);
   const item = target.kind === 'digest' ? await deps.store.digestItem(target.key) : null;
   if (item) {
-    const doc = digestItemDoc(item, deps.catalog, t, language, suppression);
+    const live = await deps.services
+      ?.controls?.()
+      .then((c) => c.catalog.cached())
+      .catch(() => undefined);
+    const doc = digestItemDoc(item, live ?? deps.catalog, t, language, suppression);
     await client.chat.update({
       channel: target.channel,
       ts: target.ts,

@@ -9,6 +9,7 @@ import {
   SuppressionTransitionError,
   statesBefore,
 } from '../suppression/types.ts';
+import { migratePostgresControls, postgresControlDefinitions } from './postgres-controls.ts';
 import { migratePostgresDiscovery, postgresDiscovery } from './postgres-discovery.ts';
 import { postgresHistory } from './postgres-history.ts';
 import { lockKey, migratePostgres, postgresMigrations, postgresSchemaVersion } from './postgres-schema.ts';
@@ -58,6 +59,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   try {
     await migratePostgres(client);
     await migratePostgresDiscovery(client);
+    await migratePostgresControls(client);
   } catch (error) {
     client.release();
     await pool.end();
@@ -134,6 +136,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...postgresTransfer(pool),
     ...postgresHistory(pool, tx),
     ...postgresDiscovery(pool),
+    ...postgresControlDefinitions(pool),
     async ready() {
       try {
         return (await postgresSchemaVersion(pool)) === postgresMigrations.length;

@@ -7,6 +7,7 @@ import type { CheckTargetRecord, SuppressTarget } from '../suppression/types.ts'
 import { NewerSchemaError } from './errors.ts';
 import type { LeaseGrant } from './lease.ts';
 import { CheckTargetRow, ItemRow, LanguageRow, parseRow, RunRow, toGroup } from './rows.ts';
+import { sqliteControlDefinitions } from './sqlite-controls.ts';
 import { sqliteDiscovery } from './sqlite-discovery.ts';
 import { sqliteHistory } from './sqlite-history.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
@@ -305,6 +306,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...durably(db, suppressionStatements(db, now)),
     ...sqliteHistory(db),
     ...sqliteDiscovery(db),
+    ...sqliteControlDefinitions(db),
     ...leases,
     ...sqliteTransfer(db),
 

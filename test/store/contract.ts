@@ -3,6 +3,7 @@
  * calls it with a way to open a fresh, empty store on a given clock).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DefinitionsSnapshot } from '../../src/catalog/aws-controls.ts';
 import type { DigestPlanRecord } from '../../src/digest/types.ts';
 import type { DiscoverySnapshot } from '../../src/organization/snapshot.ts';
 import { holdLease, type LeaseGrant, LeaseLostError } from '../../src/store/lease.ts';
@@ -85,6 +86,22 @@ function plan(channel: string, overrides: Partial<DigestPlanRecord['summary']> =
   };
 }
 
+function definitions(syncedAt: string, ids: string[], standard = 'standards/fsbp'): DefinitionsSnapshot {
+  return {
+    standard,
+    syncedAt,
+    source: { accountId: '111111111111', region: 'ap-northeast-1' },
+    definitions: ids.map((id) => ({
+      id,
+      title: `${id} should be <b>fine</b> & "quoted"`,
+      description: 'AWS’s own text, kept as given.',
+      remediationUrl: `https://docs.aws.amazon.com/console/securityhub/${id}/remediation`,
+      severity: 'HIGH',
+      available: true,
+    })),
+  };
+}
+
 export function storeContract(backend: string, open: OpenStore): void {
   describe(`store contract: ${backend}`, () => {
     const clock = { at: Date.parse('2026-11-30T00:00:00.000Z') };
@@ -111,6 +128,22 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(await store.digestEnabled('C1')).toBe(false);
       await store.setDigestEnabled('C1', true);
       expect(await store.digestEnabled('C1')).toBe(true);
+    });
+
+    it('caches AWS’s control definitions per standard; an older read never replaces a newer one', async () => {
+      const store = await fresh();
+      expect(await store.controlDefinitions('standards/fsbp')).toBeNull();
+      const first = definitions('2026-11-30T00:00:00.000Z', ['S3.1', 'S3.99']);
+      await store.saveControlDefinitions(first);
+      expect(await store.controlDefinitions('standards/fsbp')).toEqual(first);
+      const newer = definitions('2026-12-01T00:00:00.000Z', ['S3.1']);
+      await store.saveControlDefinitions(newer);
+      await store.saveControlDefinitions(definitions('2026-11-30T12:00:00.000Z', ['S3.2']));
+      expect(await store.controlDefinitions('standards/fsbp')).toEqual(newer);
+      const other = definitions('2026-11-01T00:00:00.000Z', [], 'standards/other');
+      await store.saveControlDefinitions(other);
+      expect(await store.controlDefinitions('standards/other')).toEqual(other);
+      expect(await store.controlDefinitions('standards/fsbp')).toEqual(newer);
     });
 
     it('claims a key once until it expires, also when claimed at the same moment', async () => {
