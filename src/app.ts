@@ -3,6 +3,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { subcommands } from '../commands/index.ts';
 import { createAwsSetupProbe } from './aws/setup-probe.ts';
 import { loadCatalog } from './catalog/load.ts';
+import { runOrganizationDigests } from './digest/org-run.ts';
 import { type DigestOutcome, runDigest } from './digest/run.ts';
 import { digestPoster } from './document/digest-doc.ts';
 import type { DocPoster } from './document/doc.ts';
@@ -128,28 +129,33 @@ export async function startBot(
       { store, aws: backgroundAws, config, accounts, now, approvalLapsed: slack.approvalLapsed },
       randomUUID(),
     );
+  const digestDeps = async () => ({
+    config,
+    accounts,
+    store,
+    aws: backgroundAws,
+    poster: digestPoster(poster as DocPoster, await shared.controls().current(), i18n),
+    now,
+    lease: digestLease,
+    enablement: shared.enablement(),
+  });
   const digestNow = async (channel: string) => {
-    const outcome = await runDigest(
-      {
-        config,
-        accounts,
-        store,
-        aws: backgroundAws,
-        poster: digestPoster(poster as DocPoster, await shared.controls().current(), i18n),
-        now,
-        lease: digestLease,
-        enablement: shared.enablement(),
-      },
-      channel,
-    );
+    const outcome = await runDigest(await digestDeps(), channel);
     logRejectedControlIds(logger, outcome);
     return outcome;
+  };
+  /** Organization mode: channels due together share one read through the administrator. */
+  const digestTogether = async (channels: string[]) => {
+    for (const outcome of await runOrganizationDigests(await digestDeps(), channels)) {
+      logRejectedControlIds(logger, outcome);
+    }
   };
   scheduler = scheduleDigests({
     config,
     store,
     logger,
     run: digestNow,
+    ...(config.organization ? { runTogether: digestTogether } : {}),
     maintain,
     ...(config.organization ? { discover: () => accounts.refreshIfDue() } : {}),
     ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE

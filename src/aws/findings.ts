@@ -61,15 +61,21 @@ export interface FindingsAdapterOptions {
   call: AwsCaller;
   share: Inflight;
   identity: string;
+  /**
+   * Whose findings and which Region's, when not the caller's own (the administrator reading a member
+   * in the home Region); the rate limit stays the caller's.
+   */
+  scope?: { accountId: string; region: string };
 }
 
 export function createFindingsAdapter(options: FindingsAdapterOptions): FindingsPort {
   const { client, accountId, region, call } = options;
 
+  const scope = options.scope ?? { accountId, region };
   const scopeFilters = {
-    AwsAccountId: [{ Value: accountId, Comparison: 'EQUALS' as const }],
+    AwsAccountId: [{ Value: scope.accountId, Comparison: 'EQUALS' as const }],
     // With cross-Region aggregation the home Region answers for all; keep this Region's.
-    Region: [{ Value: region, Comparison: 'EQUALS' as const }],
+    Region: [{ Value: scope.region, Comparison: 'EQUALS' as const }],
     RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' as const }],
     GeneratorId: fsbpGeneratorPrefixes.map((Value) => ({ Value, Comparison: 'PREFIX' as const })),
   };
@@ -99,7 +105,52 @@ export function createFindingsAdapter(options: FindingsAdapterOptions): Findings
     return out;
   }
 
+  /**
+   * Organization mode, called as the administrator in the home Region: the failing findings of every
+   * account and linked Region it reads, page by page, never more than one page held. `accountIds`
+   * (batched 20 to a query, GetFindings' limit) and `regions` narrow the read on the server's side.
+   */
+  async function* failingPages(
+    severities: readonly string[],
+    scope: { accountIds?: readonly string[] | undefined; regions?: readonly string[] | undefined } = {},
+  ): AsyncGenerator<ControlFinding[]> {
+    const base: AwsSecurityFindingFilters = {
+      RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+      GeneratorId: fsbpGeneratorPrefixes.map((Value) => ({ Value, Comparison: 'PREFIX' as const })),
+      ComplianceStatus: [{ Value: 'FAILED', Comparison: 'EQUALS' }],
+      WorkflowStatus: ['NEW', 'NOTIFIED'].map((Value) => ({ Value, Comparison: 'EQUALS' as const })),
+      SeverityLabel: severities.map((Value) => ({ Value, Comparison: 'EQUALS' as const })),
+      ...(scope.regions?.length
+        ? { Region: scope.regions.map((Value) => ({ Value, Comparison: 'EQUALS' as const })) }
+        : {}),
+    };
+    const batches = scope.accountIds ? chunk([...new Set(scope.accountIds)], filterValuesPerCall) : [null];
+    for (const batch of batches) {
+      const filters: AwsSecurityFindingFilters = batch
+        ? { ...base, AwsAccountId: batch.map((Value) => ({ Value, Comparison: 'EQUALS' as const })) }
+        : base;
+      let token: string | undefined;
+      do {
+        const page = await options.rateLimit('GetFindings', accountId, region, () =>
+          call({ operation: 'GetFindings', accountId, region }, () =>
+            client.send(
+              new GetFindingsCommand({ Filters: filters, MaxResults: findingsPageSize, NextToken: token }),
+            ),
+          ),
+        );
+        const parsed: ControlFinding[] = [];
+        for (const finding of page.Findings ?? []) {
+          const f = toControlFinding(finding);
+          if (f) parsed.push(f);
+        }
+        token = page.NextToken || undefined;
+        yield parsed;
+      } while (token);
+    }
+  }
+
   return {
+    failingPages,
     async controlFindings(controlIds) {
       const ids = [...new Set(controlIds)];
       const batches = await Promise.all(

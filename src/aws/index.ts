@@ -6,7 +6,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit from 'p-limit';
 import type { OrganizationConfig } from '../config/schema.ts';
-import type { AccountRef, AwsPort, RegionAccess } from '../engine/ports.ts';
+import type { AccountRef, AdministeredAccess, AwsPort, RegionAccess } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import type { OrganizationReader } from '../organization/ports.ts';
 import { createConfigRulesAdapter } from './config-rules.ts';
@@ -134,6 +134,31 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
           controls: createSecurityControlsAdapter({ ...common, client: securityHub, share, identity }),
         };
       },
+      async administered(admin, homeRegion, member, requester): Promise<AdministeredAccess> {
+        if (!isKnownRegion(homeRegion) || !isKnownRegion(member.region)) {
+          throw new AppError('invalid_arguments', `unknown Region ${member.region.slice(0, 40)}`, {
+            params: { detailKey: 'args.region', region: member.region.slice(0, 40) },
+          });
+        }
+        if (admin.roleArn) await roles.get({ ...admin, roleArn: admin.roleArn }, homeRegion, requester);
+        const { securityHub } = clientsFor(admin, homeRegion);
+        const asRequester: AwsCaller = (scope, fn) => call(scope, () => requesterContext.run(requester, fn));
+        const common = { accountId: admin.id, region: homeRegion, call: asRequester };
+        const identity = `${admin.id}|${admin.roleArn ?? ''}|${homeRegion}|${member.accountId}|${member.region}`;
+        return {
+          accountId: member.accountId,
+          region: member.region,
+          findings: createFindingsAdapter({
+            ...common,
+            client: securityHub,
+            rateLimit,
+            share,
+            identity,
+            scope: member,
+          }),
+          workflow: createWorkflowAdapter({ ...common, client: securityHub, rateLimit }),
+        };
+      },
     };
   }
 
@@ -162,6 +187,7 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
 
   return {
     region: interactive.region,
+    administered: interactive.administered,
     background,
     async whoAmI(region) {
       const identity = await awsCall({ operation: 'GetCallerIdentity', accountId: 'self', region }, () =>

@@ -39,14 +39,44 @@ export function itemKey(channel: string, startedAt: string, group: string): stri
   return createHash('sha256').update(`${channel}|${startedAt}|${group}`).digest('base64url').slice(0, 16);
 }
 
+/** The same input once the failing findings are tallied (organization mode tallies them as they stream). */
+export interface TalliedPlanInput extends Omit<PlanInput, 'failing' | 'reported'> {
+  /** Failing now and not told before, in the order read. */
+  fresh: readonly ControlFinding[];
+  /** Everything failing now, by severity label as Security Hub gave it. */
+  failingBySeverity: Readonly<Record<string, number>>;
+  /** Told before and not failing now (nor out of reach, nor suppressed). */
+  resolvedIds: readonly string[];
+}
+
+export function severityCounts(findings: Iterable<ControlFinding>): Record<string, number> {
+  const counts = Object.fromEntries(severities.map((s) => [s, 0])) as Record<string, number>;
+  for (const finding of findings) countSeverity(counts, finding);
+  return counts;
+}
+
+export function countSeverity(counts: Record<string, number>, finding: ControlFinding): void {
+  counts[severityOf(finding)] = (counts[severityOf(finding)] ?? 0) + 1;
+}
+
 /**
  * Decides what a digest says: new failures (not told before) grouped per control, account and
  * Region; findings the channel was told about that are no longer failing ("resolved", forgotten so a
  * later failure is new again); counts by severity of everything failing now.
  */
 export function planDigest(input: PlanInput): DigestPlanRecord {
-  const failingIds = new Set(input.failing.map((f) => f.id));
-  const fresh = input.failing.filter((f) => !input.reported.has(f.id));
+  const { failing, reported, ...rest } = input;
+  const failingIds = new Set(failing.map((f) => f.id));
+  return planTallied({
+    ...rest,
+    fresh: failing.filter((f) => !reported.has(f.id)),
+    failingBySeverity: severityCounts(failing),
+    resolvedIds: [...reported].filter((id) => !failingIds.has(id)),
+  });
+}
+
+export function planTallied(input: TalliedPlanInput): DigestPlanRecord {
+  const { fresh } = input;
   const labelOf = (f: ControlFinding) => input.labels?.get(f.id) ?? '';
   const groups = groupBy(fresh, (f) => `${f.accountId}|${f.region}|${f.controlId}|${labelOf(f)}`);
   const ordered = [...groups.values()].sort((a, b) => {
@@ -60,18 +90,15 @@ export function planDigest(input: PlanInput): DigestPlanRecord {
   });
   const posted = ordered.slice(0, maxDigestReplies);
   const overflow = ordered.slice(maxDigestReplies);
-  const failingBySeverity = Object.fromEntries(severities.map((s) => [s, 0])) as Record<string, number>;
-  for (const finding of input.failing)
-    failingBySeverity[severityOf(finding)] = (failingBySeverity[severityOf(finding)] ?? 0) + 1;
   const summary: DigestSummary = {
     date: input.date,
     accounts: input.accounts,
-    failing: failingBySeverity,
+    failing: { ...input.failingBySeverity },
     newCount: fresh.length,
     overflow: overflow.reduce((n, g) => n + g.length, 0),
-    resolvedCount: [...input.reported].filter((id) => !failingIds.has(id)).length,
+    resolvedCount: input.resolvedIds.length,
     previousFailingTotal: input.previousFailingTotal,
-    resolvedIds: [...input.reported].filter((id) => !failingIds.has(id)),
+    resolvedIds: [...input.resolvedIds],
     overflowIds: overflow.flat().map((f) => f.id),
     consoleUrl: input.consoleUrl,
     expiringSoon: input.expiringSoon ?? [],

@@ -77,7 +77,7 @@ export interface DigestOutcome {
  */
 const leaseMs = 2 * 60 * 1000;
 
-function localDate(at: number, timeZone: string): string {
+export function localDate(at: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',
@@ -87,7 +87,7 @@ function localDate(at: number, timeZone: string): string {
 }
 
 /** `arn:aws:securityhub:<region>:<account>:...` -> `<account>|<region>`. */
-function scopeOfFindingId(id: string): string {
+export function scopeOfFindingId(id: string): string {
   const parts = id.split(':');
   return `${parts[4] ?? ''}|${parts[3] ?? ''}`;
 }
@@ -140,7 +140,7 @@ const dayMs = 24 * 60 * 60 * 1000;
 export const expiringWithinDays = 7;
 
 /** What suppressions add to a digest: labels for findings back from one, and those ending soon. */
-async function suppressionContext(
+export async function suppressionContext(
   deps: DigestDeps,
   active: readonly Suppression[],
   accountIds: string[],
@@ -218,7 +218,7 @@ async function postureOf(
 }
 
 /** Adds the overdue counts to the parent and the days over SLA to each reply that has some. */
-function withSla(plan: DigestPlanRecord, posture: PostureSnapshot): DigestPlanRecord {
+export function withSla(plan: DigestPlanRecord, posture: PostureSnapshot): DigestPlanRecord {
   const overdueDays: Record<string, number> = {};
   for (const item of plan.items) {
     const over = Math.max(0, ...item.findingIds.map((id) => posture.status.get(id)?.daysOver ?? 0));
@@ -235,7 +235,7 @@ function isMonday(at: number, timeZone: string): boolean {
  * Monday's digest adds the week (new and fixed failures of the last 7 days, overdue now) and the
  * 12-week trend chart, uploaded before the parent is posted so a resumed run shows the same one.
  */
-async function withWeekly(
+export async function withWeekly(
   deps: DigestDeps,
   channel: Config['channels'][number],
   plan: DigestPlanRecord,
@@ -270,6 +270,48 @@ async function withWeekly(
 }
 
 /**
+ * Posts what a recorded run has not posted yet (the parent, then each reply), recording each as it
+ * goes so a crash resumes after the last one posted. Returns how many messages it posted;
+ * `progress` hears the count after each (the caller reports it if the lease is lost half-way).
+ */
+export async function postRun(
+  deps: Pick<DigestDeps, 'store' | 'poster'>,
+  channelId: string,
+  language: LanguagePreference,
+  run: DigestRun,
+  fence: () => Promise<void>,
+  progress: (posted: number) => void = () => {},
+): Promise<number> {
+  const poster = deps.poster as DigestPoster;
+  let posted = 0;
+  let parentTs = run.parentTs;
+  if (!parentTs) {
+    parentTs = await poster.post(
+      channelId,
+      { kind: 'parent', summary: run.summary, language },
+      undefined,
+      fence,
+    );
+    await deps.store.setDigestParent(run.id, parentTs);
+    posted += 1;
+    progress(posted);
+  }
+  for (const item of run.items) {
+    if (item.ts) continue;
+    const ts = await poster.post(
+      channelId,
+      { kind: 'item', item: { ...item, overdueDays: run.summary.overdueDays?.[item.key] }, language },
+      parentTs,
+      fence,
+    );
+    await deps.store.recordDigestItem(run.id, item.position, ts);
+    posted += 1;
+    progress(posted);
+  }
+  return posted;
+}
+
+/**
  * One digest for one channel. Idempotent and resumable: the plan and every posted reply are recorded
  * as they happen, so a run that crashed is completed by the next one without a duplicate, and a lease
  * keeps two runs for the same channel from both posting.
@@ -285,6 +327,11 @@ export async function runDigest(
     throw new AppError('channel_not_configured', `no channel ${channelId} in the config`, {
       params: { channel: channelId },
     });
+  }
+  // Organization mode reads through the delegated administrator (one stream for any number of channels).
+  if (deps.accounts.mode === 'organization') {
+    const { runOrganizationDigests } = await import('./org-run.ts');
+    return (await runOrganizationDigests(deps, [channelId], options))[0] as DigestOutcome;
   }
   if (!options.dryRun && !deps.poster)
     throw new AppError('invalid_arguments', 'no poster', { params: { detailKey: 'digest.noPoster' } });
@@ -391,30 +438,9 @@ export async function runDigest(
       run = await deps.store.createDigest(plan);
     }
     runId = run.id;
-    const poster = deps.poster as DigestPoster;
-    const language = channel.digest.language;
-    let parentTs = run.parentTs;
-    if (!parentTs) {
-      parentTs = await poster.post(
-        channelId,
-        { kind: 'parent', summary: run.summary, language },
-        undefined,
-        fence,
-      );
-      await deps.store.setDigestParent(run.id, parentTs);
-      posted += 1;
-    }
-    for (const item of run.items) {
-      if (item.ts) continue;
-      const ts = await poster.post(
-        channelId,
-        { kind: 'item', item: { ...item, overdueDays: run.summary.overdueDays?.[item.key] }, language },
-        parentTs,
-        fence,
-      );
-      await deps.store.recordDigestItem(run.id, item.position, ts);
-      posted += 1;
-    }
+    posted = await postRun(deps, channelId, channel.digest.language, run, fence, (n) => {
+      posted = n;
+    });
     await fence();
     await deps.store.finishDigest(run.id);
     return {

@@ -76,6 +76,15 @@ export interface FindingsPort {
    * severities, filtered by Security Hub itself, all pages.
    */
   failingFindings(severities: readonly string[]): Promise<ControlFinding[]>;
+  /**
+   * Organization mode, through the administrator in the home Region: the same failing findings of
+   * every account and linked Region it reads (optionally only `accountIds`, only `regions`), one
+   * page at a time.
+   */
+  failingPages(
+    severities: readonly string[],
+    scope?: { accountIds?: readonly string[] | undefined; regions?: readonly string[] | undefined },
+  ): AsyncIterable<ControlFinding[]>;
 }
 
 export interface FindingRef {
@@ -160,7 +169,21 @@ export interface AccountRef {
   externalId?: string | undefined;
 }
 
+/** One member account's findings in one Region, read and updated through the administrator. */
+export type AdministeredAccess = Pick<RegionAccess, 'accountId' | 'region' | 'findings' | 'workflow'>;
+
 export interface AwsPort {
   /** Credentials and clients for one account and region; throws an AppError when that is refused. */
   region(account: AccountRef, region: string, requester: string): Promise<RegionAccess>;
+  /**
+   * Organization mode: the findings of `member` (an account and the Region of its findings), read and
+   * updated with the delegated administrator's credentials in the home Region, where Security Hub
+   * aggregates them and an update replicates back to the finding's own Region.
+   */
+  administered(
+    admin: AccountRef,
+    homeRegion: string,
+    member: { accountId: string; region: string },
+    requester: string,
+  ): Promise<AdministeredAccess>;
 }

@@ -14,6 +14,11 @@ export function scheduleDigests(options: {
   store: Store;
   logger: Logger;
   run: (channel: string) => Promise<unknown>;
+  /**
+   * Organization mode: the channels whose digests fall due together (same schedule and time zone)
+   * in one call, so one read through the administrator serves them all.
+   */
+  runTogether?: (channels: string[]) => Promise<unknown>;
   /** The suppression job: lifts expired suppressions, completes interrupted ones, lets unanswered requests lapse. */
   maintain: () => Promise<MaintenanceReport>;
   /**
@@ -28,21 +33,33 @@ export function scheduleDigests(options: {
   resumeSchedule?: string;
 }) {
   const jobs = new Map<string, Cron>();
+  const groups = new Map<string, Config['channels']>();
   for (const channel of options.config.channels) {
+    // Each channel on its own, unless organization mode reads for several at once.
+    const key = options.runTogether ? `${channel.digest.schedule}|${channel.digest.timezone}` : channel.id;
+    groups.set(key, [...(groups.get(key) ?? []), channel]);
+  }
+  for (const channels of groups.values()) {
+    const first = channels[0] as Config['channels'][number];
     const job = new Cron(
-      channel.digest.schedule,
-      { timezone: channel.digest.timezone, protect: true },
+      first.digest.schedule,
+      { timezone: first.digest.timezone, protect: true },
       async () => {
-        const enabled = (await options.store.digestEnabled(channel.id)) ?? channel.digest.enabled;
-        if (!enabled) return;
+        const due: string[] = [];
+        for (const channel of channels) {
+          const enabled = (await options.store.digestEnabled(channel.id)) ?? channel.digest.enabled;
+          if (enabled) due.push(channel.id);
+        }
+        if (due.length === 0) return;
         try {
-          await options.run(channel.id);
+          if (options.runTogether) await options.runTogether(due);
+          else await options.run(due[0] as string);
         } catch (error) {
-          options.logger.error({ err: error, channel: channel.id }, 'scheduled digest failed');
+          options.logger.error({ err: error, channels: due }, 'scheduled digest failed');
         }
       },
     );
-    jobs.set(channel.id, job);
+    for (const channel of channels) jobs.set(channel.id, job);
   }
   const resume = new Cron(options.resumeSchedule ?? resumeSchedule, { protect: true }, async () => {
     for (const channel of options.config.channels) {
@@ -82,7 +99,7 @@ export function scheduleDigests(options: {
       return jobs.get(channel)?.nextRun() ?? null;
     },
     stop() {
-      for (const job of jobs.values()) job.stop();
+      for (const job of new Set(jobs.values())) job.stop();
       maintenance.stop();
       resume.stop();
       discovery?.stop();

@@ -139,6 +139,9 @@ export const postgresMigrations: readonly string[] = [
      ADD COLUMN reviewer_name TEXT,
      ADD COLUMN reviewed_at TEXT,
      ADD COLUMN rejection_reason TEXT;`,
+  // A failure seen before looks up its resolved episodes by finding: without this, every new failure
+  // scanned the whole history (quadratic in an organization's 200,000 findings).
+  `CREATE INDEX posture_failure_finding ON posture_failure (finding_id);`,
 ];
 
 /** Advisory lock keys are per schema, so installations sharing a database do not wait for each other. */

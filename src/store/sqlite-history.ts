@@ -37,6 +37,9 @@ export const historyMigrations: readonly string[] = [
    );
    CREATE INDEX posture_daily_day ON posture_daily (day);`,
   `ALTER TABLE posture_failure ADD COLUMN resource_id TEXT;`,
+  // A failure seen before looks up its resolved episodes by finding: without this, every new failure
+  // scanned the whole history (quadratic in an organization's 200,000 findings).
+  `CREATE INDEX posture_failure_finding ON posture_failure (finding_id);`,
 ];
 
 /**

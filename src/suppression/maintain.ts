@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
-import type { AwsPort, ControlFinding, RegionAccess, WorkflowPort } from '../engine/ports.ts';
+import type { AdministeredAccess, AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import type { AccountDirectory } from '../organization/directory.ts';
 import { type HeldLease, holdLease, LeaseLostError } from '../store/lease.ts';
@@ -22,14 +22,19 @@ export interface SuppressionDeps {
   approvalLapsed?: (suppression: Suppression) => Promise<void>;
 }
 
-/** AWS access to one account and Region the directory has; the requester names the AWS session. */
+/**
+ * AWS access to the findings of one account and Region the directory has; the requester names the
+ * AWS session. In organization mode they are read and updated through the delegated administrator: in
+ * the home Region for the linked Regions (updates replicate back), else in the finding's own Region.
+ */
 export async function regionAccessFor(
   deps: Pick<SuppressionDeps, 'aws' | 'accounts'>,
   accountId: string,
   region: string,
   requester: string,
-): Promise<RegionAccess> {
-  const account = (await deps.accounts.view()).find(accountId);
+): Promise<AdministeredAccess> {
+  const view = await deps.accounts.view();
+  const account = view.find(accountId);
   if (!account || account.id !== accountId) {
     // Said the same whoever asks: which other accounts exist is not this error's business.
     throw new AppError(
@@ -39,6 +44,11 @@ export async function regionAccessFor(
         params: { account: accountId, known: '-' },
       },
     );
+  }
+  const org = view.organization;
+  if (org) {
+    const where = org.regions.includes(region) ? org.homeRegion : region;
+    return deps.aws.administered(org.adminAccount, where, { accountId, region }, requester);
   }
   return deps.aws.region(account, region, requester);
 }
@@ -154,7 +164,13 @@ export async function resuppressReset(
     /** Called before each write to AWS; throws when the caller's lease was taken over. */
     beforeWrite?: () => Promise<void>;
   } = {},
-): Promise<{ uncovered: ControlFinding[]; resuppressed: number; suppressed: ReadonlySet<string> }> {
+): Promise<{
+  uncovered: ControlFinding[];
+  resuppressed: number;
+  /** The findings set back to SUPPRESSED by this call. */
+  resuppressedIds: ReadonlySet<string>;
+  suppressed: ReadonlySet<string>;
+}> {
   const coveredBy = new Map<string, Suppression>();
   for (const s of active) for (const f of s.updated) coveredBy.set(f, s);
   const again = new Map<Suppression, ControlFinding[]>();
@@ -164,9 +180,9 @@ export async function resuppressReset(
     if (!suppression) uncovered.push(finding);
     else again.set(suppression, [...(again.get(suppression) ?? []), finding]);
   }
-  let resuppressed = 0;
+  const resuppressedIds = new Set<string>();
   const suppressed = new Set(coveredBy.keys());
-  if (options.dryRun) return { uncovered, resuppressed, suppressed };
+  if (options.dryRun) return { uncovered, resuppressed: 0, resuppressedIds, suppressed };
   const at = options.now ?? Date.now();
   const settledBefore = new Date(at - applyGraceMs).toISOString();
   const holder = randomUUID();
@@ -188,7 +204,7 @@ export async function resuppressReset(
         // Lifted or expired since the snapshot: these findings are failing and nothing covers them.
         for (const f of findings) suppressed.delete(f.id);
         uncovered.push(...findings);
-      } else resuppressed += outcome;
+      } else for (const id of outcome) resuppressedIds.add(id);
     } catch (error) {
       // Still left out of the digest; the next run tries again.
       await deps.store.recordSuppressionEvent(snapshot.id, 'fsbp-bot', 'resuppress-failed', {
@@ -198,10 +214,10 @@ export async function resuppressReset(
       });
     }
   }
-  return { uncovered, resuppressed, suppressed };
+  return { uncovered, resuppressed: resuppressedIds.size, resuppressedIds, suppressed };
 }
 
-/** Re-suppresses one record's reset findings, as the record reads now: 'ended', or how many were sent. */
+/** Re-suppresses one record's reset findings, as the record reads now: 'ended', or those AWS took. */
 async function resuppressOne(
   store: Store,
   current: Suppression,
@@ -209,13 +225,13 @@ async function resuppressOne(
   findings: readonly ControlFinding[],
   workflowOf: (accountId: string, region: string) => Promise<WorkflowPort>,
   at: number,
-): Promise<'ended' | number> {
+): Promise<'ended' | string[]> {
   if (current.state !== 'active' && current.state !== 'partial') return 'ended';
   // Past its expiry: the job sets it back to NEW; writing SUPPRESSED now would outlive the record.
-  if (current.expiresAt <= new Date(at).toISOString()) return 0;
+  if (current.expiresAt <= new Date(at).toISOString()) return [];
   const covered = new Set(current.updated);
   const todo = findings.filter((f) => covered.has(f.id));
-  if (todo.length === 0) return 0;
+  if (todo.length === 0) return [];
   const workflow = await workflowOf(current.accountId, current.region);
   await lease.ensure();
   const result = await workflow.updateWorkflow(todo, {
@@ -227,5 +243,5 @@ async function resuppressOne(
     findings: result.processed,
     failed: result.unprocessed.map(({ id, code }) => ({ id, code })),
   });
-  return result.processed.length;
+  return result.processed;
 }

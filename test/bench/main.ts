@@ -8,6 +8,7 @@ import { benchDigest } from './digest.ts';
 import { benchDoctor } from './doctor.ts';
 import { benchHome } from './home.ts';
 import { benchMemory } from './memory.ts';
+import { benchOrg } from './org.ts';
 import { benchReport } from './report.ts';
 
 const benches: Record<string, () => Promise<unknown>> = {
@@ -32,6 +33,7 @@ const benches: Record<string, () => Promise<unknown>> = {
     };
   },
   doctor: () => benchDoctor(),
+  org: () => benchOrg(),
   home: async () => {
     // Three full runs; the figures are the medians, with every run shown.
     const runs = [];

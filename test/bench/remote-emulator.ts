@@ -42,7 +42,8 @@ export async function startRemoteEmulator(state: EmulatorState): Promise<RemoteE
   const admin = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${url}/_emulator/${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      // A connection each: a kept-alive one may have been closed by the server while a run was idle.
+      headers: { 'content-type': 'application/json', connection: 'close' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
