@@ -114,7 +114,11 @@ export const OrganizationConfig = z
       ctx.addIssue({ code: 'custom', path: ['adminAccount', 'externalId'], message: 'needs roleArn' });
     }
     if (org.discover.externalId && !org.discover.organizationsRoleArn) {
-      ctx.addIssue({ code: 'custom', path: ['discover', 'externalId'], message: 'needs organizationsRoleArn' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['discover', 'externalId'],
+        message: 'needs organizationsRoleArn',
+      });
     }
   });
 export type OrganizationConfig = z.infer<typeof OrganizationConfig>;

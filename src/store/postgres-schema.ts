@@ -129,6 +129,8 @@ export const postgresMigrations: readonly string[] = [
      PRIMARY KEY (account_id, region, day, severity)
    );
    CREATE INDEX posture_daily_day ON posture_daily (day);`,
+  // What a lease's holder tells others who find it taken (the running check's message).
+  `ALTER TABLE lease ADD COLUMN note TEXT;`,
 ];
 
 /** Advisory lock keys are per schema, so installations sharing a database do not wait for each other. */

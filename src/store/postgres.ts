@@ -17,6 +17,7 @@ import {
   EventRow,
   ItemRow,
   LanguageRow,
+  LeaseHolderRow,
   parseRow,
   RunRow,
   SuppressionRow,
@@ -180,7 +181,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         pool,
         `INSERT INTO lease (name, holder, expires_at, token) VALUES ($1, $2, $3, 1)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
-           token = lease.token + 1
+           token = lease.token + 1, note = NULL
          WHERE lease.expires_at < $4
          RETURNING token`,
         [name, holder, at + ttlMs, at],
@@ -201,6 +202,21 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         grant.holder,
         grant.token,
       ]);
+    },
+    async noteLease(grant, note) {
+      const result = await pool.query(
+        'UPDATE lease SET note = $1 WHERE name = $2 AND holder = $3 AND token = $4 AND expires_at >= $5',
+        [note, grant.name, grant.holder, grant.token, now()],
+      );
+      return result.rowCount === 1;
+    },
+    async leaseHolder(name) {
+      const row = await one(
+        pool,
+        'SELECT holder, token, note FROM lease WHERE name = $1 AND expires_at >= $2',
+        [name, now()],
+      );
+      return row ? parseRow(LeaseHolderRow, 'lease', row) : null;
     },
 
     async reportedFindings(channel) {
