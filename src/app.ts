@@ -130,6 +130,9 @@ export async function startBot(
     ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE
       ? { resumeSchedule: shared.env.FSBP_DIGEST_RESUME_SCHEDULE }
       : {}),
+    ...(shared.env.FSBP_SUPPRESSION_JOB_SCHEDULE
+      ? { maintenanceSchedule: shared.env.FSBP_SUPPRESSION_JOB_SCHEDULE }
+      : {}),
   });
   const port = await slack.start();
   logger.info(

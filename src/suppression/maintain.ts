@@ -26,8 +26,9 @@ export async function regionAccessFor(
 ): Promise<RegionAccess> {
   const account = findAccount(deps.config, accountId);
   if (!account) {
-    throw new AppError('unknown_account', `account ${accountId} is no longer in the config`, {
-      params: { account: accountId, known: deps.config.accounts.map((a) => a.name ?? a.id).join(', ') },
+    // Names only the account asked for: this reaches the job's log line and, at worst, a user.
+    throw new AppError('account_not_configured', `account ${accountId} is no longer in the config`, {
+      params: { account: accountId },
     });
   }
   return deps.aws.region(account, region, requester);
@@ -44,6 +45,8 @@ export async function workflowFor(
 }
 
 export interface MaintenanceReport {
+  /** False when another holder (a replica) had the job's lease: this run did nothing. */
+  ran: boolean;
   completed: number[];
   expired: number[];
   /** Records that could not be completed or lifted this time; the next run tries again. */
@@ -67,11 +70,12 @@ export async function maintainSuppressions(
   deps: SuppressionDeps,
   holder: string,
 ): Promise<MaintenanceReport> {
-  const report: MaintenanceReport = { completed: [], expired: [], failed: [] };
+  const report: MaintenanceReport = { ran: false, completed: [], expired: [], failed: [] };
   const lease = await holdLease(deps.store, 'suppression-maintenance', holder, {
     ttlMs: maintenanceLeaseMs,
   });
   if (!lease) return report;
+  report.ran = true;
   try {
     const at = (deps.now ?? Date.now)();
     const now = new Date(at).toISOString();
