@@ -38,12 +38,15 @@ const Members = z.object({
   response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
 });
 
-/** Who is in each configured channel, read with conversations.members and cached. */
+/**
+ * Who is in each configured channel, read with conversations.members and cached; `fresh` reads it
+ * again now (an action about to change something in AWS).
+ */
 export function membership(client: WebClient, now: () => number) {
   const cache = new Map<string, { members: Set<string>; at: number }>();
-  return async function membersOf(channel: string): Promise<Set<string>> {
+  return async function membersOf(channel: string, options: { fresh?: boolean } = {}): Promise<Set<string>> {
     const hit = cache.get(channel);
-    if (hit && now() - hit.at < membershipTtlMs) return hit.members;
+    if (hit && !options.fresh && now() - hit.at < membershipTtlMs) return hit.members;
     const members = new Set<string>();
     let cursor: string | undefined;
     do {

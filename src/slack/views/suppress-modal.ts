@@ -75,19 +75,25 @@ function radioOption(l: ModalLanguage, key: string, params: Record<string, unkno
 
 /**
  * What rides along in the modal: the button's key and the channel it was clicked in, so the submit
- * can check again that the button is used in its own channel. Slack returns it as the bot set it.
+ * can check again that the button is used in its own channel, and whether it came from the Home tab
+ * (`h`: the submit checks again that the user is still a member of that channel). Slack returns it as
+ * the bot set it.
  */
-const Metadata = z.object({ k: z.string().regex(/^[\w-]{16}$/), c: z.string().regex(/^[A-Z0-9]{1,40}$/) });
+const Metadata = z.object({
+  k: z.string().regex(/^[\w-]{16}$/),
+  c: z.string().regex(/^[A-Z0-9]{1,40}$/),
+  h: z.literal(1).optional(),
+});
 
 /** The modal's key and channel; anything else (an old modal, a forged view) is an unknown target. */
-export function readSuppressMetadata(raw: unknown): { key: string; channel: string } {
+export function readSuppressMetadata(raw: unknown): { key: string; channel: string; fromHome: boolean } {
   let json: unknown = null;
   try {
     json = JSON.parse(String(raw));
   } catch {}
   const parsed = Metadata.safeParse(json);
   if (!parsed.success) throw new AppError('suppression_target_gone', 'unreadable modal metadata');
-  return { key: parsed.data.k, channel: parsed.data.c };
+  return { key: parsed.data.k, channel: parsed.data.c, fromHome: parsed.data.h === 1 };
 }
 
 /**
@@ -101,6 +107,8 @@ export function suppressModal(
   control: Control | undefined,
   policy: SuppressionPolicy,
   channel: string,
+  /** Clicked in the Home tab: `channel` is the target's, granted by membership. */
+  fromHome = false,
 ): ModalView {
   const days = expiryChoices(policy);
   const dayOptions = days.map((d) => option(say(l, 'suppress.days', { count: d }), String(d)));
@@ -112,7 +120,7 @@ export function suppressModal(
   return {
     ...frame(l),
     callback_id: suppressCallbackId,
-    private_metadata: JSON.stringify({ k: item.key, c: channel }),
+    private_metadata: JSON.stringify({ k: item.key, c: channel, ...(fromHome ? { h: 1 } : {}) }),
     submit: plain(say(l, 'suppress.submit'), limits.modalButton),
     blocks: [
       targetBlock(l, item, control),
