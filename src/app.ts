@@ -57,6 +57,8 @@ export async function startBot(
   const now = options.now ?? Date.now;
   const shared = createServices(env, {
     now,
+    // A server keeps its PostgreSQL connections open: a burst of commands does not wait to connect.
+    keepStoreConnections: true,
     onCheckError: (where, error) =>
       logger.warn({ ...where, err: error }, 'an account Region could not be checked'),
   });

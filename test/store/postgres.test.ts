@@ -60,6 +60,30 @@ describe.skipIf(!available)('PostgreSQL store', () => {
     for (const s of stores) await s.close();
   });
 
+  it('a server opens its whole pool at start and keeps it; otherwise it connects on demand', async () => {
+    const { url, name } = await schema();
+    const connections = async (app: string) =>
+      Number(
+        (await raw(url, 'SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [app]))
+          .rows[0]?.n,
+      );
+    const withName = (app: string) => {
+      const u = new URL(url);
+      u.searchParams.set('application_name', app);
+      return u.toString();
+    };
+    const kept = await openPostgresStore({
+      connectionString: withName(`${name}_kept`),
+      poolSize: 3,
+      keepConnections: true,
+    });
+    expect(await connections(`${name}_kept`)).toBe(3);
+    const lazy = await openPostgresStore({ connectionString: withName(`${name}_lazy`), poolSize: 3 });
+    expect(await connections(`${name}_lazy`)).toBe(1);
+    await kept.close();
+    await lazy.close();
+  });
+
   it('refuses to start on a schema migrated by a newer release', async () => {
     const { url } = await schema();
     await (await openPostgresStore({ connectionString: url })).close();
