@@ -58,6 +58,8 @@ export async function startBot(
   const now = options.now ?? Date.now;
   const shared = createServices(env, {
     now,
+    // A server keeps its PostgreSQL connections open: a burst of commands does not wait to connect.
+    keepStoreConnections: true,
     onCheckError: (where, error) =>
       logger.warn({ ...where, err: error }, 'an account Region could not be checked'),
     onControlsSyncError: (error) =>
@@ -160,6 +162,9 @@ export async function startBot(
     ...(config.organization ? { discover: () => accounts.refreshIfDue() } : {}),
     ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE
       ? { resumeSchedule: shared.env.FSBP_DIGEST_RESUME_SCHEDULE }
+      : {}),
+    ...(shared.env.FSBP_SUPPRESSION_JOB_SCHEDULE
+      ? { maintenanceSchedule: shared.env.FSBP_SUPPRESSION_JOB_SCHEDULE }
       : {}),
   });
   const port = await slack.start();

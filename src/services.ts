@@ -41,6 +41,8 @@ export function createServices(
   raw: NodeJS.ProcessEnv,
   options: {
     now?: () => number;
+    /** Open every PostgreSQL connection of the pool at once and keep them (serve); the CLI connects as needed. */
+    keepStoreConnections?: boolean;
     /** Where an account-Region a check could not reach is reported in full (the log). */
     onCheckError?: (where: { accountId: string; region: string }, error: unknown) => void;
     /**
@@ -126,7 +128,10 @@ export function createServices(
       return directory;
     },
     store() {
-      store ??= openStore(storeLocation, options.now ? { now: options.now } : {});
+      store ??= openStore(storeLocation, {
+        ...(options.now ? { now: options.now } : {}),
+        keepConnections: options.keepStoreConnections ?? false,
+      });
       return store;
     },
     async close() {

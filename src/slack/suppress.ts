@@ -228,7 +228,8 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
       const item = await suppressTargetFor(deps.store, key.data);
       // A Home tab button has no channel of its own: it acts for its target's channel, and only for a
       // member of that channel (as the Home tab shows only those channels' accounts).
-      if (body.container?.type === 'view' && item.channel) {
+      const fromHome = body.container?.type === 'view';
+      if (fromHome && item.channel) {
         const members = await membersOf(item.channel).catch(() => new Set<string>());
         channel = members.has(body.user.id) ? item.channel : '';
       }
@@ -248,7 +249,7 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
         : null;
       view = existing
         ? messageModal(l, statusLines(l, existing))
-        : suppressModal(l, item, control, policy, channel, approval);
+        : suppressModal(l, item, control, policy, channel, approval, fromHome);
     } catch (error) {
       const appError = asAppError(error);
       logRefusal(deps, appError, body.user.id, channel);
@@ -294,6 +295,16 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
     let lines: string[];
     try {
       const metadata = readSuppressMetadata(view.private_metadata);
+      // From the Home tab: still a member of the target's channel now, read afresh (not the cache).
+      if (metadata.fromHome) {
+        const members = await membersOf(metadata.channel, 0).catch(() => new Set<string>());
+        if (!members.has(userId)) {
+          throw new AppError(
+            'suppress_target_elsewhere',
+            `${userId} submitted a Home tab suppression for ${metadata.channel} without being a member`,
+          );
+        }
+      }
       const outcome = await suppressTarget(
         {
           config: deps.config,

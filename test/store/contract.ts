@@ -188,6 +188,32 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(grants.filter((g) => g !== null)).toHaveLength(1);
     });
 
+    it('shows a lease’s live holder and its note; a holder taken over cannot note; a freed lease has no holder', async () => {
+      const store = await fresh();
+      const slot = 'check:U1|C1';
+      expect(await store.leaseHolder(slot)).toBeNull();
+      const a = (await store.acquireLease(slot, 'a', 100)) as LeaseGrant;
+      expect(await store.leaseHolder(slot)).toEqual({ holder: 'a', token: a.token, note: null });
+      expect(await store.noteLease(a, '1700000000.000100')).toBe(true);
+      expect(await store.leaseHolder(slot)).toEqual({
+        holder: 'a',
+        token: a.token,
+        note: '1700000000.000100',
+      });
+      // A crashed holder's lease runs out: nobody holds it, and the next holder starts without a note.
+      clock.at += 101;
+      expect(await store.leaseHolder(slot)).toBeNull();
+      expect(await store.noteLease(a, 'late')).toBe(false);
+      const b = (await store.acquireLease(slot, 'b', 100)) as LeaseGrant;
+      expect(await store.noteLease(a, 'late')).toBe(false);
+      expect(await store.leaseHolder(slot)).toEqual({ holder: 'b', token: b.token, note: null });
+      await store.releaseLease(b);
+      expect(await store.leaseHolder(slot)).toBeNull();
+      // Other names are other slots.
+      expect(await store.acquireLease('check:U1|C2', 'c', 100)).not.toBeNull();
+      expect(await store.acquireLease('check:U2|C1', 'd', 100)).not.toBeNull();
+    });
+
     it('records a digest run, its replies and what the channel was told, and resumes an unfinished one', async () => {
       const store = await fresh();
       expect(await store.lastDigest('C1')).toBeNull();
