@@ -10,6 +10,7 @@ import { looksLikeSelector } from '../src/organization/selectors.ts';
 import type { AccountView, DirectoryAccount } from '../src/organization/view.ts';
 import { accountView, chooseAccounts, requesterOf } from '../src/subcommand/account-access.ts';
 import { type CommandContext, defineSubcommand, perLanguage } from '../src/subcommand/define.ts';
+import { liveCatalogOf } from '../src/subcommand/live-catalog.ts';
 import { parseTarget, selectControls } from '../src/subcommand/targets.ts';
 import type { CheckTargetRecord } from '../src/suppression/types.ts';
 
@@ -145,10 +146,6 @@ export const check = defineSubcommand({
     if (words.targets.length === 0) {
       throw invalidArguments('args.checkTarget');
     }
-    const targets = words.targets.map((w) => parseTarget(ctx.catalog, w));
-    const controls = selectControls(ctx.catalog, targets).sort(
-      (a, b) => severityRank[b.severity] - severityRank[a.severity],
-    );
     const named = unique([...args.accounts, ...words.accounts]);
     const accounts = chooseAccounts(ctx, view, named);
     const jobs = checkJobs(accounts, unique([...args.regions, ...words.regions]), named.length > 0);
@@ -162,6 +159,13 @@ export const check = defineSubcommand({
         },
       );
     }
+    // Only now, the input being fine otherwise, may AWS be asked for its list of controls: the catalog
+    // as AWS has it (a control AWS added can be checked, one AWS dropped is retired).
+    const catalog = await liveCatalogOf(ctx, 'current');
+    const targets = words.targets.map((w) => parseTarget(catalog, w));
+    const controls = selectControls(catalog, targets).sort(
+      (a, b) => severityRank[b.severity] - severityRank[a.severity],
+    );
     const engine = await ctx.services.checkEngine();
     await ctx.begin?.();
     const report = await engine.run({
@@ -185,7 +189,7 @@ export const check = defineSubcommand({
       renderCheckReport(report, {
         t,
         lang,
-        catalog: ctx.catalog,
+        catalog,
         reevaluate: args.reevaluate,
         reevaluateAfterMinutes: config.check.reevaluateAfter,
         // Buttons once, beside the first language's list.

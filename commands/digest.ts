@@ -10,6 +10,7 @@ import {
   defineSubcommand,
   perLanguage,
 } from '../src/subcommand/define.ts';
+import { liveCatalogOf } from '../src/subcommand/live-catalog.ts';
 
 const Args = z
   .object({
@@ -107,9 +108,11 @@ export const digest = defineSubcommand({
         accounts: await ctx.services.accounts(),
         store: services.store,
         aws: services.aws,
-        poster: services.poster && digestPoster(services.poster, ctx.catalog, ctx.i18n),
+        poster:
+          services.poster && digestPoster(services.poster, await liveCatalogOf(ctx, 'current'), ctx.i18n),
         now: services.now,
         lease: services.lease,
+        enablement: services.enablement,
       },
       channelId,
       { dryRun: args.dryRun },

@@ -58,8 +58,12 @@ export async function startBot(
   const now = options.now ?? Date.now;
   const shared = createServices(env, {
     now,
+    // A server keeps its PostgreSQL connections open: a burst of commands does not wait to connect.
+    keepStoreConnections: true,
     onCheckError: (where, error) =>
       logger.warn({ ...where, err: error }, 'an account Region could not be checked'),
+    onControlsSyncError: (error) =>
+      logger.warn({ err: error }, "AWS's list of controls could not be read; the last copy is used"),
     discovery: {
       onError: (error) =>
         logger.warn({ err: error }, 'discovering the organization failed; the saved accounts stay in use'),
@@ -89,6 +93,7 @@ export async function startBot(
     nextRun: (channel: string) => scheduler?.nextRun(channel) ?? null,
     now,
     lease: digestLease,
+    enablement: shared.enablement(),
   });
   let poster: DocPoster | undefined;
   const slack = createSlackApp(
@@ -110,6 +115,7 @@ export async function startBot(
         setUserLanguage: (userId, language) => store.setUserLanguage(userId, language),
         digest: async () => digestServices(poster as DocPoster),
         suppression: async () => ({ aws, store, now }),
+        controls: async () => ({ catalog: shared.controls(), aws }),
         doctor: async () => ({
           aws: createAwsSetupProbe({ concurrency: shared.env.FSBP_CONCURRENCY }),
           homeRegion: homeRegion(shared.env),
@@ -125,23 +131,24 @@ export async function startBot(
       { store, aws: backgroundAws, config, accounts, now, approvalLapsed: slack.approvalLapsed },
       randomUUID(),
     );
-  const digestDeps = () => ({
+  const digestDeps = async () => ({
     config,
     accounts,
     store,
     aws: backgroundAws,
-    poster: digestPoster(poster as DocPoster, catalog, i18n),
+    poster: digestPoster(poster as DocPoster, await shared.controls().current(), i18n),
     now,
     lease: digestLease,
+    enablement: shared.enablement(),
   });
   const digestNow = async (channel: string) => {
-    const outcome = await runDigest(digestDeps(), channel);
+    const outcome = await runDigest(await digestDeps(), channel);
     logRejectedControlIds(logger, outcome);
     return outcome;
   };
   /** Organization mode: channels due together share one read through the administrator. */
   const digestTogether = async (channels: string[]) => {
-    for (const outcome of await runOrganizationDigests(digestDeps(), channels)) {
+    for (const outcome of await runOrganizationDigests(await digestDeps(), channels)) {
       logRejectedControlIds(logger, outcome);
     }
   };
@@ -155,6 +162,9 @@ export async function startBot(
     ...(config.organization ? { discover: () => accounts.refreshIfDue() } : {}),
     ...(shared.env.FSBP_DIGEST_RESUME_SCHEDULE
       ? { resumeSchedule: shared.env.FSBP_DIGEST_RESUME_SCHEDULE }
+      : {}),
+    ...(shared.env.FSBP_SUPPRESSION_JOB_SCHEDULE
+      ? { maintenanceSchedule: shared.env.FSBP_SUPPRESSION_JOB_SCHEDULE }
       : {}),
   });
   const port = await slack.start();

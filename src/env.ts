@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCron } from './config/schema.ts';
 import { AppError } from './errors.ts';
 
 /**
@@ -25,6 +26,11 @@ export const RuntimeEnv = z.object({
   FSBP_DIGEST_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   /** The resume job's cron (tests use seconds: every minute by default). */
   FSBP_DIGEST_RESUME_SCHEDULE: z.string().min(1).optional(),
+  /** The suppression job's cron (every 10 minutes by default; every replica fires it, one runs it). */
+  FSBP_SUPPRESSION_JOB_SCHEDULE: z
+    .string()
+    .refine(isCron, 'must be a cron expression such as "*/10 * * * *"')
+    .optional(),
 });
 
 export type RuntimeEnv = z.infer<typeof RuntimeEnv>;

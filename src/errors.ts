@@ -8,6 +8,7 @@ export const errorCodes = [
   'unknown_control',
   'unknown_target',
   'unknown_account',
+  'account_not_configured',
   'account_not_in_channel',
   'channel_not_configured',
   'config_invalid',

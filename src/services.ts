@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createAwsPort } from './aws/index.ts';
+import { loadCatalog } from './catalog/load.ts';
+import { type ControlCatalog, createControlCatalog, definitionsAccount } from './catalog/sync.ts';
 import { loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { type CheckEngine, createCheckEngine } from './engine/check.ts';
+import { createEnablement, type Enablement } from './engine/enablement.ts';
 import { homeRegion, parseRuntimeEnv, type RuntimeEnv } from './env.ts';
+import { AppError } from './errors.ts';
 import {
   type AccountDirectory,
   createAccountDirectory,
@@ -26,6 +30,10 @@ export interface Services {
   /** The accounts: the config's, or (organization mode) the last discovery, kept in the store. */
   accounts(): Promise<AccountDirectory>;
   store(): Promise<Store>;
+  /** The catalog as AWS has it (AWS's list read daily, kept in the store). */
+  controls(): ControlCatalog;
+  /** Which controls each account-Region has disabled, shared by checks and digests. */
+  enablement(): Enablement;
   close(): Promise<void>;
 }
 
@@ -33,6 +41,8 @@ export function createServices(
   raw: NodeJS.ProcessEnv,
   options: {
     now?: () => number;
+    /** Open every PostgreSQL connection of the pool at once and keep them (serve); the CLI connects as needed. */
+    keepStoreConnections?: boolean;
     /** Where an account-Region a check could not reach is reported in full (the log). */
     onCheckError?: (where: { accountId: string; region: string }, error: unknown) => void;
     /**
@@ -40,6 +50,8 @@ export function createServices(
      * terminal, where no schedule runs), and where discoveries are logged.
      */
     discovery?: Pick<DirectoryOptions, 'refreshWhenStale' | 'onError' | 'onDiscovered'>;
+    /** Where a failed read of AWS's list of controls is reported (the log). */
+    onControlsSyncError?: (error: unknown) => void;
   } = {},
 ): Services {
   const env = parseRuntimeEnv(raw);
@@ -49,6 +61,8 @@ export function createServices(
   let engine: CheckEngine | undefined;
   let store: Promise<Store> | undefined;
   let directory: Promise<AccountDirectory> | undefined;
+  let controls: ControlCatalog | undefined;
+  let enablement: Enablement | undefined;
   const services: Services = {
     env,
     storeLocation,
@@ -69,9 +83,33 @@ export function createServices(
     checkEngine() {
       engine ??= createCheckEngine({
         aws: services.aws(),
+        enablement: services.enablement(),
         ...(options.onCheckError ? { onError: options.onCheckError } : {}),
       });
       return engine;
+    },
+    enablement() {
+      enablement ??= createEnablement();
+      return enablement;
+    },
+    controls() {
+      controls ??= createControlCatalog({
+        catalog: loadCatalog(),
+        store: () => services.store(),
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.onControlsSyncError ? { onSyncError: options.onControlsSyncError } : {}),
+        // The administrator in its home Region (organization mode), else the first account's first Region.
+        async source() {
+          const { config } = await services.config();
+          const where = definitionsAccount(config);
+          if (!where) throw new AppError('config_invalid', 'no account to read the list of controls in');
+          const access = await services.aws().background.region(where.account, where.region, 'controls');
+          const port = access.controls;
+          if (!port) throw new AppError('aws_unavailable', 'no access to Security Hub controls');
+          return { accountId: where.account.id, region: where.region, fetch: () => port.fsbpDefinitions() };
+        },
+      });
+      return controls;
     },
     accounts() {
       directory ??= services.config().then(async ({ config: loaded }) => {
@@ -90,7 +128,10 @@ export function createServices(
       return directory;
     },
     store() {
-      store ??= openStore(storeLocation, options.now ? { now: options.now } : {});
+      store ??= openStore(storeLocation, {
+        ...(options.now ? { now: options.now } : {}),
+        keepConnections: options.keepStoreConnections ?? false,
+      });
       return store;
     },
     async close() {

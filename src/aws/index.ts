@@ -17,6 +17,7 @@ import { createInflight } from './inflight.ts';
 import { createOrganizationReader } from './organization.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { globalRegionOf, isKnownRegion } from './regions.ts';
+import { createSecurityControlsAdapter } from './security-controls.ts';
 import { createWorkflowAdapter } from './workflow.ts';
 
 export interface AwsAdapterOptions {
@@ -130,6 +131,7 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
           config: createConfigRulesAdapter({ ...common, client: config, startClient, share, identity }),
           findings: createFindingsAdapter({ ...common, client: securityHub, rateLimit, share, identity }),
           workflow: createWorkflowAdapter({ ...common, client: securityHub, rateLimit }),
+          controls: createSecurityControlsAdapter({ ...common, client: securityHub, share, identity }),
         };
       },
       async administered(admin, homeRegion, member, requester): Promise<AdministeredAccess> {

@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import type { AwsControlDefinition } from './aws-controls.ts';
 import type { Control, Severity } from './schema.ts';
 import { severities } from './schema.ts';
 
@@ -7,13 +8,30 @@ export function compareControlIds(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' });
 }
 
+/** What AWS says beyond the catalog files (see `liveCatalog`). */
+export interface CatalogLive {
+  /** Controls AWS lists that the catalog lacks: their text is AWS's English. */
+  awsOnly: readonly AwsControlDefinition[];
+  /** When AWS's list was read. */
+  syncedAt: string;
+  /** Catalog controls AWS no longer lists (marked retired here). */
+  retiredIds?: readonly string[];
+}
+
 export class Catalog {
   readonly controls: readonly Control[];
+  /** When AWS's list of controls was last read into this catalog; null for the catalog files alone. */
+  readonly syncedAt: string | null;
   readonly #byKey = new Map<string, Control>();
   readonly #services: Map<string, string>;
+  readonly #aws = new Map<string, AwsControlDefinition>();
+  readonly #notListed: ReadonlySet<string>;
 
-  constructor(controls: readonly Control[]) {
+  constructor(controls: readonly Control[], live?: CatalogLive) {
     this.controls = [...controls].sort((a, b) => compareControlIds(a.id, b.id));
+    this.syncedAt = live?.syncedAt ?? null;
+    for (const definition of live?.awsOnly ?? []) this.#aws.set(definition.id.toLowerCase(), definition);
+    this.#notListed = new Set(live?.retiredIds ?? []);
     for (const control of this.controls) {
       this.#byKey.set(control.id.toLowerCase(), control);
       // Findings may carry the security control ID or an older spelling (ELBv2.1, OpenSearch.1): all find it.
@@ -32,6 +50,16 @@ export class Catalog {
   /** Case-insensitive, by control ID, security control ID or alias. */
   find(id: string): Control | undefined {
     return this.#byKey.get(id.trim().toLowerCase());
+  }
+
+  /** AWS's definition of a control the catalog files lack (shown as AWS's English text). */
+  awsDefinition(id: string): AwsControlDefinition | undefined {
+    return this.#aws.get(id.trim().toLowerCase());
+  }
+
+  /** True for a catalog control that AWS's list of the standard no longer holds (retired here). */
+  notListedByAws(id: string): boolean {
+    return this.#notListed.has(id);
   }
 
   /** The service name as the catalog spells it (`s3` -> `S3`), if any control belongs to it. */

@@ -17,6 +17,7 @@ const inputErrors: readonly ErrorCode[] = [
   'unknown_control',
   'unknown_target',
   'unknown_account',
+  'account_not_configured',
   'region_not_configured',
   'too_many_targets',
   'digest_cooldown',

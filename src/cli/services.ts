@@ -34,6 +34,11 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
     async storeAt(location) {
       return openStore(location);
     },
+    async controls() {
+      // Only with a config: it says which account reads AWS's list (and the store keeps it).
+      await services().config();
+      return { catalog: services().controls(), aws: services().aws() };
+    },
     async suppression() {
       return { aws: services().aws(), store: await services().store() };
     },
@@ -41,7 +46,12 @@ export function createCliServices(env: NodeJS.ProcessEnv): CliServices {
       const store = await services().store();
       // Loaded only here, so commands that never post do not load the Slack client.
       const { createCliPoster } = await import('../slack/poster.ts');
-      return { aws: services().aws(), store, poster: createCliPoster(env) };
+      return {
+        aws: services().aws(),
+        store,
+        poster: createCliPoster(env),
+        enablement: services().enablement(),
+      };
     },
     async doctor() {
       const { createSlackSetupProbe, slackSettings } = await import('../slack/setup-probe.ts');

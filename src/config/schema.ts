@@ -132,7 +132,7 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-function isCron(pattern: string): boolean {
+export function isCron(pattern: string): boolean {
   try {
     new Cron(pattern, { paused: true }).stop();
     return true;

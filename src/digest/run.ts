@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
 import { channelSla } from '../config/load.ts';
 import type { AccountConfig, Config } from '../config/schema.ts';
+import { createEnablement, type Enablement } from '../engine/enablement.ts';
 import type { AwsPort, ControlFinding, WorkflowPort } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
@@ -53,6 +54,8 @@ export interface DigestDeps {
   now?: () => number;
   /** The run's lease (FSBP_DIGEST_LEASE_SECONDS); two minutes, renewed every third of it while the run works. */
   lease?: HoldOptions | undefined;
+  /** Which controls each account-Region has disabled (shared with checks); one for this run when left out. */
+  enablement?: Enablement | undefined;
 }
 
 export interface DigestOutcome {
@@ -64,6 +67,8 @@ export interface DigestOutcome {
   run: (Omit<DigestRun, 'items'> & { items: DigestRun['items'] }) | null;
   /** Malformed control IDs seen in findings (reported as an unknown control), for the log. */
   rejectedControlIds: string[];
+  /** Failing findings left out because their control is disabled where they are (not reported). */
+  disabledFindings?: number;
 }
 
 /**
@@ -93,14 +98,22 @@ export function scopeOfFindingId(id: string): string {
  */
 async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[]) {
   const failing: ControlFinding[] = [];
+  // Findings of controls disabled where they are: neither reported nor taken as resolved.
+  const disabled = new Set<string>();
   const unreachable = new Set<string>();
   const workflows = new Map<string, WorkflowPort>();
+  const enablement = deps.enablement ?? createEnablement();
   const jobs = accounts.flatMap((account) =>
     account.regions.map(async (region) => {
       try {
         const access = await deps.aws.region(account, region, 'digest');
         workflows.set(`${account.id}|${region}`, access.workflow);
-        failing.push(...(await access.findings.failingFindings(severities)));
+        const found = await access.findings.failingFindings(severities);
+        const off = await enablement.disabledIds(access, [...new Set(found.map((f) => f.controlId))]);
+        for (const finding of found) {
+          if (off.has(finding.controlId)) disabled.add(finding.id);
+          else failing.push(finding);
+        }
       } catch {
         // That account and Region are left out; their reported findings are not taken as resolved.
         unreachable.add(`${account.id}|${region}`);
@@ -113,7 +126,7 @@ async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[
     if (!workflow) throw new Error(`no access to ${accountId} ${region}`);
     return workflow;
   };
-  return { failing, unreachable, workflowOf };
+  return { failing, disabled, unreachable, workflowOf };
 }
 
 /** The failures the digest posts about: those at or above the channel's `minSeverity`. */
@@ -345,6 +358,7 @@ export async function runDigest(
     let run = options.dryRun ? null : await deps.store.unfinishedDigest(channelId);
     const resumed = run !== null;
     let rejectedControlIds: string[] = [];
+    let disabledFindings = 0;
     if (!run) {
       const accounts = (await deps.accounts.view()).forChannel(channel);
       const accountIds = accounts.map((a) => a.id);
@@ -364,17 +378,20 @@ export async function runDigest(
         now: now(),
         beforeWrite: fence,
       });
+      // Findings of a disabled control are held like suppressed ones: not counted, not resolved.
+      const held = new Set([...suppressed, ...gathered.disabled]);
+      disabledFindings = gathered.disabled.size;
       const posture = await postureOf(deps, channel, {
         accounts,
         unreachable,
         failing,
-        suppressed,
+        suppressed: held,
         dryRun: options.dryRun ?? false,
       });
       const reported = await deps.store.reportedFindings(channelId);
       // Suppressed findings are neither failing nor resolved: they stay reported until the suppression ends.
       const visible = new Set(
-        [...reported].filter((id) => !unreachable.has(scopeOfFindingId(id)) && !suppressed.has(id)),
+        [...reported].filter((id) => !unreachable.has(scopeOfFindingId(id)) && !held.has(id)),
       );
       const previous = await deps.store.lastDigest(channelId);
       const since = previous?.startedAt ?? new Date(now() - expiringWithinDays * dayMs).toISOString();
@@ -405,6 +422,7 @@ export async function runDigest(
           runId: null,
           postedMessages: 0,
           rejectedControlIds,
+          disabledFindings,
           run: {
             id: 0,
             channel: channelId,
@@ -432,6 +450,7 @@ export async function runDigest(
       postedMessages: posted,
       run: await deps.store.lastDigest(channelId),
       rejectedControlIds,
+      disabledFindings,
     };
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;

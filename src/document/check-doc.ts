@@ -3,6 +3,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { severityRank } from '../catalog/schema.ts';
 import type { CheckErrorInfo, CheckReport, ControlResult, RegionResult } from '../engine/types.ts';
 import type { Language } from '../i18n/index.ts';
+import { disabledReason } from './control-lines.ts';
 import { bold, code, type Doc, heading, type Line, note, text } from './doc.ts';
 
 export interface RenderOptions {
@@ -25,6 +26,8 @@ export function suppressGroup(accountId: string, region: string, controlId: stri
 export const resourcesShown = 10;
 /** How many not-evaluated control IDs a Region line names. */
 export const notEvaluatedShown = 20;
+/** How many disabled controls a Region names, each with its reason. */
+export const disabledShown = 10;
 
 function where(region: RegionResult): string {
   return region.accountName
@@ -142,6 +145,17 @@ export function renderCheckReport(report: CheckReport, options: RenderOptions): 
     );
   }
   const notes: Line[] = [];
+  for (const region of report.results) {
+    // Disabled there: not evaluated, not counted, only named with the reason given for it.
+    const disabled = region.disabled ?? [];
+    for (const d of disabled.slice(0, disabledShown)) {
+      notes.push([
+        t('check.disabled', { id: d.controlId, where: where(region), reason: disabledReason(d.reason, t) }),
+      ]);
+    }
+    if (disabled.length > disabledShown)
+      notes.push([t('check.more', { count: disabled.length - disabledShown })]);
+  }
   for (const region of report.results) {
     const ids = notEvaluated.filter((p) => p.region === region).map((p) => p.control.controlId);
     if (ids.length === 0) continue;

@@ -9,7 +9,7 @@ import type { DigestItem, DigestSummary } from '../digest/types.ts';
 import type { Language, LanguagePreference } from '../i18n/index.ts';
 import { languagesFor } from '../i18n/index.ts';
 import { approvedBy, type Suppression } from '../suppression/types.ts';
-import { retiredLine } from './control-lines.ts';
+import { awsOnlyLine, awsRemediationLines, bothDocsLinks, retiredLine } from './control-lines.ts';
 import { bold, code, type Doc, type DocPoster, heading, type Line, link, note, text } from './doc.ts';
 
 /** The parent message: date, accounts, counts by severity, the trend, what resolved. */
@@ -158,6 +158,8 @@ export function digestItemDoc(
     | null,
 ): Doc {
   const control = catalog.find(item.controlId);
+  // A control the catalog lacks but AWS lists: AWS's English text, said to be so.
+  const aws = control ? catalog.awsDefinition(control.id) : undefined;
   const shown = item.resources.slice(0, resourcesPerReply);
   const more = item.resources.length - shown.length;
   const doc: Doc[number][] = [];
@@ -173,10 +175,15 @@ export function digestItemDoc(
           `[${langs.map((l) => t(l)(`severity.${control?.severity ?? 'LOW'}`)).join(' / ')}] ${item.controlId}`,
         ),
       ],
-      ...langs.map((l) => [
-        control?.title[l] ??
-          (item.controlId === unknownControlId ? t(l)('untrusted.unknownControl') : item.controlId),
-      ]),
+      ...[
+        ...new Set(
+          langs.map(
+            (l) =>
+              control?.title[l] ??
+              (item.controlId === unknownControlId ? t(l)('untrusted.unknownControl') : item.controlId),
+          ),
+        ),
+      ].map((title) => [title]),
       [
         `${item.accountId} ${item.region}: `,
         ...shown.flatMap((id, i) => (i === 0 ? [code(id)] : [', ', code(id)])),
@@ -191,9 +198,18 @@ export function digestItemDoc(
   }
   if (control?.deprecated) {
     // Findings of a control AWS retired can still be active for a while: say so rather than explain it as current.
-    doc.push(note(...langs.map((l) => retiredLine(control, t(l)))));
+    doc.push(note(...langs.map((l) => retiredLine(control, t(l), catalog))));
   }
-  if (control) {
+  if (control && aws) {
+    doc.push(note(...langs.map((l) => awsOnlyLine(t(l)))));
+    doc.push(
+      text(
+        [bold(langs.map((l) => t(l)('labels.summary')).join(' / ')), ` ${aws.description || '-'}`],
+        ...awsRemediationLines(aws, first),
+      ),
+    );
+    doc.push(note(bothDocsLinks(control, first)));
+  } else if (control) {
     for (const lang of langs) {
       const tl = t(lang);
       doc.push(

@@ -1,5 +1,6 @@
 import type { Control } from '../catalog/schema.ts';
 import { errorResult, fromFindingsOnly, fromRules, type RuleData } from './assemble.ts';
+import { createEnablement, type DisabledControl, type Enablement } from './enablement.ts';
 import { errorInfo } from './errors.ts';
 import { groupBy } from './group.ts';
 import type { AccountRef, AwsPort, ControlFinding, RegionAccess, RuleInfo } from './ports.ts';
@@ -45,6 +46,8 @@ export interface CheckEngineOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Where an account-Region that could not be checked is reported in full (the log). */
   onError?: (where: { accountId: string; region: string }, error: unknown) => void;
+  /** Which controls each account-Region has disabled (shared with the digest); one of its own when left out. */
+  enablement?: Enablement;
 }
 
 /** `securityhub-<managed rule>-<hex suffix>`: the rules Security Hub creates for its controls. */
@@ -67,9 +70,33 @@ export function createCheckEngine(options: CheckEngineOptions) {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
 
-  async function checkRegion(access: RegionAccess, request: CheckRequest): Promise<ControlResult[]> {
-    const allRules = await access.config.listRules();
-    const ruleControls = request.controls.filter((c) => c.configRule);
+  const enablement = options.enablement ?? createEnablement();
+
+  /**
+   * One account and Region. A control disabled there is neither started nor read: it is only named,
+   * with the reason it was disabled.
+   */
+  async function checkRegion(
+    access: RegionAccess,
+    request: CheckRequest,
+  ): Promise<{ controls: ControlResult[]; disabled: DisabledControl[] }> {
+    // Both reads at once: the rule list is not worth waiting for the enablement answer.
+    const rulesRead = access.config.listRules();
+    rulesRead.catch(() => {});
+    const disabled = await enablement.disabled(access, request.controls);
+    const off = new Set(disabled.map((d) => d.controlId));
+    const controls = request.controls.filter((c) => !off.has(c.id));
+    if (controls.length === 0) return { controls: [], disabled };
+    return { controls: await checkControls(access, request, controls, await rulesRead), disabled };
+  }
+
+  async function checkControls(
+    access: RegionAccess,
+    request: CheckRequest,
+    controls: readonly Control[],
+    allRules: readonly RuleInfo[],
+  ): Promise<ControlResult[]> {
+    const ruleControls = controls.filter((c) => c.configRule);
     const rulesOf = new Map(
       ruleControls.map((c) => [c.id, securityHubRulesFor(c.configRule as string, allRules)]),
     );
@@ -102,18 +129,16 @@ export function createCheckEngine(options: CheckEngineOptions) {
       for (const rule of readable) readDetails(rule.name, { status: null, fresh: false, failed: false });
     }
     // Every run is over, so findings are current: read them while rule results are still coming in.
-    const findingsRead = access.findings
-      .controlFindings(request.controls.map((c) => c.securityControlId))
-      .then(
-        (found) => ({ found, error: null }),
-        (error: unknown) => ({ found: [] as ControlFinding[], error: errorInfo(error) }),
-      );
+    const findingsRead = access.findings.controlFindings(controls.map((c) => c.securityControlId)).then(
+      (found) => ({ found, error: null }),
+      (error: unknown) => ({ found: [] as ControlFinding[], error: errorInfo(error) }),
+    );
     const ruleData = new Map((await Promise.all(details.values())).map((d) => [d.name, d]));
     const { found: findings, error: findingsError } = await findingsRead;
-    if (findingsError) return request.controls.map((c) => errorResult(c, findingsError));
+    if (findingsError) return controls.map((c) => errorResult(c, findingsError));
     const findingsOf = groupBy(findings, (f) => f.controlId);
 
-    return request.controls.map((control) => {
+    return controls.map((control) => {
       const controlFindings = findingsOf.get(control.securityControlId) ?? [];
       if (!control.configRule) return fromFindingsOnly(control, controlFindings);
       const rules = rulesOf.get(control.id) ?? [];
@@ -153,7 +178,9 @@ export function createCheckEngine(options: CheckEngineOptions) {
         };
         try {
           const access = await options.aws.region(account, region, request.requester);
-          result.controls = await checkRegion(access, request);
+          const checked = await checkRegion(access, request);
+          result.controls = checked.controls;
+          if (checked.disabled.length > 0) result.disabled = checked.disabled;
         } catch (error) {
           result.error = errorInfo(error);
           options.onError?.({ accountId: account.id, region }, error);

@@ -1,3 +1,5 @@
+import type { AwsControlDefinition } from '../catalog/aws-controls.ts';
+
 /**
  * What the check engine needs from AWS, in domain terms. `src/aws` implements these with the SDK;
  * the engine never sees a client, a command or an SDK error.
@@ -107,12 +109,57 @@ export interface WorkflowPort {
   updateWorkflow(findings: readonly FindingRef[], change: WorkflowUpdate): Promise<WorkflowUpdateResult>;
 }
 
+/** Whether a control is enabled in a standard, and why it was disabled (AWS's or a person's text). */
+export interface ControlAssociation {
+  controlId: string;
+  /** `standards/...` or `ruleset/...`: the standard without partition and Region. */
+  standard: string;
+  enabled: boolean;
+  reason: string | null;
+  updatedAt: string | null;
+}
+
+/** A parameter of a security control as it is in force in one account and Region. */
+export interface ControlParameter {
+  name: string;
+  /** The value as text (lists joined with ", "); null when the parameter has no value. */
+  value: string | null;
+  /** True when someone set it (ValueType CUSTOM), false for Security Hub's default. */
+  custom: boolean;
+}
+
+export interface SecurityControlSettings {
+  controlId: string;
+  enabled: boolean;
+  parameters: ControlParameter[];
+  lastUpdateReason: string | null;
+}
+
+/** Security Hub's controls as this account and Region have them. */
+export interface SecurityControlsPort {
+  /** ListSecurityControlDefinitions for FSBP, every page. */
+  fsbpDefinitions(): Promise<AwsControlDefinition[]>;
+  /**
+   * BatchGetStandardsControlAssociations for these controls in FSBP; controls AWS could not answer
+   * for (not in the standard) are left out.
+   */
+  fsbpAssociations(controlIds: readonly string[]): Promise<ControlAssociation[]>;
+  /** ListStandardsControlAssociations: one control in every standard enabled here. */
+  controlAssociations(controlId: string): Promise<ControlAssociation[]>;
+  /** DescribeStandardsControls of the FSBP subscription, every page: the older way to ask. */
+  fsbpStandardsControls(): Promise<ControlAssociation[]>;
+  /** BatchGetSecurityControls: status and parameters in force; unknown IDs are left out. */
+  securityControls(controlIds: readonly string[]): Promise<SecurityControlSettings[]>;
+}
+
 export interface RegionAccess {
   accountId: string;
   region: string;
   config: ConfigRulesPort;
   findings: FindingsPort;
   workflow: WorkflowPort;
+  /** Left out by ports that cannot ask (then every control counts as enabled, with its defaults). */
+  controls?: SecurityControlsPort;
 }
 
 export interface AccountRef {

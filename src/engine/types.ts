@@ -56,6 +56,8 @@ export interface RegionResult {
   region: string;
   error: CheckErrorInfo | null;
   controls: ControlResult[];
+  /** Controls asked for that are disabled in FSBP here: neither evaluated nor reported, only named. */
+  disabled?: { controlId: string; reason: string | null }[];
 }
 
 export interface CheckReport {

@@ -44,6 +44,8 @@ export function scheduleDigests(options: {
    * lease has then run out and this replica completes it. Every minute unless set.
    */
   resumeSchedule?: string;
+  /** The suppression job's cron; every 10 minutes unless set. */
+  maintenanceSchedule?: string;
 }) {
   const jobs = new Map<string, Cron>();
   for (const channels of digestGroups(options.config.channels, Boolean(options.runTogether))) {
@@ -77,21 +79,33 @@ export function scheduleDigests(options: {
       }
     }
   });
-  const maintenance = new Cron(maintenanceSchedule, { protect: true }, async () => {
-    try {
-      const report = await options.maintain();
-      const changed =
-        report.expired.length +
-        report.completed.length +
-        report.approvalExpired.length +
-        report.failed.length;
-      if (changed > 0) {
-        options.logger.info(report, 'suppressions maintained');
+  const maintenance = new Cron(
+    options.maintenanceSchedule ?? maintenanceSchedule,
+    { protect: true },
+    async () => {
+      try {
+        const report = await options.maintain();
+        if (
+          report.expired.length +
+            report.completed.length +
+            report.approvalExpired.length +
+            report.failed.length >
+          0
+        ) {
+          options.logger.info(report, 'suppressions maintained');
+        } else {
+          options.logger.debug(
+            { ran: report.ran },
+            report.ran
+              ? 'suppression job: nothing to do'
+              : 'suppression job: another replica holds its lease',
+          );
+        }
+      } catch (error) {
+        options.logger.error({ err: error }, 'suppression maintenance failed');
       }
-    } catch (error) {
-      options.logger.error({ err: error }, 'suppression maintenance failed');
-    }
-  });
+    },
+  );
   const discovery = options.discover
     ? new Cron(discoverySchedule, { protect: true }, async () => {
         try {

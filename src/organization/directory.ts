@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.ts';
+import type { Config, OrganizationConfig } from '../config/schema.ts';
 import { AppError, asAppError } from '../errors.ts';
 import type { DiscoveryCache } from '../store/discovery-cache.ts';
 import { holdLease, type LeaseStore } from '../store/lease.ts';
@@ -72,8 +72,9 @@ export const discoveryLeaseName = 'account-discovery';
 
 export function createAccountDirectory(options: DirectoryOptions): AccountDirectory {
   const { config } = options;
-  const org = config.organization;
-  if (!org) return staticAccountDirectory(config);
+  const found = config.organization;
+  if (!found) return staticAccountDirectory(config);
+  const org: OrganizationConfig = found;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const reloadMs = options.reloadMs ?? 60_000;
@@ -105,11 +106,7 @@ export function createAccountDirectory(options: DirectoryOptions): AccountDirect
     if (!lease) return { status: 'busy', view: memo?.view ?? noneYet(), calls: {} };
     try {
       const started = now();
-      const { snapshot, calls } = await discoverAccounts(
-        org as NonNullable<Config['organization']>,
-        options.reader(),
-        now,
-      );
+      const { snapshot, calls } = await discoverAccounts(org, options.reader(), now);
       await lease.ensure();
       await options.store.saveDiscovery(scope, snapshot);
       options.onDiscovered?.({ accounts: snapshot.accounts.length, calls, ms: now() - started });

@@ -18,7 +18,7 @@ import { createSlackSetupProbe, slackSettings } from './setup-probe.ts';
 import { registerSuppression } from './suppress.ts';
 import { createUserDirectory } from './users.ts';
 
-export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace' | 'inFlight'> & {
+export type SlackSurfaceDeps = Omit<DispatchDeps, 'resolveLanguage' | 'pace'> & {
   aws: AwsPort;
   now?: () => number;
 };
@@ -131,7 +131,6 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     },
     resolveLanguage,
     pace,
-    inFlight: new Map(),
   };
 
   app.command('/fsbp', async ({ command, ack, respond, client }) => {

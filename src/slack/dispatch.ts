@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RespondFn, SlashCommand } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
@@ -13,6 +14,7 @@ import { errorDoc } from '../document/error-doc.ts';
 import { AppError, asAppError, invalidArguments } from '../errors.ts';
 import type { LanguagePreference } from '../i18n/index.ts';
 import type { AccountDirectory } from '../organization/directory.ts';
+import { holdLease } from '../store/lease.ts';
 import type { Store } from '../store/store.ts';
 import { maxCommandTextLength, type ParsedArgv, parseArgv, tokenize } from '../subcommand/argv.ts';
 import {
@@ -41,9 +43,16 @@ export interface DispatchDeps {
   pace: ChannelPacer;
   /** Minimum time between progress edits of a placeholder message. */
   progressIntervalMs?: number;
-  /** Long commands in flight per user and channel (one each), with their placeholder's ts once posted. */
-  inFlight: Map<string, { ts?: string | undefined }>;
 }
+
+/**
+ * A long command holds its user and channel's slot in the store for this long, renewed while it runs:
+ * a replica that crashed mid-check frees the slot within this time.
+ */
+export const commandSlotLeaseMs = 60_000;
+
+/** The store lease a long command holds: one per user and channel, whichever replica runs it. */
+export const commandSlot = (userId: string, channelId: string) => `command:${userId}|${channelId}`;
 
 /** response_url takes 5 replies per invocation; keep one for an error after a partial answer. */
 const maxPrivatePages = 4;
@@ -135,6 +144,23 @@ async function permalinkOf(deps: DispatchDeps, client: WebClient, channel: strin
   }
 }
 
+/** How long a refused command waits for the running one's placeholder to be noted on the slot. */
+const noteWaitMs = 2000;
+
+/**
+ * The ts of the running command's placeholder, noted on its slot right after it was posted; waits a
+ * moment for a command that is about to post it. Undefined when it has none (or finished meanwhile).
+ */
+async function runningPlaceholder(deps: DispatchDeps, name: string): Promise<string | undefined> {
+  const until = Date.now() + noteWaitMs;
+  for (;;) {
+    const holder = await deps.store.leaseHolder(name);
+    if (holder?.note) return holder.note;
+    if (!holder || Date.now() >= until) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /**
  * Posts the answer to a long command: once the command says its input is valid (`begin`), a
  * placeholder, progress edits, then the result (+ thread). One per user and channel at a time; a
@@ -148,20 +174,32 @@ async function runInChannel(
   targets: string,
 ) {
   const { userId, channelId, client } = asker;
-  const slot = `${userId}|${channelId}`;
-  const first = deps.inFlight.get(slot);
-  if (first) {
-    const link = await permalinkOf(deps, client, channelId, first.ts);
+  const name = commandSlot(userId, channelId);
+  // One statement: the slot is taken here or by a command still running (on any replica).
+  const slot = await holdLease(deps.store, name, randomUUID(), {
+    ttlMs: commandSlotLeaseMs,
+  });
+  if (!slot) {
+    const link = await permalinkOf(deps, client, channelId, await runningPlaceholder(deps, name));
     throw new AppError('check_running', `${userId} already runs a command in ${channelId}`, {
       params: { link },
     });
   }
-  const mine: { ts?: string | undefined } = {};
-  deps.inFlight.set(slot, mine);
+  const placeholderPosted = (ts: string) => {
+    // The link a second request gets; without it that request is still refused, only without a link.
+    deps.store
+      .noteLease(slot.grant, ts)
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error }, 'could not note the placeholder on the slot'),
+      );
+  };
   try {
-    await runClaimed(deps, asker, ctx, run, targets, mine);
+    await runClaimed(deps, asker, ctx, run, targets, placeholderPosted);
   } finally {
-    deps.inFlight.delete(slot);
+    await slot.release().catch((error: unknown) => {
+      // The slot then runs out on its own (commandSlotLeaseMs).
+      deps.logger.warn({ err: error, slot: name }, 'could not release the command slot');
+    });
   }
 }
 
@@ -171,7 +209,7 @@ async function runClaimed(
   ctx: CommandContext,
   run: (ctx: CommandContext) => Promise<Reply>,
   targets: string,
-  mine: { ts?: string | undefined },
+  placeholderPosted: (ts: string) => void,
 ) {
   const { channelId, client } = asker;
   const t = deps.i18n.getFixedT(ctx.language === 'both' ? 'ja' : ctx.language);
@@ -188,8 +226,10 @@ async function runClaimed(
         }),
       );
       ts = posted.ts;
-      mine.ts = ts;
-      if (ts) asker.started?.(ts);
+      if (ts) {
+        placeholderPosted(ts);
+        asker.started?.(ts);
+      }
     } catch (error) {
       deps.logger.warn(
         { err: error, channel: channelId },

@@ -53,7 +53,10 @@ const Members = z.object({
   response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
 });
 
-/** Who is in each configured channel, read with conversations.members and cached. */
+/**
+ * Who is in each configured channel, read with conversations.members and cached; `fresh` reads it
+ * again now (an action about to change something in AWS).
+ */
 export function membership(client: WebClient, now: () => number) {
   const cache = new Map<string, { members: Set<string>; at: number }>();
   /** `maxAgeMs` 0 reads the channel again (an action that is about to act). */

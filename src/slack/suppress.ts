@@ -14,6 +14,7 @@ import { AppError, asAppError } from '../errors.ts';
 import { type Language, languagesFor } from '../i18n/index.ts';
 import type { AccountDirectory } from '../organization/directory.ts';
 import type { Store } from '../store/store.ts';
+import type { CommandServices } from '../subcommand/define.ts';
 import { maxApprovedReasonLength } from '../suppression/apply.ts';
 import { approvalPolicyFor, needsApproval } from '../suppression/approval.ts';
 import {
@@ -54,6 +55,8 @@ export interface SuppressSurfaceDeps {
   resolveLanguage: LanguageResolver;
   users: UserDirectory;
   now?: () => number;
+  /** The catalog as AWS has it, so a reply about a control the catalog lacks keeps AWS's text. */
+  services?: Pick<CommandServices, 'controls'>;
 }
 
 /** A button value is a 16-character key into the store; anything else is refused unread. */
@@ -149,7 +152,11 @@ export async function announceSuppression(
   const t = (lang: Language) => deps.i18n.getFixedT(lang);
   const item = target.kind === 'digest' ? await deps.store.digestItem(target.key) : null;
   if (item) {
-    const doc = digestItemDoc(item, deps.catalog, t, language, suppression);
+    const live = await deps.services
+      ?.controls?.()
+      .then((c) => c.catalog.cached())
+      .catch(() => undefined);
+    const doc = digestItemDoc(item, live ?? deps.catalog, t, language, suppression);
     await client.chat.update({
       channel: target.channel,
       ts: target.ts,
@@ -221,7 +228,8 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
       const item = await suppressTargetFor(deps.store, key.data);
       // A Home tab button has no channel of its own: it acts for its target's channel, and only for a
       // member of that channel (as the Home tab shows only those channels' accounts).
-      if (body.container?.type === 'view' && item.channel) {
+      const fromHome = body.container?.type === 'view';
+      if (fromHome && item.channel) {
         const members = await membersOf(item.channel).catch(() => new Set<string>());
         channel = members.has(body.user.id) ? item.channel : '';
       }
@@ -241,7 +249,7 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
         : null;
       view = existing
         ? messageModal(l, statusLines(l, existing))
-        : suppressModal(l, item, control, policy, channel, approval);
+        : suppressModal(l, item, control, policy, channel, approval, fromHome);
     } catch (error) {
       const appError = asAppError(error);
       logRefusal(deps, appError, body.user.id, channel);
@@ -287,6 +295,16 @@ export function registerSuppression(app: App, deps: SuppressSurfaceDeps): void {
     let lines: string[];
     try {
       const metadata = readSuppressMetadata(view.private_metadata);
+      // From the Home tab: still a member of the target's channel now, read afresh (not the cache).
+      if (metadata.fromHome) {
+        const members = await membersOf(metadata.channel, 0).catch(() => new Set<string>());
+        if (!members.has(userId)) {
+          throw new AppError(
+            'suppress_target_elsewhere',
+            `${userId} submitted a Home tab suppression for ${metadata.channel} without being a member`,
+          );
+        }
+      }
       const outcome = await suppressTarget(
         {
           config: deps.config,

@@ -16,6 +16,14 @@ export interface UserDirectoryOptions {
   now?: () => number;
 }
 
+/** How long Slack's refusal to describe a user is kept (the user then gets the default language). */
+const refusalCacheMs = 5 * 60 * 1000;
+
+/** An answer from Slack saying no (`ok: false`), as opposed to Slack not answering or rate limiting. */
+function isSlackRefusal(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'slack_webapi_platform_error';
+}
+
 interface Profile {
   name: string;
   locale: string | undefined;
@@ -50,8 +58,14 @@ export function createUserDirectory(options: UserDirectoryOptions) {
         }),
       )
       .catch((error: unknown) => {
-        // Not cached: asked again next time.
-        profiles.delete(userId);
+        if (isSlackRefusal(error)) {
+          // Slack answered (user_not_found...): kept for a while, so this user's every command does not
+          // cost another users.info and another log line. A failure to reach Slack is asked again next time.
+          profiles.set(userId, {
+            profile: Promise.resolve(null),
+            at: now() - profileCacheMs + refusalCacheMs,
+          });
+        } else profiles.delete(userId);
         options.logger.warn({ err: error, userId }, 'users.info failed');
         return null;
       });

@@ -5,6 +5,13 @@ export interface LeaseGrant {
   token: number;
 }
 
+/** The live holder of a lease as another process sees it, with the note it left (a message link...). */
+export interface LeaseHolder {
+  holder: string;
+  token: number;
+  note: string | null;
+}
+
 /** The store's side of leases: atomic acquire, renew and release, each compared with the token. */
 export interface LeaseStore {
   /** A grant with a token greater than any before it for this name, or null while someone else holds it. */
@@ -12,7 +19,17 @@ export interface LeaseStore {
   /** Extends the lease; false when another holder has taken it over since (the token moved on). */
   renewLease(grant: LeaseGrant, ttlMs: number): Promise<boolean>;
   releaseLease(grant: LeaseGrant): Promise<void>;
+  /**
+   * Leaves a short note on a held lease for whoever finds it taken (where the work shows its progress).
+   * Compared with the token like a renewal: false, and nothing written, once the lease was taken over.
+   */
+  noteLease(grant: LeaseGrant, note: string): Promise<boolean>;
+  /** Who holds the lease now and their note; null when it is free (released or run out). */
+  leaseHolder(name: string): Promise<LeaseHolder | null>;
 }
+
+/** What holding a lease needs from the store. */
+export type LeaseRenewal = Pick<LeaseStore, 'acquireLease' | 'renewLease' | 'releaseLease'>;
 
 /** The lease was taken over by another holder: whoever held it must stop writing and posting. */
 export class LeaseLostError extends Error {
@@ -23,6 +40,7 @@ export class LeaseLostError extends Error {
 }
 
 export interface HeldLease {
+  readonly grant: LeaseGrant;
   readonly token: number;
   /** Renews the lease and throws LeaseLostError if it was taken over; call before every outside write. */
   ensure(): Promise<void>;
@@ -40,7 +58,7 @@ export interface HoldOptions {
  * Once a renewal finds another holder, the lease stays lost: `ensure()` throws from then on.
  */
 export async function holdLease(
-  store: LeaseStore,
+  store: LeaseRenewal,
   name: string,
   holder: string,
   options: HoldOptions,
@@ -62,6 +80,7 @@ export async function holdLease(
   );
   timer.unref();
   return {
+    grant,
     token: grant.token,
     async ensure() {
       await renew();

@@ -51,16 +51,18 @@ export function describeStoreLocation(location: StoreLocation): string {
 /** Opens the store; each backend is loaded only when used (the CLI's `explain` loads neither). */
 export async function openStore(
   location: StoreLocation,
-  options: { now?: () => number } = {},
+  options: { now?: () => number; keepConnections?: boolean } = {},
 ): Promise<Store> {
+  const { keepConnections, ...rest } = options;
   if (location.kind === 'postgres') {
     const { openPostgresStore } = await import('./postgres.ts');
     return openPostgresStore({
       connectionString: location.connectionString,
       poolSize: location.poolSize,
-      ...options,
+      keepConnections: keepConnections ?? false,
+      ...rest,
     });
   }
   const { openSqliteStore } = await import('./sqlite.ts');
-  return openSqliteStore({ path: location.path, ...options });
+  return openSqliteStore({ path: location.path, ...rest });
 }

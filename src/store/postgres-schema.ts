@@ -142,6 +142,8 @@ export const postgresMigrations: readonly string[] = [
   // A failure seen before looks up its resolved episodes by finding: without this, every new failure
   // scanned the whole history (quadratic in an organization's 200,000 findings).
   `CREATE INDEX posture_failure_finding ON posture_failure (finding_id);`,
+  // What a lease's holder tells others who find it taken (the running check's message).
+  `ALTER TABLE lease ADD COLUMN note TEXT;`,
 ];
 
 /** Advisory lock keys are per schema, so installations sharing a database do not wait for each other. */

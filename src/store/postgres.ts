@@ -9,6 +9,7 @@ import {
   SuppressionTransitionError,
   statesBefore,
 } from '../suppression/types.ts';
+import { migratePostgresControls, postgresControlDefinitions } from './postgres-controls.ts';
 import { migratePostgresDiscovery, postgresDiscovery } from './postgres-discovery.ts';
 import { postgresHistory } from './postgres-history.ts';
 import { lockKey, migratePostgres, postgresMigrations, postgresSchemaVersion } from './postgres-schema.ts';
@@ -19,6 +20,7 @@ import {
   EventRow,
   ItemRow,
   LanguageRow,
+  LeaseHolderRow,
   parseRow,
   RunRow,
   SuppressionRow,
@@ -32,10 +34,22 @@ export interface PostgresStoreOptions {
   connectionString?: string | undefined;
   /** Connections per replica (default 10). */
   poolSize?: number | undefined;
+  /**
+   * Opens all `poolSize` connections at start and keeps them (a server): the first burst of commands
+   * after start or after a quiet spell does not wait for connections to be made. Off, the pool connects
+   * on demand and closes connections idle for 10 s (the CLI, tests).
+   */
+  keepConnections?: boolean | undefined;
   now?: () => number;
 }
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** Opens the pool's connections together; one that fails now is simply made later, on demand. */
+async function warmUp(pool: pg.Pool, size: number): Promise<void> {
+  const opened = await Promise.allSettled(Array.from({ length: size }, () => pool.connect()));
+  for (const result of opened) if (result.status === 'fulfilled') result.value.release();
+}
 
 /**
  * The store in PostgreSQL, for several replicas sharing one database. Every write that must not
@@ -51,6 +65,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // Suppressions and their audit trail switch it back on for their transactions (see tx).
     options: [base.options ?? process.env.PGOPTIONS, '-c synchronous_commit=off'].filter(Boolean).join(' '),
     max: options.poolSize ?? 10,
+    ...(options.keepConnections ? { min: options.poolSize ?? 10 } : {}),
   });
   // An idle connection the server dropped must not crash the process; the next query reconnects.
   pool.on('error', () => {});
@@ -58,12 +73,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   try {
     await migratePostgres(client);
     await migratePostgresDiscovery(client);
+    await migratePostgresControls(client);
   } catch (error) {
     client.release();
     await pool.end();
     throw error;
   }
   client.release();
+  if (options.keepConnections) await warmUp(pool, options.poolSize ?? 10);
   const now = options.now ?? Date.now;
   const iso = () => new Date(now()).toISOString();
 
@@ -134,6 +151,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...postgresTransfer(pool),
     ...postgresHistory(pool, tx),
     ...postgresDiscovery(pool),
+    ...postgresControlDefinitions(pool),
     async ready() {
       try {
         return (await postgresSchemaVersion(pool)) === postgresMigrations.length;
@@ -185,7 +203,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         pool,
         `INSERT INTO lease (name, holder, expires_at, token) VALUES ($1, $2, $3, 1)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
-           token = lease.token + 1
+           token = lease.token + 1, note = NULL
          WHERE lease.expires_at < $4
          RETURNING token`,
         [name, holder, at + ttlMs, at],
@@ -206,6 +224,21 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         grant.holder,
         grant.token,
       ]);
+    },
+    async noteLease(grant, note) {
+      const result = await pool.query(
+        'UPDATE lease SET note = $1 WHERE name = $2 AND holder = $3 AND token = $4 AND expires_at >= $5',
+        [note, grant.name, grant.holder, grant.token, now()],
+      );
+      return result.rowCount === 1;
+    },
+    async leaseHolder(name) {
+      const row = await one(
+        pool,
+        'SELECT holder, token, note FROM lease WHERE name = $1 AND expires_at >= $2',
+        [name, now()],
+      );
+      return row ? parseRow(LeaseHolderRow, 'lease', row) : null;
     },
 
     async reportedFindings(channel) {
@@ -302,24 +335,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
     async recordCheckTargets(targets) {
       if (targets.length === 0) return;
-      await tx(async (q) => {
-        for (const t of targets) {
-          await q.query(
-            `INSERT INTO check_target (key, control_id, account_id, region, finding_ids, resources, channel, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING`,
-            [
-              t.key,
-              t.controlId,
-              t.accountId,
-              t.region,
-              JSON.stringify(t.findingIds),
-              JSON.stringify(t.resources),
-              t.channel,
-              t.createdAt,
-            ],
-          );
-        }
-      });
+      // One statement for all of them (atomic on its own): a check's result waits on one round trip.
+      await pool.query(
+        `INSERT INTO check_target (key, control_id, account_id, region, finding_ids, resources, channel, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+         ON CONFLICT (key) DO NOTHING`,
+        [
+          targets.map((t) => t.key),
+          targets.map((t) => t.controlId),
+          targets.map((t) => t.accountId),
+          targets.map((t) => t.region),
+          targets.map((t) => JSON.stringify(t.findingIds)),
+          targets.map((t) => JSON.stringify(t.resources)),
+          targets.map((t) => t.channel),
+          targets.map((t) => t.createdAt),
+        ],
+      );
     },
     async setCheckTargetMessage(key, ts) {
       await pool.query('UPDATE check_target SET ts = $1 WHERE key = $2 AND ts IS NULL', [ts, key]);

@@ -36,6 +36,7 @@ function json<T extends z.ZodType>(schema: T) {
 const id = z.coerce.number().int();
 
 export const LanguageRow = z.object({ language: z.enum(['ja', 'en', 'both']) });
+export const LeaseHolderRow = z.object({ holder: z.string(), token: id, note: z.string().nullable() });
 const strings = json(z.array(z.string()));
 
 const GroupRow = z.object({

@@ -6,7 +6,8 @@ import { type ChainedEvent, eventHash, genesisHash } from '../suppression/audit.
 import type { CheckTargetRecord, SuppressTarget } from '../suppression/types.ts';
 import { NewerSchemaError } from './errors.ts';
 import type { LeaseGrant } from './lease.ts';
-import { CheckTargetRow, ItemRow, LanguageRow, parseRow, RunRow, toGroup } from './rows.ts';
+import { CheckTargetRow, ItemRow, LanguageRow, LeaseHolderRow, parseRow, RunRow, toGroup } from './rows.ts';
+import { sqliteControlDefinitions } from './sqlite-controls.ts';
 import { sqliteDiscovery } from './sqlite-discovery.ts';
 import { sqliteHistory } from './sqlite-history.ts';
 import { suppressionStatements } from './sqlite-suppressions.ts';
@@ -114,6 +115,8 @@ export const migrations: readonly (string | ((db: Database.Database) => void))[]
   `ALTER TABLE lease ADD COLUMN token INTEGER NOT NULL DEFAULT 0;`,
   chainAuditTrail,
   addApprovals,
+  // What a lease's holder tells others who find it taken (the running check's message).
+  `ALTER TABLE lease ADD COLUMN note TEXT;`,
 ];
 
 /**
@@ -279,13 +282,19 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   >(
     `INSERT INTO lease (name, holder, expires_at, token) VALUES (@name, @holder, @expires, 1)
      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
-       token = lease.token + 1
+       token = lease.token + 1, note = NULL
      WHERE lease.expires_at < @now
      RETURNING token`,
   );
   const renew = db.prepare('UPDATE lease SET expires_at = ? WHERE name = ? AND holder = ? AND token = ?');
   // The row stays (expired) so the next holder's token is still greater.
   const release = db.prepare('UPDATE lease SET expires_at = 0 WHERE name = ? AND holder = ? AND token = ?');
+  const noteLease = db.prepare(
+    'UPDATE lease SET note = ? WHERE name = ? AND holder = ? AND token = ? AND expires_at >= ?',
+  );
+  const holderOf = db.prepare<[string, number], unknown>(
+    'SELECT holder, token, note FROM lease WHERE name = ? AND expires_at >= ?',
+  );
   const leases = {
     async acquireLease(name: string, holder: string, ttlMs: number) {
       const at = now();
@@ -298,6 +307,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     async releaseLease(grant: LeaseGrant) {
       release.run(grant.name, grant.holder, grant.token);
     },
+    async noteLease(grant: LeaseGrant, note: string) {
+      return noteLease.run(note, grant.name, grant.holder, grant.token, now()).changes === 1;
+    },
+    async leaseHolder(name: string) {
+      const row = holderOf.get(name, now());
+      return row ? parseRow(LeaseHolderRow, 'lease', row) : null;
+    },
   };
 
   return {
@@ -305,6 +321,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...durably(db, suppressionStatements(db, now)),
     ...sqliteHistory(db),
     ...sqliteDiscovery(db),
+    ...sqliteControlDefinitions(db),
     ...leases,
     ...sqliteTransfer(db),
 

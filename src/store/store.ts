@@ -11,6 +11,7 @@ import type {
   SuppressionState,
   SuppressTarget,
 } from '../suppression/types.ts';
+import type { ControlDefinitionsCache } from './control-definitions.ts';
 import type { DiscoveryCache } from './discovery-cache.ts';
 import type { PostureHistory } from './history.ts';
 import type { LeaseStore } from './lease.ts';
@@ -139,6 +140,7 @@ export interface Store
     AuditTrail,
     StoreTransfer,
     PostureHistory,
+    ControlDefinitionsCache,
     DiscoveryCache {
   /** True when the store answers and its schema is the one this release migrates to (/readyz). */
   ready(): Promise<boolean>;

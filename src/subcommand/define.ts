@@ -1,11 +1,13 @@
 import type { i18n, TFunction } from 'i18next';
 import type { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.ts';
+import type { ControlCatalog } from '../catalog/sync.ts';
 import type { ChannelConfig, Config } from '../config/schema.ts';
 import type { AwsSetupProbe, SlackSettings, SlackSetupProbe } from '../doctor/ports.ts';
 import type { Doc, DocPoster } from '../document/doc.ts';
 import { joinDocs } from '../document/doc.ts';
 import type { CheckEngine } from '../engine/check.ts';
+import type { Enablement } from '../engine/enablement.ts';
 import type { AwsPort } from '../engine/ports.ts';
 import { AppError, invalidArguments } from '../errors.ts';
 import type { Language, LanguagePreference } from '../i18n/index.ts';
@@ -55,6 +57,15 @@ export interface CommandServices {
   doctor?(): Promise<DoctorServices>;
   /** What suppression commands need; undefined where there is no store. */
   suppression?(): Promise<SuppressionServices | undefined>;
+  /** The controls as AWS has them; refused (rejects) where there is no config to say which account asks. */
+  controls?(): Promise<ControlServices>;
+}
+
+export interface ControlServices {
+  /** The catalog with AWS's list of controls (read daily, kept in the store). */
+  catalog: ControlCatalog;
+  /** For `explain --account`: the account's own enablement and parameters. */
+  aws: AwsPort;
 }
 
 export interface SuppressionServices {
@@ -92,6 +103,8 @@ export interface DigestServices {
   now?: () => number;
   /** The digest run's lease (FSBP_DIGEST_LEASE_SECONDS). */
   lease?: HoldOptions | undefined;
+  /** Which controls each account-Region has disabled (shared with checks). */
+  enablement?: Enablement | undefined;
 }
 
 export interface CommandContext {

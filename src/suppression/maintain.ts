@@ -36,13 +36,11 @@ export async function regionAccessFor(
   const view = await deps.accounts.view();
   const account = view.find(accountId);
   if (!account || account.id !== accountId) {
-    // Said the same whoever asks: which other accounts exist is not this error's business.
+    // Names only the account asked for: this reaches the job's log line and, at worst, a user.
     throw new AppError(
-      'unknown_account',
+      'account_not_configured',
       `account ${accountId} is no longer in the config or the organization`,
-      {
-        params: { account: accountId, known: '-' },
-      },
+      { params: { account: accountId } },
     );
   }
   const org = view.organization;
@@ -64,6 +62,8 @@ export async function workflowFor(
 }
 
 export interface MaintenanceReport {
+  /** False when another holder (a replica) had the job's lease: this run did nothing. */
+  ran: boolean;
   completed: number[];
   expired: number[];
   /** Requests for approval left unanswered past their time. */
@@ -89,11 +89,18 @@ export async function maintainSuppressions(
   deps: SuppressionDeps,
   holder: string,
 ): Promise<MaintenanceReport> {
-  const report: MaintenanceReport = { completed: [], expired: [], approvalExpired: [], failed: [] };
+  const report: MaintenanceReport = {
+    ran: false,
+    completed: [],
+    expired: [],
+    approvalExpired: [],
+    failed: [],
+  };
   const lease = await holdLease(deps.store, 'suppression-maintenance', holder, {
     ttlMs: maintenanceLeaseMs,
   });
   if (!lease) return report;
+  report.ran = true;
   try {
     const at = (deps.now ?? Date.now)();
     const now = new Date(at).toISOString();

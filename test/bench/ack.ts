@@ -59,6 +59,13 @@ export async function benchAck(
   const channels = Array.from({ length: 25 }, (_, i) => `C0BENCH${String(i).padStart(4, '0')}`);
   const slack = await startSlackEmulator({
     botToken: token,
+    // The 50 people the client sends as (ack-client.ts), known to Slack as real users are.
+    users: Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [
+        `U0BENCH${String(i).padStart(4, '0')}`,
+        { name: `bench${i}`, locale: i % 2 ? 'en-US' : 'ja-JP' },
+      ]),
+    ),
     channels: Object.fromEntries(channels.map((id) => [id, { name: id.toLowerCase(), member: true }])),
   });
   const dir = mkdtempSync(join(tmpdir(), 'fsbp-ack-'));
@@ -77,8 +84,14 @@ export async function benchAck(
     : [];
   const pgSchema =
     options.backend === 'postgres' ? await (await import('../helpers/postgres.ts')).freshSchema() : null;
+  // BENCH_ACK_PROBE=<dir>: each bot also reports where its ack time goes (see ack-probe.mjs).
+  const probeDir = process.env.BENCH_ACK_PROBE;
+  const probeFiles: string[] = [];
   const startBot = async () => {
-    const bot = spawn(process.execPath, [...profile, entry, 'serve'], {
+    const probeFile = probeDir ? join(probeDir, `probe-${Date.now()}-${probeFiles.length}.json`) : null;
+    if (probeFile) probeFiles.push(probeFile);
+    const probe = probeFile ? ['--import', new URL('./ack-probe.mjs', import.meta.url).pathname] : [];
+    const bot = spawn(process.execPath, [...profile, ...probe, entry, 'serve'], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: {
         ...process.env,
@@ -90,6 +103,7 @@ export async function benchAck(
         FSBP_STORE: pgSchema?.url ?? join(dir, 'fsbp.db'),
         FSBP_CONFIG: join(dir, 'config.yaml'),
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        ...(probeFile ? { BENCH_ACK_PROBE: probeFile } : {}),
       },
     });
     const port = await new Promise<number>((resolve, reject) => {
@@ -169,5 +183,8 @@ export async function benchAck(
     checksAnswered: answered,
     allAnsweredWithinMs: answered >= requests ? allAnsweredMs : null,
     botPeakRssMb: rss,
+    ...(probeFiles.length
+      ? { insideBots: probeFiles.map((f) => JSON.parse(readFileSync(f, 'utf8')) as unknown) }
+      : {}),
   };
 }

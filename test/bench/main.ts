@@ -78,6 +78,7 @@ async function ackMedians(options: AckOptions) {
       firstRequestMs: r.firstRequestMs,
       checksAnswered: r.checksAnswered,
       botPeakRssMb: r.botPeakRssMb,
+      ...(r.insideBots ? { insideBots: r.insideBots } : {}),
     })),
   };
 }

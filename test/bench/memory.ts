@@ -32,6 +32,25 @@ function rssMb(pid: number): number {
   return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 102.4) / 10;
 }
 
+const mb = (bytes: number) => Math.round(bytes / 104857.6) / 10;
+
+/** Resident memory by kind (smaps_rollup): anonymous (heaps, malloc) and file-backed (code, libraries). */
+function residentKinds(pid: number): { anonymousMb: number; fileMb: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
+  return {
+    anonymousMb: Math.round(kb('Anonymous') / 102.4) / 10,
+    fileMb: Math.round((kb('Rss') - kb('Anonymous')) / 102.4) / 10,
+  };
+}
+
+/** Run in the bot through the inspector: its memory as Node and V8 see it. */
+const memoryProbe = `JSON.stringify((() => {
+  const m = process.memoryUsage();
+  const spaces = process.getBuiltinModule('v8').getHeapSpaceStatistics();
+  return { ...m, spaces: Object.fromEntries(spaces.map((s) => [s.space_name, s.physical_space_size])) };
+})())`;
+
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 export async function benchMemory() {
@@ -130,15 +149,27 @@ export async function benchMemory() {
       inspector.send(JSON.stringify({ id, method, params }));
     });
   }
-  /** RSS and heap in use after a full collection in the bot. */
+  /** RSS and heap in use after a full collection in the bot, with where the resident memory is. */
   async function settled() {
     await ask('HeapProfiler.collectGarbage');
-    const heap = await ask('Runtime.evaluate', { expression: 'process.memoryUsage().heapUsed' });
+    const probe = await ask('Runtime.evaluate', { expression: memoryProbe });
+    const m = JSON.parse(String(probe.result?.result?.value ?? '{}')) as NodeJS.MemoryUsage & {
+      spaces: Record<string, number>;
+    };
     return {
       rssMb: rssMb(bot.pid as number),
-      heapUsedMb: Math.round(Number(heap.result?.result?.value ?? 0) / 104857.6) / 10,
+      heapUsedMb: mb(m.heapUsed),
+      detail: {
+        heapTotalMb: mb(m.heapTotal),
+        externalMb: mb(m.external),
+        arrayBuffersMb: mb(m.arrayBuffers),
+        ...residentKinds(bot.pid as number),
+        heapSpacesMb: Object.fromEntries(Object.entries(m.spaces).map(([k, v]) => [k, mb(v)])),
+      },
     };
   }
+  /** RSS (no collection forced) every 1,000 commands: where the growth happens. */
+  const curve: { after: number; rssMb: number }[] = [];
   const responseBase = slack.url.replace(/\/api\/$/, '/response');
   const answered = () => slack.calls('chat.update').length + slack.responses().length;
   const limit = pLimit(concurrency);
@@ -174,7 +205,12 @@ export async function benchMemory() {
   }
   await sendAll(0, baselineAfter);
   const first = await settled();
-  await sendAll(baselineAfter, total);
+  for (let from = baselineAfter; from < total; ) {
+    const to = Math.min(total, from < 1000 ? 1000 : from + 1000);
+    await sendAll(from, to);
+    curve.push({ after: to, rssMb: rssMb(bot.pid as number) });
+    from = to;
+  }
   const all = await settled();
   inspector.close();
   const seconds = Math.round((performance.now() - started) / 1000);
@@ -198,6 +234,9 @@ export async function benchMemory() {
     growthMb: Math.round((all.rssMb - first.rssMb) * 10) / 10,
     heapUsedAfterFirst500Mb: first.heapUsedMb,
     heapUsedAfterAllMb: all.heapUsedMb,
+    detailAfterFirst500: first.detail,
+    detailAfterAll: all.detail,
+    curve,
     seconds,
   };
 }

@@ -27,7 +27,10 @@ export async function runCliCaptured(argv: string[], env: NodeJS.ProcessEnv): Pr
   return { code, stdout, stderr };
 }
 
-/** Runs the real CLI in-process with a config file written from an object. */
+/**
+ * Runs the real CLI in-process with a config file written from an object, and a store of its own
+ * beside it unless `env` names one (a run never reads another test's cache of AWS's controls).
+ */
 export async function runWithConfig(
   config: unknown,
   argv: string[],
@@ -36,7 +39,13 @@ export async function runWithConfig(
   const dir = mkdtempSync(join(tmpdir(), 'fsbp-cli-'));
   const path = join(dir, 'fsbp.config.yaml');
   writeFileSync(path, stringify(config));
-  return runCliCaptured(argv, { ...process.env, FSBP_CONFIG: path, LANG: 'C', ...env });
+  return runCliCaptured(argv, {
+    ...process.env,
+    FSBP_CONFIG: path,
+    FSBP_STORE: join(dir, 'fsbp.db'),
+    LANG: 'C',
+    ...env,
+  });
 }
 
 /** Points the AWS SDK's standard variables at an emulator, as an operator would at a real endpoint. */

@@ -11,6 +11,9 @@ import { type SuppressForm, suppressFormValues } from './suppress-form.ts';
 
 /** What a user does with the digest and the Suppress modal, as Slack would send it to the bot. */
 
+/** The emulators and the bot's URL: a harness, or one replica of several. */
+export type BotSurface = Pick<Harness, 'aws' | 'slack' | 'url'>;
+
 export interface EmulatedFinding {
   Id: string;
   Resources: { Id: string }[];
@@ -20,7 +23,7 @@ export interface EmulatedFinding {
 }
 
 /** The findings Security Hub (the emulator) holds for one account and Region, as they are now. */
-export function emulatedFindings(h: Harness, account: string, region: string): EmulatedFinding[] {
+export function emulatedFindings(h: BotSurface, account: string, region: string): EmulatedFinding[] {
   const s = h.aws.getState() as unknown as {
     accounts: Record<string, { regions: Record<string, { findings: EmulatedFinding[] }> }>;
   };
@@ -29,7 +32,7 @@ export function emulatedFindings(h: Harness, account: string, region: string): E
 
 const isParent = (m: StoredMessage) => !m.thread_ts || m.thread_ts === m.ts;
 
-export const repliesTo = (h: Harness, channel: string, parent: StoredMessage) =>
+export const repliesTo = (h: BotSurface, channel: string, parent: StoredMessage) =>
   h.slack.messages(channel).filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
 
 /** `/fsbp digest now` in a channel; resolves with the new digest's parent message. */
@@ -44,7 +47,7 @@ export async function digestNow(h: Harness, channel: string, user: string): Prom
 
 /** The digest reply about a control and its Suppress button's value ('' once the button is gone). */
 export function replyFor(
-  h: Harness,
+  h: BotSurface,
   channel: string,
   parent: StoredMessage,
   controlId: string,
@@ -61,7 +64,7 @@ export function replyFor(
 
 /** A click on a Suppress button in `channel`; resolves with the modal the bot opened. */
 export async function clickSuppress(
-  h: Harness,
+  h: BotSurface,
   user: string,
   channel: string,
   message: StoredMessage,
@@ -88,7 +91,7 @@ export type SuppressFormInput = SuppressForm;
 
 /** Submits the Suppress modal; resolves with the bot's HTTP answer (the ack's response_action). */
 export async function submitSuppress(
-  h: Harness,
+  h: BotSurface,
   user: string,
   view: Record<string, unknown>,
   form: SuppressFormInput,
@@ -107,7 +110,7 @@ export async function submitSuppress(
 }
 
 /** The modal's text after the bot's views.update of that view that contains `expected`. */
-export async function modalOutcome(h: Harness, viewId: string, expected: string): Promise<string> {
+export async function modalOutcome(h: BotSurface, viewId: string, expected: string): Promise<string> {
   return eventually(() => {
     const update = h.slack
       .calls('views.update')

@@ -8,6 +8,7 @@ import {
 } from '../emulator/slack/signing.ts';
 import { ownAccountState } from '../helpers/aws-state.ts';
 import { eventually, type Harness, signingSecret, startHarness } from '../helpers/bot.ts';
+import { modalOutcome, submitSuppress } from '../helpers/suppress-flow.ts';
 
 const PROD = '111111111111';
 const DEV = '222222222222';
@@ -15,6 +16,7 @@ const TOKYO = 'ap-northeast-1';
 const MEMBER = 'U0JA00001'; // in #security (prod) only
 const OTHER = 'U0EN00001'; // in #dev (dev) only
 const NOBODY = 'U0NOBODY01'; // in no configured channel
+const STRANGER = 'U0STRANGE1'; // in #dev only, and allowed to suppress
 
 const config = {
   defaultLanguage: 'en',
@@ -26,14 +28,15 @@ const config = {
     { id: 'C0123456789', accounts: ['prod'] },
     { id: 'C0DEVCHAN01', accounts: ['dev'] },
   ],
-  suppression: { allowedUsers: [MEMBER] },
+  suppression: { allowedUsers: [MEMBER, STRANGER] },
 };
 
 let clock = Date.parse('2026-11-30T01:00:00.000Z');
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    // prod's failing control in AWS, for the Re-check button to evaluate.
+    // prod's failing control (EC2.19) in AWS: for the Re-check button to evaluate and for a Suppress
+    // submitted with scope "whole control".
     state: {
       ...ownAccountState(PROD, TOKYO, { 'EC2.19': [{ id: `sg-${PROD}`, compliance: 'NON_COMPLIANT' }] }),
       startEvaluationMinIntervalMs: 0,
@@ -44,10 +47,11 @@ beforeAll(async () => {
       [MEMBER]: { name: 'taro', locale: 'ja-JP' },
       [OTHER]: { name: 'alice', locale: 'en-US' },
       [NOBODY]: { name: 'bob', locale: 'en-US' },
+      [STRANGER]: { name: 'mallory', locale: 'en-US' },
     },
     channels: {
       C0123456789: { name: 'security', members: [MEMBER] },
-      C0DEVCHAN01: { name: 'dev', members: [OTHER] },
+      C0DEVCHAN01: { name: 'dev', members: [OTHER, STRANGER] },
     },
   });
   // History as the digest records it: a CRITICAL failure open since 2026-11-01 in each account.
@@ -351,4 +355,74 @@ describe('App Home Re-check button', () => {
     await eventually(() => h.slack.calls('views.publish').length > before, 30_000);
     expect(recheckButtons(OTHER)).toHaveLength(0);
   });
+});
+
+/** A click on a Home tab Suppress button: from a view, not a message. Resolves with the modal opened. */
+async function openSuppressFromHome(user: string, value: string, homeViewId: string | undefined) {
+  const payload = blockActionPayload({
+    user,
+    channel: 'D0HOME0001',
+    message_ts: '0',
+    action_id: 'suppress_open',
+    value,
+    response_url: h.slack.responseUrl(),
+    trigger_id: h.slack.mintTriggerId(),
+  });
+  delete payload.message;
+  payload.container = { type: 'view', view_id: homeViewId };
+  const opened = h.slack.calls('views.open').length;
+  expect((await postToBot(h.url, interactionBody(payload), { secret: signingSecret })).status).toBe(200);
+  const call = await eventually(() => h.slack.calls('views.open')[opened], 30_000);
+  return (call.response as { view: Record<string, unknown> }).view;
+}
+
+/** The Suppress button beside MEMBER's oldest prod failure, as published in MEMBER's Home tab. */
+async function memberHomeButton() {
+  clock += 61_000;
+  const before = await openHome(MEMBER);
+  await eventually(() => h.slack.calls('views.publish').length > before, 30_000);
+  const view = h.slack.homeView(MEMBER);
+  const value = view?.blocks
+    .map((b) => (b as { accessory?: { action_id?: string; value?: string } }).accessory)
+    .find((a) => a?.action_id === 'suppress_open')?.value;
+  expect(value).toMatch(/^[\w-]{16}$/);
+  return { value: value as string, viewId: view?.id };
+}
+
+const refusal = 'This button does not belong to this channel';
+const writes = () => h.aws.calls().filter((c) => c.operation === 'BatchUpdateFindings').length;
+
+describe('App Home Suppress button and channel membership', () => {
+  it('a user allowed to suppress but not in the target’s channel is refused at the click: no form, no AWS write', async () => {
+    const { value, viewId } = await memberHomeButton();
+    const before = writes();
+    // STRANGER replays MEMBER's Home tab button: prod is reported in #security, which STRANGER is not in.
+    const modal = await openSuppressFromHome(STRANGER, value, viewId);
+    const shown = JSON.stringify(modal);
+    expect(shown).toContain(refusal);
+    expect(shown).not.toContain('suppress_submit');
+    expect(writes()).toBe(before);
+  });
+
+  it('a member who left the channel between click and submit is refused at the submit; back in it, the same steps suppress', async () => {
+    const { value, viewId } = await memberHomeButton();
+    const before = writes();
+    const form = await openSuppressFromHome(MEMBER, value, viewId);
+    expect(form.callback_id).toBe('suppress_submit');
+    // MEMBER leaves #security while the modal is open (the bot's membership cache still says member).
+    h.slack.setMembers('C0123456789', []);
+    await submitSuppress(h, MEMBER, form, { reason: 'Bastion security group, by design', scope: 'control' });
+    const refused = await modalOutcome(h, String(form.id), refusal);
+    expect(refused).toContain('このボタンはこのチャンネルのものではない');
+    expect(writes()).toBe(before);
+
+    // Back in #security; the bot reads membership again once its cached copy (5 minutes) is old.
+    h.slack.setMembers('C0123456789', [MEMBER]);
+    clock += 5 * 60_000 + 1;
+    const again = await openSuppressFromHome(MEMBER, value, viewId);
+    await submitSuppress(h, MEMBER, again, { reason: 'Bastion security group, by design', scope: 'control' });
+    // MEMBER reads Japanese: "suppressed 1 finding until ...".
+    await modalOutcome(h, String(again.id), '検出結果 1 件を');
+    expect(writes()).toBe(before + 1);
+  }, 60_000);
 });

@@ -71,7 +71,8 @@ describe('bounded checks', () => {
     const { code, report } = await check(['EC2.19', `--account=${prods}`, `--region=${tokyos}`]);
     expect(code).toBe(1);
     expect(report.results.map((r) => `${r.accountId} ${r.region}`)).toEqual([`${PROD} ${TOKYO}`]);
-    expect(calls('AssumeRole')).toHaveLength(1);
+    // The check's own session once (AWS's list of controls is read under a session of its own, fsbp-controls).
+    expect(calls('AssumeRole').filter((c) => c.roleSessionName !== 'fsbp-controls')).toHaveLength(1);
     expect(calls('StartConfigRulesEvaluation')).toHaveLength(1);
   });
 

@@ -23,6 +23,7 @@ const PROD = '111111111111';
 const TOKYO = 'ap-northeast-1';
 const CRON = 'C0CRON00001';
 const KILL = 'C0KILL00001';
+const SLOT = 'C0SLOT00001';
 const controls = ['S3.8', 'EC2.19', 'IAM.3', 'KMS.3', 'S3.1', 'EC2.2'];
 
 const available = await postgresAvailable();
@@ -50,10 +51,14 @@ beforeAll(async () => {
   });
   slack = await startSlackEmulator({
     botToken,
-    users: { U0EN00001: { name: 'alice', locale: 'en-US' } },
+    users: {
+      U0EN00001: { name: 'alice', locale: 'en-US' },
+      U0EN00002: { name: 'bob', locale: 'en-US' },
+    },
     channels: {
       [CRON]: { name: 'cron', member: true },
       [KILL]: { name: 'kill', member: true },
+      [SLOT]: { name: 'slot', member: true },
     },
   });
   schema = await freshSchema();
@@ -72,6 +77,7 @@ beforeAll(async () => {
         },
       },
       { id: KILL, accounts: ['prod'], digest: { language: 'en' } },
+      { id: SLOT, accounts: ['prod'], digest: { enabled: false } },
     ],
     suppression: { allowedUsers: ['U0EN00001'] },
   });
@@ -178,6 +184,39 @@ describe.skipIf(!available)('several replicas on one PostgreSQL database', () =>
     expect(JSON.stringify(listed.body)).toContain('accepted by the replica test');
     suppressedControls += 1;
   }, 60_000);
+
+  it('one check per user and channel across replicas: a second on B while A runs the first gets a private link to it', async () => {
+    // Security Hub and Config answer slowly: the check on A is still running when B gets the second.
+    aws.setFaults({ latencyMs: 1500, services: ['config', 'securityhub'] });
+    // The check's own messages in the channel: placeholders, later replaced by their results.
+    const posts = () => slack.messages(SLOT).filter((m) => !m.thread_ts);
+    try {
+      expect((await a.slash(slashBody(slack, 'check S3.8 --account prod', SLOT).body)).status).toBe(200);
+      const first = await eventually(() => posts()[0], 15_000);
+      expect(first.text).toContain('Checking');
+      const second = slashBody(slack, 'check all', SLOT);
+      expect((await b.slash(second.body)).status).toBe(200);
+      const answer = await eventually(() => slack.responses(second.responseUrl)[0], 15_000);
+      const shown = JSON.stringify(answer.body);
+      expect((answer.body as { response_type?: string }).response_type).toBe('ephemeral');
+      expect(shown).toContain('Your check in this channel is still running');
+      expect(shown).toContain(`/archives/${SLOT}/p${first.ts.replace('.', '')}`);
+      // Someone else may check in the same channel at the same time, on either replica.
+      const other = slashBody(slack, 'check S3.8 --account prod', SLOT, 'U0EN00002');
+      expect((await b.slash(other.body)).status).toBe(200);
+      await eventually(() => posts().length === 2, 15_000);
+      expect(slack.responses(other.responseUrl)).toEqual([]);
+      aws.setFaults({});
+      // Once both have answered (placeholders replaced by results), the same user may check again.
+      await eventually(() => posts().every((m) => m.edited), 30_000);
+      const third = slashBody(slack, 'check S3.8 --account prod', SLOT);
+      expect((await b.slash(third.body)).status).toBe(200);
+      await eventually(() => posts().length === 3, 30_000);
+      expect(slack.responses(third.responseUrl)).toEqual([]);
+    } finally {
+      aws.setFaults({});
+    }
+  }, 90_000);
 
   it('SIGKILL of A after its 3rd reply: B completes the run, no reply lost, a duplicate only in the documented window', async () => {
     const expected = controls.length - suppressedControls;

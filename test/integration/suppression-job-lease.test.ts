@@ -2,12 +2,13 @@
  * The suppression job holds the maintenance lease while it works; a job that stalled past the lease
  * and was taken over stops before its next AWS write.
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPort } from '../../src/aws/index.ts';
 import { Config } from '../../src/config/schema.ts';
 import { staticAccountDirectory } from '../../src/organization/directory.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
-import { maintainSuppressions } from '../../src/suppression/maintain.ts';
+import { maintainSuppressions, regionAccessFor } from '../../src/suppression/maintain.ts';
 import type { NewSuppression } from '../../src/suppression/types.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { ownAccountState } from '../helpers/aws-state.ts';
@@ -90,6 +91,59 @@ describe('the suppression job’s lease', () => {
     expect(report.expired).toHaveLength(1);
     const states = await Promise.all(ids.map(async (id) => (await store.getSuppression(id))?.state));
     expect(states.sort()).toEqual(['active', 'expired']);
+    await store.close();
+  });
+});
+
+describe('the suppression job and an account that left the config', () => {
+  it('reports the record by that one account, lists no other configured account, and writes nothing', async () => {
+    const clock = Date.parse('2026-12-31T00:00:00.000Z');
+    const store = openSqliteStore({ path: ':memory:', now: () => clock });
+    const GONE = '999999999999';
+    const configured = Config.parse({
+      accounts: [
+        { id: PROD, name: 'prod', regions: [TOKYO] },
+        { id: '333333333333', name: 'secret-m-and-a', regions: [TOKYO] },
+      ],
+    });
+    const { suppression } = await store.createSuppression({
+      requestKey: 'gone-1',
+      controlId: 'S3.8',
+      accountId: GONE,
+      region: TOKYO,
+      scope: 'resource',
+      reason: 'account since removed from the config',
+      userId: 'U1',
+      userName: 'taro',
+      createdAt: '2026-11-01T00:00:00.000Z',
+      expiresAt: '2026-12-01T00:00:00.000Z',
+      findings: [{ id: 'f-gone', productArn: 'arn:p', resourceId: 'bucket-x' }],
+      channel: null,
+      messageTs: null,
+      permalink: null,
+    });
+    emulator.resetCalls();
+    const report = await maintainSuppressions(
+      { store, aws, config: configured, accounts: staticAccountDirectory(configured), now: () => clock },
+      'job',
+    );
+    expect(report.failed).toEqual([
+      { id: suppression.id, code: 'account_not_configured', message: expect.stringContaining(GONE) },
+    ]);
+    // What the job's log line carries (the report), and the error as a refusal's log line serializes it.
+    const error = await regionAccessFor(
+      { aws, accounts: staticAccountDirectory(configured) },
+      GONE,
+      TOKYO,
+      'job',
+    ).catch((e) => e);
+    for (const logged of [JSON.stringify(report), JSON.stringify(pino.stdSerializers.err(error))]) {
+      expect(logged).toContain(GONE);
+      for (const other of ['prod', PROD, 'secret-m-and-a', '333333333333'])
+        expect(logged).not.toContain(other);
+    }
+    expect(emulator.calls().filter((c) => c.operation === 'BatchUpdateFindings')).toEqual([]);
+    expect((await store.getSuppression(suppression.id))?.state).toBe('pending');
     await store.close();
   });
 });

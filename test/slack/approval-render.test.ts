@@ -156,6 +156,7 @@ describe('the modals', () => {
       key: 'AbCdEfGhIjKlMnOp',
       channel: CHANNEL,
       approval: true,
+      fromHome: false,
     });
   });
 

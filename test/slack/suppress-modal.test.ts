@@ -70,7 +70,19 @@ describe('the Suppress modal', () => {
       key: 'AbCdEfGhIjKlMnOp',
       channel: CHANNEL,
       approval: false,
+      fromHome: false,
     });
+    // From the Home tab, the submit is told to check the user's membership again.
+    const fromHome = suppressModal(
+      lang('en'),
+      item(['a']),
+      undefined,
+      { maxDays: 14, minReasonLength: 20 },
+      CHANNEL,
+      null,
+      true,
+    );
+    expect(readSuppressMetadata(fromHome.private_metadata).fromHome).toBe(true);
   });
 
   it('refuses metadata it did not write as an unknown target', () => {
@@ -78,6 +90,7 @@ describe('the Suppress modal', () => {
       'AbCdEfGhIjKlMnOp',
       '{"k":"short","c":"C1"}',
       '{"k":"AbCdEfGhIjKlMnOp","c":"<!here>"}',
+      '{"k":"AbCdEfGhIjKlMnOp","c":"C1","h":true}',
       7,
     ]) {
       expect(() => readSuppressMetadata(raw)).toThrow(

@@ -3,6 +3,7 @@
  * calls it with a way to open a fresh, empty store on a given clock).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DefinitionsSnapshot } from '../../src/catalog/aws-controls.ts';
 import type { DigestPlanRecord } from '../../src/digest/types.ts';
 import type { DiscoverySnapshot } from '../../src/organization/snapshot.ts';
 import { holdLease, type LeaseGrant, LeaseLostError } from '../../src/store/lease.ts';
@@ -85,6 +86,22 @@ function plan(channel: string, overrides: Partial<DigestPlanRecord['summary']> =
   };
 }
 
+function definitions(syncedAt: string, ids: string[], standard = 'standards/fsbp'): DefinitionsSnapshot {
+  return {
+    standard,
+    syncedAt,
+    source: { accountId: '111111111111', region: 'ap-northeast-1' },
+    definitions: ids.map((id) => ({
+      id,
+      title: `${id} should be <b>fine</b> & "quoted"`,
+      description: 'AWS’s own text, kept as given.',
+      remediationUrl: `https://docs.aws.amazon.com/console/securityhub/${id}/remediation`,
+      severity: 'HIGH',
+      available: true,
+    })),
+  };
+}
+
 export function storeContract(backend: string, open: OpenStore): void {
   describe(`store contract: ${backend}`, () => {
     const clock = { at: Date.parse('2026-11-30T00:00:00.000Z') };
@@ -111,6 +128,22 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(await store.digestEnabled('C1')).toBe(false);
       await store.setDigestEnabled('C1', true);
       expect(await store.digestEnabled('C1')).toBe(true);
+    });
+
+    it('caches AWS’s control definitions per standard; an older read never replaces a newer one', async () => {
+      const store = await fresh();
+      expect(await store.controlDefinitions('standards/fsbp')).toBeNull();
+      const first = definitions('2026-11-30T00:00:00.000Z', ['S3.1', 'S3.99']);
+      await store.saveControlDefinitions(first);
+      expect(await store.controlDefinitions('standards/fsbp')).toEqual(first);
+      const newer = definitions('2026-12-01T00:00:00.000Z', ['S3.1']);
+      await store.saveControlDefinitions(newer);
+      await store.saveControlDefinitions(definitions('2026-11-30T12:00:00.000Z', ['S3.2']));
+      expect(await store.controlDefinitions('standards/fsbp')).toEqual(newer);
+      const other = definitions('2026-11-01T00:00:00.000Z', [], 'standards/other');
+      await store.saveControlDefinitions(other);
+      expect(await store.controlDefinitions('standards/other')).toEqual(other);
+      expect(await store.controlDefinitions('standards/fsbp')).toEqual(newer);
     });
 
     it('claims a key once until it expires, also when claimed at the same moment', async () => {
@@ -153,6 +186,32 @@ export function storeContract(backend: string, open: OpenStore): void {
         Array.from({ length: 8 }, (_, i) => store.acquireLease('maintenance', `h${i}`, 1000)),
       );
       expect(grants.filter((g) => g !== null)).toHaveLength(1);
+    });
+
+    it('shows a lease’s live holder and its note; a holder taken over cannot note; a freed lease has no holder', async () => {
+      const store = await fresh();
+      const slot = 'check:U1|C1';
+      expect(await store.leaseHolder(slot)).toBeNull();
+      const a = (await store.acquireLease(slot, 'a', 100)) as LeaseGrant;
+      expect(await store.leaseHolder(slot)).toEqual({ holder: 'a', token: a.token, note: null });
+      expect(await store.noteLease(a, '1700000000.000100')).toBe(true);
+      expect(await store.leaseHolder(slot)).toEqual({
+        holder: 'a',
+        token: a.token,
+        note: '1700000000.000100',
+      });
+      // A crashed holder's lease runs out: nobody holds it, and the next holder starts without a note.
+      clock.at += 101;
+      expect(await store.leaseHolder(slot)).toBeNull();
+      expect(await store.noteLease(a, 'late')).toBe(false);
+      const b = (await store.acquireLease(slot, 'b', 100)) as LeaseGrant;
+      expect(await store.noteLease(a, 'late')).toBe(false);
+      expect(await store.leaseHolder(slot)).toEqual({ holder: 'b', token: b.token, note: null });
+      await store.releaseLease(b);
+      expect(await store.leaseHolder(slot)).toBeNull();
+      // Other names are other slots.
+      expect(await store.acquireLease('check:U1|C2', 'c', 100)).not.toBeNull();
+      expect(await store.acquireLease('check:U2|C1', 'd', 100)).not.toBeNull();
     });
 
     it('records a digest run, its replies and what the channel was told, and resumes an unfinished one', async () => {

@@ -62,7 +62,8 @@ describe.skipIf(!available)('PostgreSQL store', () => {
 
   it('upgrades a schema of the previous release to approvals, keeping its records', async () => {
     const { url } = await schema();
-    const before = postgresMigrations.length - 1;
+    // The release before approvals: every migration up to the one that adds them.
+    const before = postgresMigrations.findIndex((m) => m.includes('approval_expires_at'));
     for (const sql of postgresMigrations.slice(0, before)) await raw(url, sql);
     await raw(url, 'CREATE TABLE fsbp_schema (version INTEGER NOT NULL)');
     await raw(url, 'INSERT INTO fsbp_schema (version) VALUES ($1)', [before]);
@@ -83,6 +84,30 @@ describe.skipIf(!available)('PostgreSQL store', () => {
       /suppression_state_check/,
     );
     await store.close();
+  });
+
+  it('a server opens its whole pool at start and keeps it; otherwise it connects on demand', async () => {
+    const { url, name } = await schema();
+    const connections = async (app: string) =>
+      Number(
+        (await raw(url, 'SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [app]))
+          .rows[0]?.n,
+      );
+    const withName = (app: string) => {
+      const u = new URL(url);
+      u.searchParams.set('application_name', app);
+      return u.toString();
+    };
+    const kept = await openPostgresStore({
+      connectionString: withName(`${name}_kept`),
+      poolSize: 3,
+      keepConnections: true,
+    });
+    expect(await connections(`${name}_kept`)).toBe(3);
+    const lazy = await openPostgresStore({ connectionString: withName(`${name}_lazy`), poolSize: 3 });
+    expect(await connections(`${name}_lazy`)).toBe(1);
+    await kept.close();
+    await lazy.close();
   });
 
   it('refuses to start on a schema migrated by a newer release', async () => {

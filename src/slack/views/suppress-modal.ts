@@ -76,27 +76,41 @@ function radioOption(l: ModalLanguage, key: string, params: Record<string, unkno
 
 /**
  * What rides along in the modal: the button's key and the channel it was clicked in, so the submit
- * can check again that the button is used in its own channel. Slack returns it as the bot set it.
+ * can check again that the button is used in its own channel, and whether it came from the Home tab
+ * (`h`: the submit checks again that the user is still a member of that channel). Slack returns it as
+ * the bot set it.
  */
 const Metadata = z.object({
   k: z.string().regex(/^[\w-]{16}$/),
   c: z.string().regex(/^[A-Z0-9]{1,40}$/),
   /** Opened for a control that needs an approval: the shorter reason limit applies. */
   a: z.literal(1).optional(),
+  /** Opened from the Home tab: the submit reads the channel's members again. */
+  h: z.literal(1).optional(),
 });
 
 /**
- * The modal's key and channel, and whether it asked for the shorter reason of a request for
- * approval; anything else (an old modal, a forged view) is an unknown target.
+ * The modal's key and channel, whether it asked for the shorter reason of a request for approval and
+ * whether it came from the Home tab; anything else (an old modal, a forged view) is an unknown target.
  */
-export function readSuppressMetadata(raw: unknown): { key: string; channel: string; approval: boolean } {
+export function readSuppressMetadata(raw: unknown): {
+  key: string;
+  channel: string;
+  approval: boolean;
+  fromHome: boolean;
+} {
   let json: unknown = null;
   try {
     json = JSON.parse(String(raw));
   } catch {}
   const parsed = Metadata.safeParse(json);
   if (!parsed.success) throw new AppError('suppression_target_gone', 'unreadable modal metadata');
-  return { key: parsed.data.k, channel: parsed.data.c, approval: parsed.data.a === 1 };
+  return {
+    key: parsed.data.k,
+    channel: parsed.data.c,
+    approval: parsed.data.a === 1,
+    fromHome: parsed.data.h === 1,
+  };
 }
 
 /**
@@ -112,6 +126,8 @@ export function suppressModal(
   channel: string,
   /** The control's severity when a second person must approve the suppression. */
   approvalSeverity: string | null = null,
+  /** Clicked in the Home tab: `channel` is the target's, granted by membership. */
+  fromHome = false,
 ): ModalView {
   const maxReason = approvalSeverity ? maxApprovedReasonLength : maxReasonLength;
   const days = expiryChoices(policy);
@@ -124,7 +140,12 @@ export function suppressModal(
   return {
     ...frame(l),
     callback_id: suppressCallbackId,
-    private_metadata: JSON.stringify({ k: item.key, c: channel, ...(approvalSeverity ? { a: 1 } : {}) }),
+    private_metadata: JSON.stringify({
+      k: item.key,
+      c: channel,
+      ...(approvalSeverity ? { a: 1 } : {}),
+      ...(fromHome ? { h: 1 } : {}),
+    }),
     submit: plain(say(l, 'suppress.submit'), limits.modalButton),
     blocks: [
       targetBlock(l, item, control),

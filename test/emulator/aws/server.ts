@@ -28,6 +28,11 @@ import {
 } from './organizations.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { appendFindings, handleSecurityHub, SnapshotStore, securityHubOperation } from './security-hub.ts';
+import {
+  handleSecurityHubControls,
+  isSecurityHubControlsOperation,
+  securityHubControlsOperation,
+} from './security-hub-controls.ts';
 import { parseAmzDate, parseAuthorization, verifySignature } from './sigv4.ts';
 import { type EmulatorState, exportState, type NormalizedState, parseState } from './state.ts';
 import { handleSts, IdentityStore, type Principal } from './sts.ts';
@@ -85,7 +90,9 @@ function route(req: IncomingMessage, path: string, body: string): Route {
     const scoped = parseAuthorization(String(req.headers.authorization ?? ''))?.service;
     return { service: scoped === 'iam' ? 'iam' : 'sts', operation: params.get('Action') ?? '', params };
   }
-  return { service: 'securityhub', operation: securityHubOperation(req.method ?? 'GET', path) ?? '' };
+  const method = req.method ?? 'GET';
+  const operation = securityHubOperation(method, path) ?? securityHubControlsOperation(method, path) ?? '';
+  return { service: 'securityhub', operation };
 }
 
 function headerMap(req: IncomingMessage): Record<string, string> {
@@ -121,6 +128,8 @@ export async function startAwsEmulator(opts: {
   port?: number;
   /** Called with each call once AWS has acted on it, before the answer is sent (crash tests). */
   onCall?: (call: CallRecord) => void;
+  /** The rate limiter's clock (tests freeze it so a burst is not refilled by a slow machine). */
+  now?: () => number;
 }): Promise<AwsEmulator> {
   let state: NormalizedState = parseState(opts.state);
   let callLog: CallRecord[] = [];
@@ -263,20 +272,17 @@ export async function startAwsEmulator(opts: {
         body: JSON.stringify(out),
       };
     }
-    const out = handleSecurityHub(
-      {
-        state,
-        accountId: principal.accountId,
-        region,
-        now,
-        snapshots,
-        unprocessedIds: new Set(faults.get().unprocessedIds ?? []),
-      },
-      r.operation,
-      body,
-      query,
-      path,
-    );
+    const shContext = {
+      state,
+      accountId: principal.accountId,
+      region,
+      now,
+      snapshots,
+      unprocessedIds: new Set(faults.get().unprocessedIds ?? []),
+    };
+    const out = isSecurityHubControlsOperation(r.operation)
+      ? handleSecurityHubControls(shContext, r.operation, body, query, path)
+      : handleSecurityHub(shContext, r.operation, body, query, path);
     return {
       status: 200,
       headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
@@ -319,7 +325,7 @@ export async function startAwsEmulator(opts: {
               false,
             );
       }
-      if (!limiter.take(state, r.service, r.operation, principal.accountId, region, Date.now()))
+      if (!limiter.take(state, r.service, r.operation, principal.accountId, region, (opts.now ?? Date.now)()))
         throw throttled(r.service);
       const decision = faults.decide(r.service, r.operation);
       if (decision.latencyMs > 0) await sleep(decision.latencyMs);

@@ -53,6 +53,47 @@ const EvaluationStatusSchema = z.looseObject({
   FirstEvaluationStarted: z.boolean().optional(),
 });
 
+/**
+ * A control's association with a standard, as ListStandardsControlAssociations and
+ * BatchGetStandardsControlAssociations return it. Listed ones replace the emulator's default (every
+ * defined control ENABLED in FSBP); other standards exist only through these.
+ */
+const StandardsControlAssociationSchema = z.looseObject({
+  StandardsArn: z.string().min(1),
+  SecurityControlId: z.string().min(1),
+  AssociationStatus: z.enum(['ENABLED', 'DISABLED']),
+  UpdatedAt: IsoDate.optional(),
+  UpdatedReason: z.string().optional(),
+  RelatedRequirements: z.array(z.string()).optional(),
+  StandardsControlTitle: z.string().optional(),
+  StandardsControlDescription: z.string().optional(),
+  StandardsControlArns: z.array(z.string()).optional(),
+});
+
+/** A ParameterConfiguration: `ValueType` and a one-key union value such as `{"Integer": 15}`. */
+const ParameterConfigurationSchema = z.object({
+  ValueType: z.enum(['DEFAULT', 'CUSTOM']),
+  Value: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** What BatchGetSecurityControls says beyond the definition: custom parameters, the last update's reason. */
+const SecurityControlSettingsSchema = z.looseObject({
+  Parameters: z.record(z.string(), ParameterConfigurationSchema).optional(),
+  LastUpdateReason: z.string().optional(),
+});
+
+/** A SecurityControlDefinition as ListSecurityControlDefinitions returns it. */
+const SecurityControlDefinitionSchema = z.looseObject({
+  SecurityControlId: z.string().regex(/^[A-Za-z0-9]+\.\d+$/, 'must look like S3.1'),
+  Title: z.string().min(1),
+  Description: z.string(),
+  RemediationUrl: z.string(),
+  SeverityRating: z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']),
+  CurrentRegionAvailability: z.enum(['AVAILABLE', 'UNAVAILABLE']).optional(),
+  CustomizableProperties: z.array(z.string()).optional(),
+  ParameterDefinitions: z.record(z.string(), z.looseObject({})).optional(),
+});
+
 export const FindingSchema = z.looseObject({
   Id: z.string().min(1),
   ProductArn: z.string().min(1),
@@ -89,6 +130,10 @@ const RegionStateSchema = z.object({
   /** Config resource id -> ARN, for types whose Config id is not the name (IAM AIDA..., RDS db-...). */
   resourceArns: z.record(z.string(), z.string()).optional(),
   findings: z.array(FindingSchema).default([]),
+  /** Associations that differ from the default (a control DISABLED in FSBP, other standards). */
+  standardsControlAssociations: z.array(StandardsControlAssociationSchema).optional(),
+  /** Security control ID -> custom parameters and LastUpdateReason (the BatchGetSecurityControls shape). */
+  securityControls: z.record(z.string(), SecurityControlSettingsSchema).optional(),
 });
 
 /**
@@ -134,6 +179,17 @@ export const EmulatorStateSchema = z
     /** false disables throttling; otherwise "service:Operation" / "service:*" -> limit (null = unlimited). */
     rateLimits: z.union([z.literal(false), z.record(z.string(), RateLimitSchema.nullable())]).optional(),
     accounts: z.record(z.string(), AccountSchema).default({}),
+    /**
+     * The controls AWS defines (ListSecurityControlDefinitions): the repository's catalog (unless
+     * `fromCatalog` is false), without `remove`, plus `add` (controls the catalog lacks).
+     */
+    controlDefinitions: z
+      .object({
+        fromCatalog: z.boolean().default(true),
+        add: z.array(SecurityControlDefinitionSchema).default([]),
+        remove: z.array(z.string()).default([]),
+      })
+      .prefault({}),
     /** An AWS organization (Organizations API); absent: every account is standalone. */
     organization: OrganizationSchema.optional(),
     /** A Security Hub CSPM administrator with its members and cross-Region aggregation. */
@@ -208,6 +264,8 @@ export type RegionState = AccountState['regions'][string];
 export type ConfigRule = RegionState['configRules'][number];
 export type EvaluationResult = RegionState['evaluations'][string][number];
 export type EvaluationStatus = RegionState['evaluationStatus'][string];
+export type StandardsControlAssociation = z.output<typeof StandardsControlAssociationSchema>;
+export type SecurityControlDefinition = z.output<typeof SecurityControlDefinitionSchema>;
 export type PrincipalPolicy = z.output<typeof PolicySchema>;
 /** An ASFF finding, kept as a plain JSON object. */
 export type Finding = Record<string, unknown> & { Id: string; ProductArn: string };

@@ -54,6 +54,8 @@ export interface SlackEmulator {
   ephemerals(channel?: string): EphemeralMessage[];
   /** The Home tab last published for a user. */
   homeView(userId: string): StoredView | undefined;
+  /** Test hook: the channel's human members from now on (someone joined or left it). */
+  setMembers(channel: string, members: string[]): void;
   /** A file of the external upload flow, with its bytes. */
   file(id: string): UploadedFile | undefined;
   /** A trigger ID that views.open/views.push accept once within 3 s; `viewId` is the modal a views.push stacks on. */
@@ -324,6 +326,11 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
     ephemerals: (channel) => ws.ephemerals.filter((e) => channel === undefined || e.channel === channel),
     mintTriggerId: (o) => ws.mintTriggerId(o),
     homeView: (userId) => ws.homeViews.get(userId),
+    setMembers: (channel, members) => {
+      const found = ws.channels.get(channel);
+      if (!found) throw new Error(`no channel ${channel}`);
+      found.members = [...members];
+    },
     file: (id) => ws.files.get(id),
     close: () =>
       new Promise<void>((resolve, reject) => {
