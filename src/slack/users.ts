@@ -13,6 +13,11 @@ export interface UserDirectoryOptions {
   profileCacheMs?: number;
   /** How long a user group's members are trusted before asking Slack again. */
   groupCacheMs?: number;
+  /**
+   * Profiles kept at most (default 5,000): the least recently fetched goes first, so memory does not
+   * grow with every user the bot has ever seen.
+   */
+  maxProfiles?: number;
   now?: () => number;
 }
 
@@ -41,6 +46,16 @@ export function createUserDirectory(options: UserDirectoryOptions) {
   const profiles = new Map<string, { profile: Promise<Profile | null>; at: number }>();
   const groups = new Map<string, { members: Promise<Set<string>>; at: number }>();
 
+  /** Sets an entry as the newest, dropping the oldest beyond the bound. */
+  function keep(userId: string, entry: { profile: Promise<Profile | null>; at: number }) {
+    profiles.delete(userId);
+    profiles.set(userId, entry);
+    if (profiles.size > (options.maxProfiles ?? 5_000)) {
+      const oldest = profiles.keys().next().value;
+      if (oldest !== undefined) profiles.delete(oldest);
+    }
+  }
+
   function profile(userId: string): Promise<Profile | null> {
     const cached = profiles.get(userId);
     if (cached && now() - cached.at < profileCacheMs) return cached.profile;
@@ -61,15 +76,12 @@ export function createUserDirectory(options: UserDirectoryOptions) {
         if (isSlackRefusal(error)) {
           // Slack answered (user_not_found...): kept for a while, so this user's every command does not
           // cost another users.info and another log line. A failure to reach Slack is asked again next time.
-          profiles.set(userId, {
-            profile: Promise.resolve(null),
-            at: now() - profileCacheMs + refusalCacheMs,
-          });
+          keep(userId, { profile: Promise.resolve(null), at: now() - profileCacheMs + refusalCacheMs });
         } else profiles.delete(userId);
         options.logger.warn({ err: error, userId }, 'users.info failed');
         return null;
       });
-    profiles.set(userId, { profile: fetched, at: now() });
+    keep(userId, { profile: fetched, at: now() });
     return fetched;
   }
 

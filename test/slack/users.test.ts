@@ -11,9 +11,14 @@ beforeAll(async () => {
 });
 afterAll(() => slack.close());
 
-function directory(clock: { at: number }) {
+function directory(clock: { at: number }, maxProfiles?: number) {
   const client = new WebClient(botToken, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-  return createUserDirectory({ client, logger: pino({ level: 'silent' }), now: () => clock.at });
+  return createUserDirectory({
+    client,
+    logger: pino({ level: 'silent' }),
+    now: () => clock.at,
+    ...(maxProfiles ? { maxProfiles } : {}),
+  });
 }
 
 const infoCalls = (user: string) => slack.calls('users.info').filter((c) => c.args.user === user).length;
@@ -40,5 +45,15 @@ describe('the user directory', () => {
     expect(await users.locale('U0KNOWN001')).toBe('ja-JP');
     expect(await users.locale('U0KNOWN001')).toBe('ja-JP');
     expect(infoCalls('U0KNOWN001')).toBe(before + 1);
+  });
+
+  it('keeps at most maxProfiles users: the least recently fetched is asked again, the others are not', async () => {
+    const users = directory({ at: 1_000_000 }, 2);
+    for (const id of ['U0BOUND001', 'U0BOUND002', 'U0BOUND003']) await users.locale(id);
+    await users.locale('U0BOUND003');
+    await users.locale('U0BOUND002');
+    expect([infoCalls('U0BOUND002'), infoCalls('U0BOUND003')]).toEqual([1, 1]);
+    await users.locale('U0BOUND001');
+    expect(infoCalls('U0BOUND001')).toBe(2);
   });
 });
