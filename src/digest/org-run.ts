@@ -260,8 +260,8 @@ async function readAndPlan(
   const byAccount = new Map<string, ChannelJob[]>();
   for (const job of jobs) {
     job.tally = new ChannelTally(
-      await deps.store.reportedFindings(job.channel.id),
       job.channel.digest.minSeverity,
+      dryRun ? await deps.store.reportedFindings(job.channel.id) : null,
     );
     for (const account of job.accounts)
       byAccount.set(account.id, [...(byAccount.get(account.id) ?? []), job]);
@@ -282,8 +282,18 @@ async function readAndPlan(
         suppressed: [...covered],
       });
 
-  const route = (finding: ControlFinding) => {
-    for (const job of byAccount.get(finding.accountId) ?? []) job.tally?.add(finding);
+  // Whether a channel was told about a finding is asked of the store a page at a time: holding every
+  // channel's told IDs would take more memory than the stream (hundreds of thousands of ARNs).
+  const route = async (findings: readonly ControlFinding[]) => {
+    for (let i = 0; i < findings.length; i += pageSize) {
+      const batch = findings.slice(i, i + pageSize);
+      const told = await deps.store.reportedChannels(batch.map((f) => f.id));
+      for (const finding of batch) {
+        const channels = told.get(finding.id) ?? [];
+        for (const job of byAccount.get(finding.accountId) ?? [])
+          job.tally?.add(finding, channels.includes(job.channel.id));
+      }
+    }
   };
   const access: RegionAccess = await deps.aws.region(org.adminAccount, org.homeRegion, 'digest');
   const narrowed = deps.config.organization?.regions && org.regions.length <= valuesPerFilter;
@@ -297,18 +307,15 @@ async function readAndPlan(
     accountIds: filter,
     regions: narrowed ? org.regions : undefined,
   })) {
-    const observed = [];
+    const observed: ControlFinding[] = [];
     for (const finding of page) {
       // Not routed to any channel being read (an unfiltered read), or a Region the config left out.
       if (!routed.has(finding.accountId) || !regions.has(finding.region)) continue;
-      if (covered.has(finding.id)) {
-        again.push(finding);
-        continue;
-      }
-      observed.push(observation(finding));
-      route(finding);
+      if (covered.has(finding.id)) again.push(finding);
+      else observed.push(finding);
     }
-    if (sweep && observed.length > 0) await sweep.observe(observed);
+    if (sweep && observed.length > 0) await sweep.observe(observed.map(observation));
+    await route(observed);
   }
 
   // Findings an active suppression covers that Security Hub reset are suppressed again, through the
@@ -324,7 +331,7 @@ async function readAndPlan(
     { dryRun, now: at, beforeWrite: fence },
   );
   if (sweep && uncovered.length > 0) await sweep.observe(uncovered.map(observation));
-  for (const finding of uncovered) route(finding);
+  await route(uncovered);
   if (sweep) {
     const days = [...new Set(jobs.map((j) => localDate(at, j.channel.digest.timezone)))];
     await sweep.finish(days);
@@ -387,7 +394,11 @@ async function planChannel(
     accounts: job.accounts.map((a) => a.name ?? a.id),
     fresh: tally.fresh,
     failingBySeverity: tally.failingBySeverity,
-    resolvedIds: tally.resolvedIds(read.suppressed),
+    resolvedIds: read.dryRun
+      ? tally.unseenIds(read.suppressed)
+      : (await deps.store.reportedUnseenSince(channel.id, read.startedAt, tally.severities)).filter(
+          (id) => !read.suppressed.has(id),
+        ),
     previousFailingTotal: previous
       ? Object.values(previous.summary.failing).reduce((a, b) => a + b, 0)
       : null,

@@ -85,6 +85,11 @@ export interface PostureHistory {
   /** Failures that were open at some moment between `from` and `to` (ISO instants). */
   failuresBetween(filter: HistoryFilter): Promise<FailureEpisode[]>;
   dailyCounts(filter: HistoryFilter): Promise<DailyCount[]>;
+  /**
+   * Findings told to `channel` that no sweep since `seenAt` saw failing at one of `severities`: what a
+   * streamed digest counts as resolved without holding every told ID (the sweep marked what it saw).
+   */
+  reportedUnseenSince(channel: string, seenAt: string, severities: readonly string[]): Promise<string[]>;
   /** Forgets counts of days before `beforeDay` and failures resolved before `beforeAt`. */
   purgeHistory(beforeDay: string, beforeAt: string): Promise<number>;
 }

@@ -128,6 +128,16 @@ export function postgresHistory(
         },
       };
     },
+    async reportedUnseenSince(channel, seenAt, severities) {
+      const result = await pool.query(
+        `SELECT r.finding_id FROM digest_reported r WHERE r.channel = $1 AND NOT EXISTS (
+           SELECT 1 FROM posture_failure p WHERE p.finding_id = r.finding_id AND p.resolved_at IS NULL
+             AND p.last_seen_at >= $2 AND p.severity = ANY($3::text[]))
+         ORDER BY r.finding_id`,
+        [channel, seenAt, severities],
+      );
+      return result.rows.map((r) => String(r.finding_id));
+    },
     async openFailures(accountIds) {
       const result = await pool.query(
         `SELECT * FROM posture_failure WHERE resolved_at IS NULL AND account_id = ANY($1::text[])

@@ -17,6 +17,7 @@ import { postgresTransfer } from './postgres-transfer.ts';
 import {
   ChainedEventRow,
   CheckTargetRow,
+  channelsByFinding,
   EventRow,
   ItemRow,
   LanguageRow,
@@ -244,6 +245,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async reportedFindings(channel) {
       const rows = await all(pool, 'SELECT finding_id FROM digest_reported WHERE channel = $1', [channel]);
       return new Set(rows.map((r) => String(r.finding_id)));
+    },
+    async reportedChannels(findingIds) {
+      if (findingIds.length === 0) return new Map();
+      const rows = await all(
+        pool,
+        'SELECT channel, finding_id FROM digest_reported WHERE finding_id = ANY($1::text[])',
+        [findingIds],
+      );
+      return channelsByFinding(rows);
     },
     async unfinishedDigest(channel) {
       const row = await one(

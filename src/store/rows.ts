@@ -204,3 +204,17 @@ export const ChainedEventRow = z
       hash: row.hash,
     }),
   );
+
+const ReportedRow = z.object({ channel: z.string(), finding_id: z.string() });
+
+/** `digest_reported` rows grouped by finding: the channels told about each. */
+export function channelsByFinding(rows: readonly unknown[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const row of rows) {
+    const { channel, finding_id } = parseRow(ReportedRow, 'digest_reported', row);
+    const channels = out.get(finding_id);
+    if (channels) channels.push(channel);
+    else out.set(finding_id, [channel]);
+  }
+  return out;
+}

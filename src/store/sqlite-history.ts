@@ -171,6 +171,12 @@ export function sqliteHistory(db: Database.Database): PostureHistory {
     }
     return opened;
   };
+  const reportedUnseen = db.prepare<[string, string, string], { finding_id: string }>(
+    `SELECT r.finding_id FROM digest_reported r WHERE r.channel = ? AND NOT EXISTS (
+       SELECT 1 FROM posture_failure p WHERE p.finding_id = r.finding_id AND p.resolved_at IS NULL
+         AND p.last_seen_at >= ? AND p.severity IN (SELECT value FROM json_each(?)))
+     ORDER BY r.finding_id`,
+  );
   const purgeResolved = db.prepare(
     'DELETE FROM posture_failure WHERE resolved_at IS NOT NULL AND resolved_at < ?',
   );
@@ -232,6 +238,9 @@ export function sqliteHistory(db: Database.Database): PostureHistory {
           })();
         },
       };
+    },
+    async reportedUnseenSince(channel, seenAt, severities) {
+      return reportedUnseen.all(channel, seenAt, JSON.stringify(severities)).map((r) => r.finding_id);
     },
     async openFailures(accountIds) {
       return db

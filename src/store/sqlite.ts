@@ -6,7 +6,16 @@ import { type ChainedEvent, eventHash, genesisHash } from '../suppression/audit.
 import type { CheckTargetRecord, SuppressTarget } from '../suppression/types.ts';
 import { NewerSchemaError } from './errors.ts';
 import type { LeaseGrant } from './lease.ts';
-import { CheckTargetRow, ItemRow, LanguageRow, LeaseHolderRow, parseRow, RunRow, toGroup } from './rows.ts';
+import {
+  CheckTargetRow,
+  channelsByFinding,
+  ItemRow,
+  LanguageRow,
+  LeaseHolderRow,
+  parseRow,
+  RunRow,
+  toGroup,
+} from './rows.ts';
 import { sqliteControlDefinitions } from './sqlite-controls.ts';
 import { sqliteDiscovery } from './sqlite-discovery.ts';
 import { sqliteHistory } from './sqlite-history.ts';
@@ -371,6 +380,9 @@ function digestStatements(db: Database.Database, now: () => number) {
   const reported = db.prepare<[string], { finding_id: string }>(
     'SELECT finding_id FROM digest_reported WHERE channel = ?',
   );
+  const reportedIn = db.prepare<[string], { channel: string; finding_id: string }>(
+    'SELECT channel, finding_id FROM digest_reported WHERE finding_id IN (SELECT value FROM json_each(?))',
+  );
   const insertRun = db.prepare('INSERT INTO digest_run (channel, started_at, summary) VALUES (?, ?, ?)');
   const insertItem = db.prepare(
     `INSERT INTO digest_item (run_id, position, key, control_id, account_id, region, finding_ids, resources, label)
@@ -406,6 +418,9 @@ function digestStatements(db: Database.Database, now: () => number) {
   return {
     async reportedFindings(channel: string) {
       return new Set(reported.all(channel).map((r) => r.finding_id));
+    },
+    async reportedChannels(findingIds: readonly string[]) {
+      return channelsByFinding(findingIds.length > 0 ? reportedIn.all(JSON.stringify(findingIds)) : []);
     },
     async unfinishedDigest(channel: string) {
       return toRun(unfinished.get(channel));

@@ -38,6 +38,8 @@ export interface Claims {
 export interface DigestLog {
   /** Finding IDs this channel has been told about and that have not been seen resolved since. */
   reportedFindings(channel: string): Promise<Set<string>>;
+  /** Which channels were told about each of these findings (one page of a stream at a time). */
+  reportedChannels(findingIds: readonly string[]): Promise<Map<string, string[]>>;
   /** The run that started but did not finish (a crash), to be completed rather than redone. */
   unfinishedDigest(channel: string): Promise<DigestRun | null>;
   lastDigest(channel: string): Promise<DigestRun | null>;

@@ -44,12 +44,22 @@ function finding(id: string, severity: string): ControlFinding {
 }
 
 describe('a channel tally', () => {
-  it('counts what the channel reports, keeps the new ones, and leaves the unseen reported as resolved', () => {
-    const tally = new ChannelTally(new Set(['old-1', 'old-2', 'held']), 'HIGH');
+  it('counts what the channel reports and keeps only the findings it was not told about', () => {
+    const tally = new ChannelTally('HIGH');
+    const told = new Set(['old-1', 'low-1']);
     for (const f of [finding('old-1', 'HIGH'), finding('new-1', 'CRITICAL'), finding('low-1', 'LOW')])
-      tally.add(f);
+      tally.add(f, told.has(f.id));
     expect(tally.failingBySeverity).toEqual({ CRITICAL: 1, HIGH: 1, MEDIUM: 0, LOW: 0 });
     expect(tally.fresh.map((f) => f.id)).toEqual(['new-1']);
-    expect(tally.resolvedIds(new Set(['held']))).toEqual(['old-2']);
+    expect(tally.severities).toEqual(['CRITICAL', 'HIGH']);
+    expect(() => tally.unseenIds(new Set())).toThrow();
+  });
+
+  it('in a dry run, leaves the told findings it did not see as resolved, except suppressed ones', () => {
+    const tally = new ChannelTally('HIGH', new Set(['old-1', 'old-2', 'held']));
+    for (const f of [finding('old-1', 'HIGH'), finding('new-1', 'CRITICAL'), finding('low-1', 'LOW')])
+      tally.add(f, f.id === 'old-1');
+    expect(tally.fresh.map((f) => f.id)).toEqual(['new-1']);
+    expect(tally.unseenIds(new Set(['held']))).toEqual(['old-2']);
   });
 });

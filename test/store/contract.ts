@@ -250,6 +250,53 @@ export function storeContract(backend: string, open: OpenStore): void {
       expect(await store.reportedFindings('C1')).toEqual(new Set(['f-c']));
     });
 
+    it('says which channels were told about a page of findings, and which told ones a sweep did not see', async () => {
+      const store = await fresh();
+      for (const [channel, ids] of [
+        ['C1', ['f-seen', 'f-gone', 'f-low', 'f-later']],
+        ['C2', ['f-seen']],
+      ] as const) {
+        const run = await store.createDigest({ ...plan(channel, { overflowIds: [...ids] }), items: [] });
+        await store.finishDigest(run.id);
+      }
+      const told = await store.reportedChannels(['f-seen', 'f-gone', 'f-new']);
+      expect(Object.fromEntries([...told].map(([id, channels]) => [id, [...channels].sort()]))).toEqual({
+        'f-seen': ['C1', 'C2'],
+        'f-gone': ['C1'],
+      });
+      expect(await store.reportedChannels([])).toEqual(new Map());
+
+      const at = '2026-11-10T00:00:00.000Z';
+      const observed = (id: string, severity: string) => ({
+        findingId: id,
+        accountId: '111111111111',
+        region: 'ap-northeast-1',
+        controlId: 'S3.8',
+        severity,
+        firstObservedAt: null,
+      });
+      // f-later was seen by an earlier sweep only: a later one (a second digest at once) counts too.
+      const earlier = store.beginSweep({
+        at: '2026-11-09T00:00:00.000Z',
+        scopes: [],
+        severities: [],
+        suppressed: [],
+      });
+      await earlier.observe([observed('f-later', 'HIGH'), observed('f-gone', 'HIGH')]);
+      const sweep = store.beginSweep({ at, scopes: [], severities: [], suppressed: [] });
+      await sweep.observe([observed('f-seen', 'HIGH'), observed('f-low', 'LOW')]);
+      const later = store.beginSweep({
+        at: '2026-11-10T00:05:00.000Z',
+        scopes: [],
+        severities: [],
+        suppressed: [],
+      });
+      await later.observe([observed('f-later', 'HIGH')]);
+      expect(await store.reportedUnseenSince('C1', at, ['CRITICAL', 'HIGH'])).toEqual(['f-gone', 'f-low']);
+      expect(await store.reportedUnseenSince('C1', at, ['HIGH', 'LOW'])).toEqual(['f-gone']);
+      expect(await store.reportedUnseenSince('C2', at, ['HIGH'])).toEqual([]);
+    });
+
     it('resolves Suppress keys of digest replies and check results, and forgets old check targets', async () => {
       const store = await fresh();
       const run = await store.createDigest(plan('C9'));
