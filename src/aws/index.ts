@@ -1,8 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit from 'p-limit';
 import type { OrganizationConfig } from '../config/schema.ts';
@@ -67,7 +70,16 @@ const requesterContext = new AsyncLocalStorage<string>();
 
 export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
   const maxAttempts = options.maxAttempts ?? 8;
-  const base = options.credentials ? { credentials: options.credentials } : {};
+  // One keep-alive socket pool for every client: the clients of hundreds of accounts talk to the same
+  // Regional endpoints, so a new account reuses a warm connection (and TLS session) instead of its own.
+  const requestHandler = new NodeHttpHandler({
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+  });
+  const base = {
+    requestHandler,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
   const stsClients = new Map<string, STSClient>();
   function stsClient(region: string): STSClient {
     let client = stsClients.get(region);
@@ -100,7 +112,9 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
     let known = clients.get(key);
     if (!known) {
       const { roleArn } = account;
-      const credentials = roleArn ? { credentials: roleProvider({ ...account, roleArn }, region) } : base;
+      const credentials = roleArn
+        ? { requestHandler, credentials: roleProvider({ ...account, roleArn }, region) }
+        : base;
       known = {
         config: new ConfigServiceClient({ region, maxAttempts, ...credentials }),
         startClient: new ConfigServiceClient({ region, maxAttempts: 1, ...credentials }),
@@ -178,7 +192,9 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
         ...(roleArn ? { roleArn } : {}),
         ...(org.discover.externalId ? { externalId: org.discover.externalId } : {}),
       };
-      const credentials = roleArn ? { credentials: roleProvider({ ...account, roleArn }, region) } : base;
+      const credentials = roleArn
+        ? { requestHandler, credentials: roleProvider({ ...account, roleArn }, region) }
+        : base;
       client = new OrganizationsClient({ region, maxAttempts, ...credentials });
       orgClients.set(key, client);
     }
