@@ -196,6 +196,38 @@ describe('organization digests through the delegated administrator', () => {
   });
 });
 
+describe('a finding that stops failing, in organization mode', () => {
+  /** Sets one finding's compliance in the emulator, as Security Hub does when its resource is fixed. */
+  function setCompliance(findingId: string, status: 'PASSED' | 'FAILED') {
+    const next = aws.getState();
+    for (const account of Object.values(next.accounts ?? {}))
+      for (const region of Object.values(account.regions ?? {}))
+        for (const f of region.findings ?? [])
+          if (f.Id === findingId) (f.Compliance as { Status: string }).Status = status;
+    aws.setState(next);
+  }
+  const resolvedOf = (outcomes: Awaited<ReturnType<typeof runOrganizationDigests>>) =>
+    outcomes.map((o) => o.run?.summary.resolvedIds);
+
+  it('is resolved in each channel told about it (a dry run says the same), and new again when it fails again', async () => {
+    // M2 is in C1 and C2, not in C3.
+    const fixed = String(failingIn([M2], ['HIGH'])[0]?.Id);
+    setCompliance(fixed, 'PASSED');
+    const preview = await runOrganizationDigests(deps(), [C1, C2, C3], { dryRun: true });
+    expect(resolvedOf(preview)).toEqual([[fixed], [fixed], []]);
+    const resolved = await runOrganizationDigests(deps(), [C1, C2, C3]);
+    expect(resolvedOf(resolved)).toEqual([[fixed], [fixed], []]);
+    expect(resolved.map((o) => o.run?.summary.newCount)).toEqual([0, 0, 0]);
+    expect((await store.reportedChannels([fixed])).get(fixed)).toBeUndefined();
+
+    setCompliance(fixed, 'FAILED');
+    const again = await runOrganizationDigests(deps(), [C1, C2, C3]);
+    expect(again.map((o) => o.run?.summary.newCount)).toEqual([1, 1, 0]);
+    expect(resolvedOf(again)).toEqual([[], [], []]);
+    for (const o of again.slice(0, 2)) expect(o.run?.items.flatMap((i) => i.findingIds)).toEqual([fixed]);
+  });
+});
+
 describe("suppressing a member's finding through the administrator", () => {
   it('suppress and lift a linked-Region finding of a member: BatchUpdateFindings by the administrator in the home Region', async () => {
     const item = firstItems
