@@ -42,7 +42,11 @@ export function createEnablement(options: { ttlMs?: number; maxEntries?: number 
     ttl: options.ttlMs ?? enablementTtlMs,
   });
 
-  async function known(access: RegionAccess, controlIds: readonly string[]): Promise<Known> {
+  async function known(
+    access: RegionAccess,
+    controlIds: readonly string[],
+    onError?: (error: unknown) => void,
+  ): Promise<Known> {
     const key = `${access.accountId}|${access.region}`;
     const entry = cache.get(key) ?? { byId: new Map(), unanswered: new Set(), complete: false };
     const controls = access.controls;
@@ -56,11 +60,15 @@ export function createEnablement(options: { ttlMs?: number; maxEntries?: number 
       for (const a of await controls.fsbpAssociations(asked)) entry.byId.set(a.controlId.toLowerCase(), a);
       for (const id of missing) if (!entry.byId.has(id)) entry.unanswered.add(id);
     } catch (error) {
-      if (!mayFallBack(error)) return entry;
+      if (!mayFallBack(error)) {
+        onError?.(error);
+        return entry;
+      }
       try {
         for (const a of await controls.fsbpStandardsControls()) entry.byId.set(a.controlId.toLowerCase(), a);
         entry.complete = true;
-      } catch {
+      } catch (fallbackError) {
+        onError?.(fallbackError);
         return entry;
       }
     }
@@ -84,14 +92,18 @@ export function createEnablement(options: { ttlMs?: number; maxEntries?: number 
     return out;
   }
 
-  /** Disabled control IDs among raw IDs (findings' control IDs), for filtering what is reported. */
+  /**
+   * Disabled control IDs among raw IDs (findings' control IDs), for filtering what is reported.
+   * `onError` hears why neither way of asking answered (the controls then count as enabled).
+   */
   async function disabledIds(
     access: RegionAccess,
     controlIds: readonly string[],
+    onError?: (error: unknown) => void,
   ): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
     if (controlIds.length === 0 || !access.controls) return out;
-    const entry = await known(access, controlIds);
+    const entry = await known(access, controlIds, onError);
     for (const id of controlIds) {
       const found = entry.byId.get(id.toLowerCase());
       if (found && !found.enabled) out.set(id, found.reason);

@@ -12,7 +12,7 @@ const fsbp = 'standards/aws-foundational-security-best-practices/v/1.0.0';
 /** A fake of the adapter's port (a unit test of the cache and the fallback, not of AWS). */
 function access(
   account: string,
-  port: { disabled: Record<string, string>; refuseBatch?: boolean },
+  port: { disabled: Record<string, string>; refuseBatch?: boolean; refuseDescribe?: boolean },
   asked: string[][],
 ): RegionAccess {
   const associations = (ids: readonly string[]): ControlAssociation[] =>
@@ -35,6 +35,7 @@ function access(
     controlAssociations: async () => [],
     async fsbpStandardsControls() {
       asked.push(['describe']);
+      if (port.refuseDescribe) throw new AppError('aws_unavailable', 'unreachable');
       return associations(['S3.8', 'EC2.19', 'S3.1']);
     },
     securityControls: async () => [],
@@ -73,6 +74,18 @@ describe('which controls an account-Region has disabled', () => {
     ]);
     expect(await enablement.disabled(prod, [control('S3.1')])).toEqual([]);
     expect(asked).toEqual([['batch', 'S3.8', 'EC2.19'], ['describe']]);
+  });
+
+  it('says why neither way answered, counts the controls enabled and asks again next time', async () => {
+    const enablement = createEnablement();
+    const asked: string[][] = [];
+    const port = { disabled: { 'S3.8': 'exception' }, refuseBatch: true, refuseDescribe: true };
+    const prod = access('111111111111', port, asked);
+    const heard: unknown[] = [];
+    expect(await enablement.disabledIds(prod, ['S3.8'], (error) => heard.push(error))).toEqual(new Map());
+    expect(heard.map((e) => (e as AppError).code)).toEqual(['aws_unavailable']);
+    await enablement.disabledIds(prod, ['S3.8']);
+    expect(asked).toEqual([['batch', 'S3.8'], ['describe'], ['batch', 'S3.8'], ['describe']]);
   });
 
   it('keeps at most maxEntries account-Regions', async () => {
