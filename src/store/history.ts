@@ -39,11 +39,12 @@ export interface SweepWriter {
   /** Opens (or refreshes) the failures of one batch of failing findings. */
   observe(failing: readonly FailureObservation[]): Promise<void>;
   /**
-   * Resolves the sweep's open failures that were neither observed nor suppressed, and writes the
-   * failing counts of each scope and severity under each of `days` (one per time zone reported in).
-   * Gives the same result as one `recordSweep` with every batch.
+   * Resolves the sweep's open failures that were neither observed nor suppressed nor `held` (found
+   * during the stream to stay open: a control disabled where they are), and writes the failing counts
+   * of each scope and severity under each of `days` (one per time zone reported in). Gives the same
+   * result as one `recordSweep` with every batch.
    */
-  finish(days: readonly string[]): Promise<{ opened: number; resolved: number }>;
+  finish(days: readonly string[], held?: readonly string[]): Promise<{ opened: number; resolved: number }>;
 }
 
 /** One failure of one finding, from first seen failing to resolution. */

@@ -90,10 +90,10 @@ export function postgresHistory(
         async observe(failing) {
           opened += await tx((c) => observe(c, sweep.at, failing));
         },
-        async finish(days) {
+        async finish(days, held = []) {
           return tx(async (c) => {
             let resolved = 0;
-            const suppressed = new Set(sweep.suppressed);
+            const suppressed = new Set([...sweep.suppressed, ...held]);
             const counts = new Map<string, number>();
             const observed = await c.query(
               `SELECT account_id, region, severity, COUNT(*)::int AS n FROM posture_failure

@@ -214,10 +214,10 @@ export function sqliteHistory(db: Database.Database): PostureHistory {
         async observe(failing) {
           opened += db.transaction(() => observe(sweep.at, failing))();
         },
-        async finish(days) {
+        async finish(days, held = []) {
           return db.transaction(() => {
             let resolved = 0;
-            const suppressed = new Set(sweep.suppressed);
+            const suppressed = new Set([...sweep.suppressed, ...held]);
             const severities = new Set(sweep.severities);
             const counts = new Map<string, number>();
             for (const row of observedCounts.all(sweep.at)) {

@@ -48,6 +48,31 @@ export function historyContract(name: string, openHistory: () => Promise<Opened>
     const open = async () => (way === 'recordSweep' ? openHistory() : streamed(await openHistory()));
     historyCases(`${name}, ${way}`, open);
   }
+  describe(`a streamed sweep (${name})`, () => {
+    it('keeps open, uncounted, the failures held during the stream; resolves the other unseen ones', async () => {
+      const h = await openHistory();
+      await h.recordSweep({
+        at: '2026-11-10T00:00:00.000Z',
+        day: '2026-11-10',
+        scopes,
+        severities: all,
+        failing: [seen('held'), seen('gone'), seen('still')],
+        suppressed: [],
+      });
+      const writer = h.beginSweep({
+        at: '2026-11-12T00:00:00.000Z',
+        scopes,
+        severities: all,
+        suppressed: [],
+      });
+      await writer.observe([seen('still')]);
+      expect(await writer.finish(['2026-11-12'], ['held'])).toEqual({ opened: 0, resolved: 1 });
+      expect((await h.openFailures([A])).map((f) => f.findingId).sort()).toEqual(['held', 'still']);
+      const counts = await h.dailyCounts({ accountIds: [A], from: '2026-11-12' });
+      expect(counts.find((c) => c.region === TOKYO && c.severity === 'HIGH')?.failing).toBe(1);
+      await h.close();
+    });
+  });
 }
 
 function historyCases(name: string, open: () => Promise<Opened>) {
