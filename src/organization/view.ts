@@ -1,5 +1,5 @@
 import { partitionOf } from '../aws/regions.ts';
-import type { AccountConfig, ChannelConfig, Config } from '../config/schema.ts';
+import type { AccountConfig, ChannelConfig, Config, OrganizationConfig } from '../config/schema.ts';
 import type { AccountRef } from '../engine/ports.ts';
 import { linkedRegions } from './regions.ts';
 import { type DirectoryMode, type Routing, route, type Selectable, select } from './selectors.ts';
@@ -56,6 +56,17 @@ export interface AccountView {
   ouName(id: string): string | undefined;
 }
 
+/** How the bot reaches a member account of the organization: `memberRole` in that account. */
+export function memberRoleOf(
+  org: OrganizationConfig,
+  accountId: string,
+): { roleArn: string; externalId?: string } {
+  return {
+    roleArn: `arn:${partitionOf(org.homeRegion)}:iam::${accountId}:role/${org.memberRole.name}`,
+    ...(org.memberRole.externalId ? { externalId: org.memberRole.externalId } : {}),
+  };
+}
+
 function fromConfig(account: AccountConfig): DirectoryAccount {
   return { ...account, regions: [...account.regions], ous: [], tags: {}, source: 'config' };
 }
@@ -69,7 +80,6 @@ function organizationAccounts(config: Config, snapshot: DiscoverySnapshot | null
   if (!org) return config.accounts.map(fromConfig);
   const listed = new Map(config.accounts.map((a) => [a.id, a]));
   const regions = linkedRegions(org.homeRegion, snapshot?.aggregation ?? null, org.regions);
-  const partition = partitionOf(org.homeRegion);
   const discovered: DirectoryAccount[] = [];
   const fromList: DirectoryAccount[] = [];
   for (const found of snapshot?.accounts ?? []) {
@@ -87,8 +97,7 @@ function organizationAccounts(config: Config, snapshot: DiscoverySnapshot | null
     discovered.push({
       id: found.id,
       ...(found.name ? { name: found.name } : {}),
-      roleArn: `arn:${partition}:iam::${found.id}:role/${org.memberRole.name}`,
-      ...(org.memberRole.externalId ? { externalId: org.memberRole.externalId } : {}),
+      ...memberRoleOf(org, found.id),
       regions: [...regions],
       ous: found.ous,
       tags: found.tags,
