@@ -113,6 +113,7 @@ export const digest = defineSubcommand({
         now: services.now,
         lease: services.lease,
         enablement: services.enablement,
+        onEnablementError: services.onEnablementError,
       },
       channelId,
       { dryRun: args.dryRun },

@@ -7,6 +7,7 @@ import { runOrganizationDigests } from './digest/org-run.ts';
 import { type DigestOutcome, runDigest } from './digest/run.ts';
 import { digestPoster } from './document/digest-doc.ts';
 import type { DocPoster } from './document/doc.ts';
+import { errorInfo } from './engine/errors.ts';
 import { homeRegion, parseSlackEnv } from './env.ts';
 import { createI18n } from './i18n/index.ts';
 import { scheduleDigests } from './jobs/scheduler.ts';
@@ -84,6 +85,12 @@ export async function startBot(
     return null;
   });
   const digestLease = { ttlMs: shared.env.FSBP_DIGEST_LEASE_SECONDS * 1000 };
+  // What the log keeps of the error: its code, AWS's code, the refused action and role; no credentials.
+  const onEnablementError = (where: { accountId: string; region: string }, error: unknown) =>
+    logger.warn(
+      { ...where, error: errorInfo(error) },
+      'which controls are disabled there could not be read; its findings are reported as if all were enabled',
+    );
   const i18n = createI18n();
   let scheduler: ReturnType<typeof scheduleDigests> | undefined;
   const digestServices = (poster: DocPoster) => ({
@@ -94,6 +101,7 @@ export async function startBot(
     now,
     lease: digestLease,
     enablement: shared.enablement(),
+    onEnablementError,
   });
   let poster: DocPoster | undefined;
   const slack = createSlackApp(
@@ -140,6 +148,7 @@ export async function startBot(
     now,
     lease: digestLease,
     enablement: shared.enablement(),
+    onEnablementError,
   });
   const digestNow = async (channel: string) => {
     const outcome = await runDigest(await digestDeps(), channel);

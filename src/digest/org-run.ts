@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { loadCatalog } from '../catalog/load.ts';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
 import { channelSla } from '../config/load.ts';
-import type { ChannelConfig } from '../config/schema.ts';
+import type { ChannelConfig, OrganizationConfig } from '../config/schema.ts';
+import { createEnablement } from '../engine/enablement.ts';
 import type { AccountRef, ControlFinding, RegionAccess } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
+import { memberRoleOf } from '../organization/view.ts';
 import type { SweepWriter } from '../store/history.ts';
 import { type HeldLease, holdLease, LeaseLostError } from '../store/lease.ts';
 import { resuppressReset } from '../suppression/maintain.ts';
 import type { Suppression } from '../suppression/types.ts';
+import { createStreamEnablement } from './org-enablement.ts';
 import { planTallied } from './plan.ts';
 import { observation, type PostureSnapshot, slaSnapshot } from './posture.ts';
 import {
@@ -33,7 +37,8 @@ export interface OrganizationRouting {
   } | null;
   /** Every account the organization has (for choosing between one read and account filters). */
   all(): readonly { id: string }[];
-  forChannel(channel: ChannelConfig): readonly { id: string; name?: string | undefined }[];
+  /** A channel's accounts, each with the role the bot reaches it through (if it has one of its own). */
+  forChannel(channel: ChannelConfig): readonly AccountRef[];
 }
 
 /** GetFindings takes 20 values per filter attribute and returns 100 findings per page. */
@@ -72,8 +77,10 @@ interface ChannelJob {
   fence: () => Promise<void>;
   /** A run that crashed before it finished: only its posting is left. */
   unfinished: DigestRun | null;
-  accounts: readonly { id: string; name?: string | undefined }[];
+  accounts: readonly AccountRef[];
   tally: ChannelTally | null;
+  /** Findings of the channel's accounts left out because their control is disabled where they are. */
+  disabled: number;
 }
 
 /** Failing counts per account from the last day the history has, to pick the cheaper read. */
@@ -119,6 +126,38 @@ async function channelPosture(
     }
   }
   return total;
+}
+
+let catalogIds: readonly string[] | undefined;
+/** The catalog's control IDs, read once a process (the files do not change while it runs). */
+function catalogControlIds(): readonly string[] {
+  catalogIds ??= loadCatalog().controls.map((c) => c.securityControlId);
+  return catalogIds;
+}
+
+/** The role the bot reaches a member through: its own if the config gives one, else `memberRole`. */
+function throughRole(org: OrganizationConfig, account: AccountRef): AccountRef {
+  return account.roleArn ? account : { ...account, ...memberRoleOf(org, account.id) };
+}
+
+/**
+ * Which controls each member has disabled, asked of the member itself (the administrator cannot read
+ * its control associations) through the enablement cache shared with checks. A member whose role or
+ * answer fails counts as all enabled, as before, and is told to the log.
+ */
+function memberEnablement(deps: DigestDeps, jobs: readonly ChannelJob[]) {
+  const org = deps.config.organization;
+  const members = new Map<string, AccountRef>();
+  for (const job of jobs) for (const account of job.accounts) members.set(account.id, account);
+  return createStreamEnablement({
+    enablement: deps.enablement ?? createEnablement(),
+    catalogControlIds: catalogControlIds(),
+    access: async ({ accountId, region }) => {
+      const account = members.get(accountId) ?? { id: accountId };
+      return deps.aws.region(org ? throughRole(org, account) : account, region, 'digest');
+    },
+    onError: deps.onEnablementError,
+  });
 }
 
 /**
@@ -176,6 +215,7 @@ export async function runOrganizationDigests(
         unfinished: dryRun ? null : await deps.store.unfinishedDigest(channelId),
         accounts: routing.forChannel(channel),
         tally: null,
+        disabled: 0,
       });
     }
     const toRead = jobs.filter((j) => !j.unfinished);
@@ -192,7 +232,9 @@ export async function runOrganizationDigests(
   return channelIds.map((id) => outcomes.get(id) as DigestOutcome);
 }
 
-type Planned = { run: DigestRun; rejectedControlIds: string[] } | { takenOver: true };
+type Planned =
+  | { run: DigestRun; rejectedControlIds: string[]; disabledFindings: number }
+  | { takenOver: true };
 
 /** Records (or, in a dry run, returns) the planned run and posts what is not posted yet. */
 async function finishJob(
@@ -215,6 +257,7 @@ async function finishJob(
         postedMessages: 0,
         run: planned?.run ?? null,
         rejectedControlIds: planned?.rejectedControlIds ?? [],
+        disabledFindings: planned?.disabledFindings ?? 0,
       };
     }
     const run = job.unfinished ?? planned?.run;
@@ -232,6 +275,7 @@ async function finishJob(
       postedMessages: posted,
       run: await deps.store.lastDigest(channelId),
       rejectedControlIds: planned?.rejectedControlIds ?? [],
+      disabledFindings: planned?.disabledFindings ?? 0,
     };
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;
@@ -302,16 +346,23 @@ async function readAndPlan(
     routing.all().map((a) => a.id),
     dryRun ? undefined : await estimates(deps, accountIds, at),
   );
+  const enablement = memberEnablement(deps, jobs);
   const again: ControlFinding[] = [];
+  // Findings of a control disabled where they are: held like suppressed ones (few, unlike the stream).
+  const disabled = new Set<string>();
   for await (const page of access.findings.failingPages(wanted, {
     accountIds: filter,
     regions: narrowed ? org.regions : undefined,
   })) {
+    // Not routed to any channel being read (an unfiltered read), or a Region the config left out.
+    const mine = page.filter((f) => routed.has(f.accountId) && regions.has(f.region));
+    const off = await enablement.disabledIn(mine);
     const observed: ControlFinding[] = [];
-    for (const finding of page) {
-      // Not routed to any channel being read (an unfiltered read), or a Region the config left out.
-      if (!routed.has(finding.accountId) || !regions.has(finding.region)) continue;
-      if (covered.has(finding.id)) again.push(finding);
+    for (const finding of mine) {
+      if (off.has(finding.id)) {
+        disabled.add(finding.id);
+        for (const job of byAccount.get(finding.accountId) ?? []) job.disabled += 1;
+      } else if (covered.has(finding.id)) again.push(finding);
       else observed.push(finding);
     }
     if (sweep && observed.length > 0) await sweep.observe(observed.map(observation));
@@ -334,7 +385,7 @@ async function readAndPlan(
   await route(uncovered);
   if (sweep) {
     const days = [...new Set(jobs.map((j) => localDate(at, j.channel.digest.timezone)))];
-    await sweep.finish(days);
+    await sweep.finish(days, [...disabled]);
     const retention = deps.config.history.retentionDays * dayMs;
     const timeZone = jobs[0]?.channel.digest.timezone ?? 'UTC';
     await deps.store.purgeHistory(
@@ -343,13 +394,15 @@ async function readAndPlan(
     );
   }
 
+  // Neither failing nor resolved: suppressed findings and those of a disabled control.
+  const held = disabled.size > 0 ? new Set([...suppressed, ...disabled]) : suppressed;
   const planned = new Map<string, Planned>();
   for (const job of jobs) {
     try {
       const resuppressed = again.filter((f) => resuppressedIds.has(f.id));
       planned.set(
         job.channel.id,
-        await planChannel(deps, job, { at, startedAt, active, suppressed, resuppressed, dryRun }),
+        await planChannel(deps, job, { at, startedAt, active, suppressed: held, resuppressed, dryRun }),
       );
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
@@ -366,6 +419,7 @@ async function planChannel(
     at: number;
     startedAt: string;
     active: readonly Suppression[];
+    /** Held findings: suppressed, or of a control disabled where they are. */
     suppressed: ReadonlySet<string>;
     /** Findings this run set back to SUPPRESSED. */
     resuppressed: readonly ControlFinding[];
@@ -412,10 +466,12 @@ async function planChannel(
   });
   const rejectedControlIds = [...tally.rejectedControlIds];
   job.tally = null;
+  const disabledFindings = job.disabled;
   if (read.dryRun) {
     const items = full.items.map((i) => ({ ...i, runId: 0, ts: null }));
     return {
       rejectedControlIds,
+      disabledFindings,
       run: {
         id: 0,
         channel: channel.id,
@@ -428,5 +484,5 @@ async function planChannel(
     };
   }
   await job.fence();
-  return { run: await deps.store.createDigest(full), rejectedControlIds };
+  return { run: await deps.store.createDigest(full), rejectedControlIds, disabledFindings };
 }

@@ -56,6 +56,11 @@ export interface DigestDeps {
   lease?: HoldOptions | undefined;
   /** Which controls each account-Region has disabled (shared with checks); one for this run when left out. */
   enablement?: Enablement | undefined;
+  /**
+   * An account-Region whose disabled controls could not be read (role refused, answer failed): its
+   * findings are reported as if every control were enabled. For the log.
+   */
+  onEnablementError?: ((where: { accountId: string; region: string }, error: unknown) => void) | undefined;
 }
 
 export interface DigestOutcome {
@@ -109,7 +114,11 @@ async function gatherFailing(deps: DigestDeps, accounts: readonly AccountConfig[
         const access = await deps.aws.region(account, region, 'digest');
         workflows.set(`${account.id}|${region}`, access.workflow);
         const found = await access.findings.failingFindings(severities);
-        const off = await enablement.disabledIds(access, [...new Set(found.map((f) => f.controlId))]);
+        const off = await enablement.disabledIds(
+          access,
+          [...new Set(found.map((f) => f.controlId))],
+          (error) => deps.onEnablementError?.({ accountId: account.id, region }, error),
+        );
         for (const finding of found) {
           if (off.has(finding.controlId)) disabled.add(finding.id);
           else failing.push(finding);

@@ -105,6 +105,8 @@ export interface DigestServices {
   lease?: HoldOptions | undefined;
   /** Which controls each account-Region has disabled (shared with checks). */
   enablement?: Enablement | undefined;
+  /** An account-Region whose disabled controls could not be read (its findings count as enabled), for the log. */
+  onEnablementError?: ((where: { accountId: string; region: string }, error: unknown) => void) | undefined;
 }
 
 export interface CommandContext {

@@ -1,6 +1,8 @@
 // Organization mode through the delegated administrator: one GetFindings stream in the home Region
 // serves several channels' digests; suppressing and lifting a member's finding goes through the
-// administrator too. Real SDK clients over HTTP to the AWS emulator, real posts to the Slack emulator.
+// administrator too; a control a member disabled is asked of the member through its role and left out.
+// Real SDK clients over HTTP to the AWS emulator, real posts to the Slack emulator.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { runOrganizationDigests } from '../../src/digest/org-run.ts';
 import type { DigestItem } from '../../src/digest/types.ts';
 import { digestPoster } from '../../src/document/digest-doc.ts';
 import type { DocPoster } from '../../src/document/doc.ts';
+import { errorInfo } from '../../src/engine/errors.ts';
 import { createI18n } from '../../src/i18n/index.ts';
 import { type AccountDirectory, createAccountDirectory } from '../../src/organization/directory.ts';
 import { createCliPoster } from '../../src/slack/poster.ts';
@@ -317,5 +320,147 @@ describe("suppressing a member's finding through the administrator", () => {
         .filter((c) => c.operation === 'BatchUpdateFindings')
         .map((c) => `${c.accountId} ${c.region}`),
     ).toEqual([`${ADMIN} ${HOME}`]);
+  });
+});
+
+describe('controls disabled in a member account and Region, in organization mode', () => {
+  type Finding = Record<string, unknown>;
+  type Outcomes = Awaited<ReturnType<typeof runOrganizationDigests>>;
+  const controlOf = (f: Finding) => String(f.GeneratorId).replace('security-control/', '');
+  const findingsOf = (accountId: string, region: string, controlId: string) =>
+    (aws.getState().accounts?.[accountId]?.regions?.[region]?.findings ?? []).filter(
+      (f) => controlOf(f) === controlId,
+    );
+  /** Another failing resource of a control the member already fails there (a copy with a new ID). */
+  function addFailing(accountId: string, region: string, controlId: string): string {
+    const next = aws.getState();
+    const findings = next.accounts?.[accountId]?.regions?.[region]?.findings ?? [];
+    const model = structuredClone(findings.find((f) => controlOf(f) === controlId));
+    if (!model) throw new Error(`no ${controlId} in ${accountId} ${region}`);
+    const id = String(model.Id).replace(/finding\/.*$/, `finding/${randomUUID()}`);
+    const [resource] = model.Resources as { Id: string }[];
+    findings.push({
+      ...model,
+      Id: id,
+      Resources: [{ ...resource, Id: `${resource?.Id}-added` }],
+      Compliance: { ...(model.Compliance as object), Status: 'FAILED' },
+      Workflow: { Status: 'NEW' },
+      WorkflowState: 'NEW',
+    });
+    aws.setState(next);
+    return id;
+  }
+  /** Switches a control off in FSBP in one member account and Region, as its owner would. */
+  function disable(accountId: string, region: string, controlId: string) {
+    const next = aws.getState();
+    const where = next.accounts?.[accountId]?.regions?.[region];
+    if (!where) throw new Error(`no ${accountId} ${region}`);
+    where.standardsControlAssociations = [
+      ...(where.standardsControlAssociations ?? []),
+      {
+        StandardsArn: `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`,
+        SecurityControlId: controlId,
+        AssociationStatus: 'DISABLED',
+        UpdatedAt: '2026-10-01T00:00:00.000Z',
+        UpdatedReason: 'Covered by a service control policy',
+      },
+    ];
+    aws.setState(next);
+  }
+  const total = (o: Outcomes[number] | undefined) =>
+    Object.values(o?.run?.summary.failing ?? {}).reduce((a, b) => a + b, 0);
+  const reported = (o: Outcomes[number] | undefined) =>
+    new Set(o?.run?.items.flatMap((i) => i.findingIds) ?? []);
+  const getFindings = () => aws.calls().filter((c) => c.operation === 'GetFindings').length;
+  /** What the last real run counted, per channel (each case compares with it). */
+  let last: Outcomes = [];
+
+  it('a control disabled in one member Region: its findings are neither reported, counted nor resolved (a dry run alike); other members and Regions are not affected', async () => {
+    aws.resetCalls();
+    last = await runOrganizationDigests(deps(), [C1, C2, C3]);
+    const pages = getFindings();
+    // M2 is in C1 and C2, which were told about its S3.5 findings of the linked Region by the first digest.
+    const told = findingsOf(M2, LINKED, 'S3.5').map((f) => String(f.Id));
+    expect(told).toHaveLength(4);
+    expect((await store.reportedChannels(told)).get(told[0] as string)).toEqual(
+      expect.arrayContaining([C1, C2]),
+    );
+    const hidden = addFailing(M2, LINKED, 'S3.5');
+    const home = addFailing(M2, HOME, 'S3.5');
+    const otherMember = addFailing(M3, LINKED, 'S3.5');
+    disable(M2, LINKED, 'S3.5');
+
+    aws.resetCalls();
+    const preview = await runOrganizationDigests(deps(), [C1, C2, C3], { dryRun: true });
+    const after = await runOrganizationDigests(deps(), [C1, C2, C3]);
+    for (const outcomes of [preview, after]) {
+      const status = outcomes === preview ? 'dry-run' : 'posted';
+      expect(outcomes.map((o) => o.status)).toEqual([status, status, status]);
+      expect(outcomes.map((o) => o.run?.summary.resolvedIds)).toEqual([[], [], []]);
+      expect(outcomes.map((o) => o.disabledFindings)).toEqual([5, 5, 0]);
+      expect(outcomes.map((o) => reported(o))).toEqual([
+        new Set([home]),
+        new Set([home, otherMember]),
+        new Set(),
+      ]);
+      // The four told and the one added are not counted; the two other added ones are.
+      expect(outcomes.map(total)).toEqual([total(last[0]) - 4 + 1, total(last[1]) - 4 + 2, total(last[2])]);
+      expect(outcomes.flatMap((o) => [...reported(o)])).not.toContain(hidden);
+    }
+    // Still told (not resolved), and still open in the posture history (not fixed).
+    expect((await store.reportedChannels(told)).get(told[0] as string)).toEqual(
+      expect.arrayContaining([C1, C2]),
+    );
+    const open = new Set((await store.openFailures([M2])).map((f) => f.findingId));
+    expect(told.every((id) => open.has(id))).toBe(true);
+
+    // Each member account-Region with failing findings was asked once a run, through the member's role;
+    // the stream read no more pages than before.
+    const asked = aws.calls().filter((c) => c.operation === 'BatchGetStandardsControlAssociations');
+    const scopes = [M1, M2, M3, M4].flatMap((m) => [`${m} ${HOME}`, `${m} ${LINKED}`]);
+    expect(new Set(asked.map((c) => `${c.accountId} ${c.region}`))).toEqual(new Set(scopes));
+    const perAsk = Math.ceil(loadCatalog().controls.length / 100);
+    expect(asked).toHaveLength(2 * scopes.length * perAsk);
+    expect(
+      asked.every((c) => c.principal?.startsWith(`arn:aws:sts::${c.accountId}:assumed-role/FsbpMember/`)),
+    ).toBe(true);
+    expect(getFindings()).toBe(2 * pages);
+    last = after;
+  });
+
+  it('a member whose role is refused: enablement unknown, its findings reported as before; the log is told', async () => {
+    const next = aws.getState();
+    const m3 = next.accounts?.[M3];
+    if (!m3) throw new Error('no M3');
+    m3.roles = {};
+    aws.setState(next);
+    disable(M3, HOME, 'S3.5');
+    const added = addFailing(M3, HOME, 'S3.5');
+    // A port of its own: the shared one still holds M3's session from the case before.
+    const fresh = createAwsPort({ maxAttempts: 1 });
+    const heard: { where: string; code: string }[] = [];
+    try {
+      const outcomes = await runOrganizationDigests(
+        {
+          ...deps(),
+          aws: fresh.background,
+          onEnablementError: (where, error) =>
+            heard.push({ where: `${where.accountId} ${where.region}`, code: errorInfo(error).code }),
+        },
+        [C1, C2, C3],
+      );
+      expect(outcomes.map((o) => o.status)).toEqual(['posted', 'posted', 'posted']);
+      expect(reported(outcomes[1])).toEqual(new Set([added]));
+      expect(outcomes.map(total)).toEqual([total(last[0]), total(last[1]) + 1, total(last[2])]);
+      expect(outcomes.map((o) => o.run?.summary.resolvedIds)).toEqual([[], [], []]);
+      // M2's control disabled in the linked Region is still left out.
+      expect(outcomes.map((o) => o.disabledFindings)).toEqual([5, 5, 0]);
+      expect(heard.sort((a, b) => a.where.localeCompare(b.where))).toEqual([
+        { where: `${M3} ${HOME}`, code: 'aws_assume_role_failed' },
+        { where: `${M3} ${LINKED}`, code: 'aws_assume_role_failed' },
+      ]);
+    } finally {
+      fresh.close();
+    }
   });
 });

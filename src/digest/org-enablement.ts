@@ -1,0 +1,87 @@
+import type { Enablement } from '../engine/enablement.ts';
+import type { ControlFinding, RegionAccess } from '../engine/ports.ts';
+
+type Where = { accountId: string; region: string };
+
+/** One account-Region as this run knows it; `access` null: not to be asked (again), all enabled. */
+interface ScopeState {
+  access: RegionAccess | null;
+  /** Control IDs asked beyond the catalog's (lowercased): AWS-only controls, few. */
+  extraAsked: Set<string>;
+  /** Disabled control IDs, lowercased. */
+  disabled: Set<string>;
+}
+
+export interface StreamEnablementOptions {
+  enablement: Enablement;
+  /** The account-Region through the member's own role: the administrator cannot read its associations. */
+  access(where: Where): Promise<RegionAccess>;
+  /** Asked at an account-Region's first sight, so its findings spread over many pages cost one ask. */
+  catalogControlIds: readonly string[];
+  /** A role refused or an answer that failed: that account-Region counts as all enabled. */
+  onError?: ((where: Where, error: unknown) => void) | undefined;
+}
+
+const keyOf = (where: Where) => `${where.accountId}|${where.region}`;
+
+/**
+ * Which findings of the organization stream are of a control disabled where they are. Each member
+ * account-Region is asked when a page first brings one of its findings (so only those with failing
+ * findings are asked, each once a run) through the enablement cache shared with checks. Pages are
+ * given one at a time; what is kept is a few IDs per account-Region, never the findings.
+ */
+export function createStreamEnablement(options: StreamEnablementOptions) {
+  const catalog = new Set(options.catalogControlIds.map((id) => id.toLowerCase()));
+  const scopes = new Map<string, ScopeState>();
+
+  async function open(where: Where): Promise<ScopeState> {
+    const state: ScopeState = { access: null, extraAsked: new Set(), disabled: new Set() };
+    try {
+      state.access = await options.access(where);
+    } catch (error) {
+      options.onError?.(where, error);
+    }
+    return state;
+  }
+
+  /** Asks what this run has not asked yet of one account-Region (nothing, after its first page). */
+  async function learn(where: Where, controlIds: ReadonlySet<string>): Promise<void> {
+    const known = scopes.get(keyOf(where));
+    const state = known ?? (await open(where));
+    scopes.set(keyOf(where), state);
+    const unasked = [...controlIds].filter((id) => {
+      const lower = id.toLowerCase();
+      return !catalog.has(lower) && !state.extraAsked.has(lower);
+    });
+    const toAsk = known ? unasked : [...options.catalogControlIds, ...unasked];
+    if (!state.access || toAsk.length === 0) return;
+    let failed = false;
+    const off = await options.enablement.disabledIds(state.access, toAsk, (error) => {
+      failed = true;
+      options.onError?.(where, error);
+    });
+    for (const id of unasked) state.extraAsked.add(id.toLowerCase());
+    for (const id of off.keys()) state.disabled.add(id.toLowerCase());
+    if (failed) state.access = null;
+  }
+
+  /** The IDs of this page's findings whose control is disabled in their account and Region. */
+  async function disabledIn(page: readonly ControlFinding[]): Promise<Set<string>> {
+    const asked = new Map<string, { where: Where; controlIds: Set<string> }>();
+    for (const f of page) {
+      const where = { accountId: f.accountId, region: f.region };
+      const entry = asked.get(keyOf(where)) ?? { where, controlIds: new Set<string>() };
+      entry.controlIds.add(f.controlId);
+      asked.set(keyOf(where), entry);
+    }
+    await Promise.all([...asked.values()].map((e) => learn(e.where, e.controlIds)));
+    const out = new Set<string>();
+    for (const f of page) {
+      const state = scopes.get(keyOf({ accountId: f.accountId, region: f.region }));
+      if (state?.disabled.has(f.controlId.toLowerCase())) out.add(f.id);
+    }
+    return out;
+  }
+
+  return { disabledIn };
+}
