@@ -256,6 +256,23 @@ describe('check in organization mode', () => {
     expect(report.summary.PASSED).toBe(0);
   });
 
+  it('tells of a member whose role is refused in every Region once, naming how many Regions', async () => {
+    emulator.setState(orgState({ brokenRole: PAY_DEV }));
+    const run = await runWithConfig(config, ['check', 'S3.8', '--account', PAYMENTS, '--lang', 'en'], {
+      FSBP_STORE: freshStore(),
+    });
+    expect(run.code).toBe(3);
+    const told = run.stdout.split('\n').filter((line) => line.includes(PAY_DEV));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('Payments Dev');
+    expect(told[0]).toContain('could not be checked in any of its 2 Regions');
+    expect(told[0]).toContain(`arn:aws:iam::${PAY_DEV}:role/${MEMBER_ROLE}`);
+    expect(told[0]).not.toContain('passed');
+    // The account that was reached still has a line per Region with its counts.
+    const reached = run.stdout.split('\n').filter((line) => line.includes(PAY_PROD));
+    expect(reached.filter((line) => line.includes('1 failed'))).toHaveLength(2);
+  });
+
   it('keeps selectors within the caps: an OU too large for check.maxTargets is refused before any AWS call', async () => {
     const capped = { ...config, check: { maxTargets: 3 } };
     const run = await runWithConfig(capped, ['check', 'S3.8', '--account', WORKLOADS], {
