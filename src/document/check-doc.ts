@@ -139,6 +139,12 @@ function failingBlock(options: RenderOptions, { region, control }: Placed) {
   } as const;
 }
 
+/** Nothing failed where the check got in; an account-Region it could not reach is no pass, so it says so. */
+function noFailuresLine(t: TFunction, results: readonly RegionResult[]): string {
+  const unreachable = results.filter((r) => r.error).length;
+  return unreachable > 0 ? t('check.noFailuresUnreachable', { count: unreachable }) : t('check.noFailures');
+}
+
 /** `2026-12-02 09:01 UTC`: when AWS last evaluated a rule whose result was reused. */
 function evaluationTime(iso: string | null): string {
   return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '?';
@@ -163,7 +169,7 @@ export function renderCheckReport(report: CheckReport, options: RenderOptions): 
     heading(t('check.heading', { targets: report.targets.join(' ') })),
     text(...statusLines(t, report.results)),
   ];
-  if (failed.length === 0 && errored.length === 0) doc.push(text([t('check.noFailures')]));
+  if (failed.length === 0 && errored.length === 0) doc.push(text([noFailuresLine(t, report.results)]));
   if (failed.length > 0) {
     doc.push(heading(t('check.failingHeading', { count: failed.length })));
     for (const p of failed) doc.push(failingBlock(options, p));

@@ -219,12 +219,13 @@ describe('check status lines', () => {
     controls: [],
   });
   const regions = ['ap-northeast-1', 'us-east-1', 'us-west-2', 'eu-west-1'];
-  const statusLines = (results: CheckReport['results'], lang: 'ja' | 'en') => {
-    const doc = renderCheckReport(
+  const render = (results: CheckReport['results'], lang: 'ja' | 'en') =>
+    renderCheckReport(
       { targets: ['S3'], startedAt: '', finishedAt: '', results, summary: report(0).summary },
       { t: i18n.getFixedT(lang), lang, catalog, reevaluate: true },
     );
-    const block = doc[1];
+  const statusLines = (results: CheckReport['results'], lang: 'ja' | 'en') => {
+    const block = render(results, lang)[1];
     return block?.type === 'text' ? block.lines.map(lineText) : [];
   };
 
@@ -243,6 +244,17 @@ describe('check status lines', () => {
       'pay-dev (300000000002) 全 4 リージョンでチェックできませんでした: arn:aws:iam::300000000002:role/FsbpMember を引き受けられませんでした: AccessDenied',
     );
     expect(ja).toHaveLength(2);
+    // Nothing failed where the check got in, but that is not "no failing controls".
+    const verdict = (lang: 'ja' | 'en') => {
+      const block = render(results, lang)[2];
+      return block?.type === 'text' ? block.lines.map(lineText) : [];
+    };
+    expect(verdict('en')).toEqual([
+      'No failing controls where the check got in; 4 account Region(s) could not be checked (above).',
+    ]);
+    expect(verdict('ja')).toEqual([
+      'チェックできた範囲では失敗しているコントロールはありません。4 件のアカウント・リージョンはチェックできませんでした (上記)。',
+    ]);
   });
 
   it('keeps one line per Region when the Regions failed differently, or only one Region was asked', () => {
