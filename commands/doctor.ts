@@ -23,8 +23,9 @@ function fixText(t: TFunction, check: DoctorCheck): string {
   return t([`doctor.fix.${check.id}.${check.outcome}`, `doctor.genericFix.${check.outcome}`], check.params);
 }
 
-function scopeText(scope: CheckScope): string {
-  return [scope.channel, scope.account, scope.region].filter(Boolean).join(' ');
+function scopeText(t: TFunction, scope: CheckScope): string {
+  const as = scope.as ? t('doctor.asAdministrator') : undefined;
+  return [scope.channel, scope.account, scope.region, as].filter(Boolean).join(' ');
 }
 
 /** Problems one by one with their fix; passes folded into one line per place, so a big setup stays short. */
@@ -32,14 +33,14 @@ function render(t: TFunction, checks: readonly DoctorCheck[]): Doc {
   const counts = summarize(checks);
   const problems: Line[] = [];
   for (const check of checks.filter((c) => c.status !== 'pass')) {
-    const where = scopeText(check.scope);
+    const where = scopeText(t, check.scope);
     problems.push([`${icons[check.status]} `, ...(where ? [code(where), ' '] : []), outcomeText(t, check)]);
     problems.push([`   ${t('doctor.fixLabel')} ${fixText(t, check)}`]);
     if (check.snippet) problems.push(['   ', code(check.snippet)]);
   }
   const passedByPlace = new Map<string, string[]>();
   for (const check of checks.filter((c) => c.status === 'pass')) {
-    const where = scopeText(check.scope);
+    const where = scopeText(t, check.scope);
     passedByPlace.set(where, [...(passedByPlace.get(where) ?? []), t(`doctor.names.${check.id}`)]);
   }
   const passes: Line[] = [...passedByPlace].map(([where, names]) => [

@@ -88,15 +88,7 @@ function accountLines(t: TFunction, r: ControlInAccount): Line[] {
   else if (r.enabled === false) {
     lines.push([t('explain.disabledIn', { where: where(r), reason: disabledReason(r.reason, t) })]);
   } else {
-    const error = r.error
-      ? errorText(t, r.error, {
-          accountId: r.accountId,
-          accountName: r.accountName,
-          region: r.region,
-          error: r.error,
-          controls: [],
-        })
-      : t('controls.noReason');
+    const error = r.error ? errorText(t, r.error, r) : t('controls.noReason');
     lines.push([t('explain.statusUnknown', { where: where(r), error })]);
   }
   if (r.parameters) {

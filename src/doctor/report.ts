@@ -1,3 +1,5 @@
+import { type AppError, asAppError } from '../errors.ts';
+
 /** One line of `fsbp doctor`: what was checked, where, the outcome, and what to change when it is not a pass. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -5,6 +7,8 @@ export interface CheckScope {
   channel?: string;
   account?: string;
   region?: string;
+  /** Organization mode: checked as the delegated administrator (its own role), not as a member. */
+  as?: 'administrator';
 }
 
 export interface DoctorCheck {
@@ -46,4 +50,14 @@ export function summarize(checks: readonly DoctorCheck[]): Record<CheckStatus, n
   const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0 };
   for (const c of checks) counts[c.status] += 1;
   return counts;
+}
+
+/** An AWS refusal as a line: the refused IAM action when AWS named one, else the kind of error. */
+export function awsProblem(id: string, scope: CheckScope, error: unknown): DoctorCheck {
+  const e: AppError = asAppError(error);
+  if (e.code === 'aws_access_denied')
+    return problem('fail', id, scope, 'denied', { action: String(e.params.action ?? '') });
+  if (e.code === 'aws_region_disabled') return problem('fail', id, scope, 'regionDisabled');
+  if (e.code === 'aws_credentials') return problem('fail', id, scope, 'credentials');
+  return problem('fail', id, scope, 'unavailable', { code: e.code });
 }

@@ -1,8 +1,11 @@
 import type { Catalog } from '../catalog/catalog.ts';
+import { definitionsAccount } from '../catalog/sync.ts';
 import { findChannel } from '../config/load.ts';
-import type { AccountConfig, ChannelConfig, Config } from '../config/schema.ts';
-import { type AppError, asAppError } from '../errors.ts';
-import { type AccountView, buildAccountView } from '../organization/view.ts';
+import type { ChannelConfig, Config } from '../config/schema.ts';
+import type { AccountRef } from '../engine/ports.ts';
+import { asAppError } from '../errors.ts';
+import { type AccountView, buildAccountView, type OrganizationView } from '../organization/view.ts';
+import { accountReads, definitionsRead, type Permissions, permissionChecks } from './permissions.ts';
 import type {
   AccountSetupProbe,
   AwsSetupProbe,
@@ -12,7 +15,7 @@ import type {
 } from './ports.ts';
 import { SlackProbeError } from './ports.ts';
 import { principalOf } from './principal.ts';
-import { type CheckScope, type DoctorCheck, pass, problem } from './report.ts';
+import { awsProblem, type CheckScope, type DoctorCheck, pass, problem } from './report.ts';
 
 export interface DoctorInput {
   config: Config;
@@ -52,10 +55,63 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
   const { view, check: discovery } = await discoveryCheck(input);
   const accounts = input.channelId === undefined ? view.all() : asked ? view.forChannel(asked) : [];
   const [slack, identity] = await Promise.all([slackChecks(input, channels), identityCheck(input)]);
-  const perAccount = await Promise.all(
-    accounts.map((account) => accountChecks(input, account, identity.principal)),
-  );
-  return [...slack, identity.check, ...(discovery ? [discovery] : []), ...perAccount.flat()];
+  const org = view.organization;
+  const [administrator, ...perAccount] = await Promise.all([
+    org ? administratorChecks(input, org, view, identity.principal) : Promise.resolve([]),
+    ...accounts.map((account) =>
+      accountChecks(input, account, identity.principal, permissionsFor(input.config, org, account)),
+    ),
+  ]);
+  return [
+    ...slack,
+    identity.check,
+    ...(discovery ? [discovery] : []),
+    ...administrator,
+    ...perAccount.flat(),
+  ];
+}
+
+/**
+ * What an account's role is simulated for, by Region. Per-account mode: the suppression write
+ * everywhere, the control reads once (IAM is global), and AWS's list of controls where it is read.
+ * Organization mode: the control reads only; suppressions and the list go through the administrator.
+ */
+function permissionsFor(config: Config, org: OrganizationView | null, account: AccountRef) {
+  const list = org ? null : definitionsAccount(config);
+  return (region: string, first: boolean): Permissions => {
+    const definitions = list?.account.id === account.id && list.region === region;
+    return {
+      write: !org,
+      reads: [...(first ? accountReads : []), ...(definitions ? [definitionsRead] : [])],
+    };
+  };
+}
+
+/**
+ * Organization mode: the administrator's own role in the home Region, which every suppression and
+ * AWS's list of controls go through (the findings reads are proven by discovery and the digest).
+ */
+async function administratorChecks(
+  input: DoctorInput,
+  org: OrganizationView,
+  view: AccountView,
+  botPrincipal: string | null,
+): Promise<DoctorCheck[]> {
+  const admin = org.adminAccount;
+  const name = view.find(admin.id)?.name;
+  const label = name ? `${name} (${admin.id})` : admin.id;
+  const scope: CheckScope = { account: label, region: org.homeRegion, as: 'administrator' };
+  let probe: AccountSetupProbe;
+  try {
+    probe = await input.aws.open(admin, org.homeRegion);
+  } catch (error) {
+    const role: CheckScope = { account: label, as: 'administrator' };
+    return [openProblem(input, admin, botPrincipal, error, { role, region: scope })];
+  }
+  return [
+    ...(admin.roleArn ? [pass('aws.role', { account: label, as: 'administrator' }, 'ok')] : []),
+    ...(await permissionChecks(probe, scope, { write: true, reads: [definitionsRead] })),
+  ];
 }
 
 /**
@@ -168,40 +224,53 @@ async function identityCheck(input: DoctorInput): Promise<{ check: DoctorCheck; 
   }
 }
 
-async function accountChecks(input: DoctorInput, account: AccountConfig, botPrincipal: string | null) {
+/**
+ * Opening an account failed: a refused role is the trust statement to add (scoped to the role), any
+ * other error is told where it happened (the Region).
+ */
+function openProblem(
+  input: DoctorInput,
+  account: AccountRef,
+  botPrincipal: string | null,
+  error: unknown,
+  scopes: { role: CheckScope; region: CheckScope },
+): DoctorCheck {
+  const e = asAppError(error);
+  if (e.code !== 'aws_assume_role_failed') return awsProblem('aws.region', scopes.region, e);
+  const principal = input.revealPrincipal && botPrincipal ? botPrincipal : '<bot principal ARN>';
+  return problem(
+    'fail',
+    'aws.role',
+    scopes.role,
+    'refused',
+    { role: account.roleArn ?? '' },
+    trustStatement(principal, account),
+  );
+}
+
+async function accountChecks(
+  input: DoctorInput,
+  account: AccountRef & { regions: readonly string[] },
+  botPrincipal: string | null,
+  need: (region: string, first: boolean) => Permissions,
+) {
   const label = account.name ? `${account.name} (${account.id})` : account.id;
-  const checks: DoctorCheck[] = [];
   const [first, ...rest] = account.regions;
-  if (!first) return checks;
+  if (!first) return [];
   let opened: AccountSetupProbe;
   try {
     opened = await input.aws.open(account, first);
   } catch (error) {
-    const e = asAppError(error);
-    if (e.code === 'aws_assume_role_failed') {
-      const principal = input.revealPrincipal && botPrincipal ? botPrincipal : '<bot principal ARN>';
-      checks.push(
-        problem(
-          'fail',
-          'aws.role',
-          { account: label },
-          'refused',
-          { role: account.roleArn ?? '' },
-          trustStatement(principal, account),
-        ),
-      );
-      return checks;
-    }
-    checks.push(awsProblem('aws.region', { account: label, region: first }, e));
-    return checks;
+    const scopes = { role: { account: label }, region: { account: label, region: first } };
+    return [openProblem(input, account, botPrincipal, error, scopes)];
   }
-  if (account.roleArn) checks.push(pass('aws.role', { account: label }, 'ok'));
+  const checks: DoctorCheck[] = account.roleArn ? [pass('aws.role', { account: label }, 'ok')] : [];
   const regions = await Promise.all([
-    regionChecks(opened, { account: label, region: first }),
+    regionChecks(opened, { account: label, region: first }, need(first, true)),
     ...rest.map(async (region) => {
       const scope = { account: label, region };
       try {
-        return await regionChecks(await input.aws.open(account, region), scope);
+        return await regionChecks(await input.aws.open(account, region), scope, need(region, false));
       } catch (error) {
         return [awsProblem('aws.region', scope, error)];
       }
@@ -210,14 +279,18 @@ async function accountChecks(input: DoctorInput, account: AccountConfig, botPrin
   return [...checks, ...regions.flat()];
 }
 
-async function regionChecks(probe: AccountSetupProbe, scope: CheckScope): Promise<DoctorCheck[]> {
-  const [hub, recorder, rules, write] = await Promise.all([
+async function regionChecks(
+  probe: AccountSetupProbe,
+  scope: CheckScope,
+  need: Permissions,
+): Promise<DoctorCheck[]> {
+  const [hub, recorder, rules, permissions] = await Promise.all([
     hubChecks(probe, scope),
     recorderCheck(probe, scope),
     ruleChecks(probe, scope),
-    writeCheck(probe, scope),
+    permissionChecks(probe, scope, need),
   ]);
-  return [...hub, recorder, ...rules, write];
+  return [...hub, recorder, ...rules, ...permissions];
 }
 
 /** Security Hub, the FSBP subscription and the findings read; the last two only when the hub answers. */
@@ -294,33 +367,7 @@ async function ruleChecks(probe: AccountSetupProbe, scope: CheckScope): Promise<
   return [counted, read];
 }
 
-const suppressContext = { 'securityhub:ASFFSyntaxPath/Workflow.Status': ['SUPPRESSED'] };
-
-async function writeCheck(probe: AccountSetupProbe, scope: CheckScope): Promise<DoctorCheck> {
-  try {
-    const decisions = await probe.simulate(['securityhub:BatchUpdateFindings'], suppressContext);
-    const decision = decisions['securityhub:BatchUpdateFindings'] ?? 'implicitDeny';
-    if (decision === 'allowed') return pass('aws.suppressWrite', scope, 'allowed');
-    return problem('fail', 'aws.suppressWrite', scope, decision, {}, suppressStatement);
-  } catch (error) {
-    const e = asAppError(error);
-    // Not being allowed to simulate says nothing about the write itself.
-    if (e.code === 'aws_access_denied') return problem('warn', 'aws.suppressWrite', scope, 'unchecked');
-    return awsProblem('aws.suppressWrite', scope, e);
-  }
-}
-
-/** An AWS refusal as a line: the refused IAM action when AWS named one, else the kind of error. */
-function awsProblem(id: string, scope: CheckScope, error: unknown): DoctorCheck {
-  const e: AppError = asAppError(error);
-  if (e.code === 'aws_access_denied')
-    return problem('fail', id, scope, 'denied', { action: String(e.params.action ?? '') });
-  if (e.code === 'aws_region_disabled') return problem('fail', id, scope, 'regionDisabled');
-  if (e.code === 'aws_credentials') return problem('fail', id, scope, 'credentials');
-  return problem('fail', id, scope, 'unavailable', { code: e.code });
-}
-
-function trustStatement(principal: string, account: AccountConfig): string {
+function trustStatement(principal: string, account: AccountRef): string {
   const statement = {
     Effect: 'Allow',
     Principal: { AWS: principal },
@@ -331,10 +378,3 @@ function trustStatement(principal: string, account: AccountConfig): string {
   };
   return JSON.stringify(statement);
 }
-
-const suppressStatement = JSON.stringify({
-  Sid: 'SuppressAndLift',
-  Effect: 'Allow',
-  Action: 'securityhub:BatchUpdateFindings',
-  Resource: '*',
-});

@@ -39,7 +39,11 @@ function where(region: RegionResult): string {
  * What a person sees of an AWS error: our explanation, AWS's error code, the refused action and the
  * request ID. AWS's own message never: it can name the bot's principal (it is in the log).
  */
-export function errorText(t: TFunction, error: CheckErrorInfo, region: RegionResult): string {
+export function errorText(
+  t: TFunction,
+  error: CheckErrorInfo,
+  region: Pick<RegionResult, 'accountId' | 'region'>,
+): string {
   const code = error.awsCode ?? error.code;
   const params = {
     account: region.accountId,
@@ -68,6 +72,37 @@ function regionLine(t: TFunction, region: RegionResult): Line {
       errors: count('ERROR'),
     })}`,
   ];
+}
+
+/** Errors that read the same to a person: same explanation, AWS code and refused action. */
+const sameErrorKey = (e: CheckErrorInfo) => `${e.code}|${e.awsCode ?? ''}|${e.action ?? ''}|${e.role ?? ''}`;
+
+/**
+ * One line for an account none of whose Regions could be checked, for the same reason (a member
+ * role that is missing or refuses us fails alike everywhere): not the same line once per Region.
+ */
+function accountUnreachableLine(t: TFunction, regions: readonly RegionResult[]): Line | null {
+  const [first] = regions;
+  if (regions.length < 2 || !first?.error) return null;
+  const key = sameErrorKey(first.error);
+  if (!regions.every((r) => r.error && sameErrorKey(r.error) === key)) return null;
+  const account = first.accountName ? `${first.accountName} (${first.accountId})` : first.accountId;
+  const count = regions.length;
+  const reason = errorText(t, first.error, {
+    accountId: first.accountId,
+    region: t('check.regionCount', { count }),
+  });
+  return [bold(account), ` ${t('check.unreachableRegions', { count })}: ${reason}`];
+}
+
+/** The status line of each account-Region, an account that failed alike everywhere folded into one. */
+function statusLines(t: TFunction, results: readonly RegionResult[]): Line[] {
+  const byAccount = new Map<string, RegionResult[]>();
+  for (const r of results) byAccount.set(r.accountId, [...(byAccount.get(r.accountId) ?? []), r]);
+  return [...byAccount.values()].flatMap((regions) => {
+    const folded = accountUnreachableLine(t, regions);
+    return folded ? [folded] : regions.map((r) => regionLine(t, r));
+  });
 }
 
 interface Placed {
@@ -104,6 +139,12 @@ function failingBlock(options: RenderOptions, { region, control }: Placed) {
   } as const;
 }
 
+/** Nothing failed where the check got in; an account-Region it could not reach is no pass, so it says so. */
+function noFailuresLine(t: TFunction, results: readonly RegionResult[]): string {
+  const unreachable = results.filter((r) => r.error).length;
+  return unreachable > 0 ? t('check.noFailuresUnreachable', { count: unreachable }) : t('check.noFailures');
+}
+
 /** `2026-12-02 09:01 UTC`: when AWS last evaluated a rule whose result was reused. */
 function evaluationTime(iso: string | null): string {
   return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '?';
@@ -126,9 +167,9 @@ export function renderCheckReport(report: CheckReport, options: RenderOptions): 
 
   const doc: Doc[number][] = [
     heading(t('check.heading', { targets: report.targets.join(' ') })),
-    text(...report.results.map((r) => regionLine(t, r))),
+    text(...statusLines(t, report.results)),
   ];
-  if (failed.length === 0 && errored.length === 0) doc.push(text([t('check.noFailures')]));
+  if (failed.length === 0 && errored.length === 0) doc.push(text([noFailuresLine(t, report.results)]));
   if (failed.length > 0) {
     doc.push(heading(t('check.failingHeading', { count: failed.length })));
     for (const p of failed) doc.push(failingBlock(options, p));

@@ -17,6 +17,7 @@ export const doctorAccounts = {
   noRules: '310000000007',
   writeDenied: '310000000008',
   simulateDenied: '310000000009',
+  controlsReadDenied: '310000000010',
 } as const;
 
 export type DoctorAccount = keyof typeof doctorAccounts;

@@ -72,6 +72,8 @@ describe('fsbp doctor over the emulators', () => {
       ['aws.rules', 'pass'],
       ['aws.ruleStatus', 'pass'],
       ['aws.suppressWrite', 'pass'],
+      // The first account reads AWS's list of controls too: one simulation covers it all.
+      ['aws.controlsRead', 'pass'],
     ]);
     const global = result.report.checks.filter((c) => !c.scope.account);
     expect(global.map((c) => [c.id, c.status])).toEqual([
@@ -104,10 +106,51 @@ describe('fsbp doctor over the emulators', () => {
     ['configNotRecording', 'aws.recorder', 'fail', 'aws configservice start-configuration-recorder'],
     ['noRules', 'aws.rules', 'fail', 'Security Hub creates these rules'],
     ['writeDenied', 'aws.suppressWrite', 'fail', "Add this statement to the role's policy"],
-    ['simulateDenied', 'aws.suppressWrite', 'warn', 'Allow iam:SimulatePrincipalPolicy'],
   ] as const)('%s: only %s is %s, with its fix', (kind, id, status, fix) => {
     expect(notPassing(kind)).toEqual([{ id, status }]);
     expect(checksOf(kind).find((c) => c.id === id)?.fix).toContain(fix);
+  });
+
+  it('warns, without failing, that a role which may not simulate could not be checked, write and reads', () => {
+    expect(notPassing('simulateDenied')).toEqual([
+      { id: 'aws.suppressWrite', status: 'warn' },
+      { id: 'aws.controlsRead', status: 'warn' },
+    ]);
+    for (const check of checksOf('simulateDenied').filter((c) => c.status === 'warn'))
+      expect(check.fix).toContain('Allow iam:SimulatePrincipalPolicy');
+  });
+
+  it('warns of each control read a role may not make, naming the action and what stops working', () => {
+    const warned = checksOf('controlsReadDenied').filter((c) => c.status !== 'pass');
+    expect(warned.map((c) => [c.id, c.status])).toEqual([
+      ['aws.controlsRead', 'warn'],
+      ['aws.controlsRead', 'warn'],
+      ['aws.controlsRead', 'warn'],
+    ]);
+    expect(warned.map((c) => c.message)).toEqual([
+      expect.stringContaining(
+        'securityhub:BatchGetStandardsControlAssociations (nor securityhub:DescribeStandardsControls): which FSBP controls are disabled here cannot be read, so every control counts as enabled',
+      ),
+      expect.stringContaining(
+        'securityhub:ListStandardsControlAssociations (nor securityhub:DescribeStandardsControls): explain --account cannot say whether a control is enabled',
+      ),
+      expect.stringContaining(
+        "securityhub:BatchGetSecurityControls: explain --account cannot show a control's parameters",
+      ),
+    ]);
+    expect(JSON.parse(warned[2]?.snippet ?? '{}')).toEqual({
+      Sid: 'ReadControlsAsTheAccountHasThem',
+      Effect: 'Allow',
+      Action: 'securityhub:BatchGetSecurityControls',
+      Resource: '*',
+    });
+    // Only the first account reads AWS's list of controls: this one is not asked about it.
+    expect(JSON.stringify(warned)).not.toContain('ListSecurityControlDefinitions');
+  });
+
+  it('counts a read whose fallback is allowed as allowed: DescribeStandardsControls instead of the association APIs', () => {
+    // writeDenied may call securityhub:Describe* and BatchGetSecurityControls, not the association APIs.
+    expect(checksOf('writeDenied').find((c) => c.id === 'aws.controlsRead')?.status).toBe('pass');
   });
 
   it('runs the checks in parallel: every account answered, read-only calls only', () => {
@@ -123,6 +166,33 @@ describe('fsbp doctor over the emulators', () => {
     );
     // Every account whose role works was asked about its recorder.
     expect(described.size).toBe(Object.keys(doctorAccounts).length - 1);
+    // One policy simulation per account and Region covers the write and the control reads.
+    const simulations = aws.calls().filter((c) => c.operation === 'SimulatePrincipalPolicy');
+    expect(simulations).toHaveLength(described.size);
+  });
+});
+
+describe("fsbp doctor: the account that reads AWS's list of controls", () => {
+  it("warns that the first account's role may not list the controls, in both languages, and does not fail", async () => {
+    const config = doctorConfig(CHANNEL);
+    config.accounts = config.accounts.filter((a) => a.name === 'controlsReadDenied');
+    config.channels = [{ id: CHANNEL, accounts: ['controlsReadDenied'] }];
+    const { code, report } = await doctor(config);
+    expect(code).toBe(0);
+    const definitions = report.checks.find(
+      (c) => c.id === 'aws.controlsRead' && c.message.includes('ListSecurityControlDefinitions'),
+    );
+    expect(definitions).toMatchObject({
+      status: 'warn',
+      scope: { account: accountLabel('controlsReadDenied'), region: 'ap-northeast-1' },
+      message: expect.stringContaining(
+        "AWS's list of FSBP controls cannot be read, so controls --sync fails",
+      ),
+    });
+    const ja = await runWithConfig(config, ['doctor', '--lang', 'ja'], slackEnv());
+    expect(ja.stdout).toContain(
+      'securityhub:ListSecurityControlDefinitions の権限がないため、AWS の FSBP コントロール一覧を読み取れません',
+    );
   });
 });
 

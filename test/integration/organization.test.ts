@@ -7,12 +7,14 @@ import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { runWithConfig, useAwsEndpoint } from '../helpers/cli.ts';
 import {
   ADMIN,
+  ADMIN_ROLE_ARN,
   FILLERS,
   fillers,
   HOME,
   LINKED,
   MEMBER_ROLE,
   MGMT,
+  ORG_READER_ARN,
   organizationConfig,
   orgState,
   PAY_DEV,
@@ -256,6 +258,23 @@ describe('check in organization mode', () => {
     expect(report.summary.PASSED).toBe(0);
   });
 
+  it('tells of a member whose role is refused in every Region once, naming how many Regions', async () => {
+    emulator.setState(orgState({ brokenRole: PAY_DEV }));
+    const run = await runWithConfig(config, ['check', 'S3.8', '--account', PAYMENTS, '--lang', 'en'], {
+      FSBP_STORE: freshStore(),
+    });
+    expect(run.code).toBe(3);
+    const told = run.stdout.split('\n').filter((line) => line.includes(PAY_DEV));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('Payments Dev');
+    expect(told[0]).toContain('could not be checked in any of its 2 Regions');
+    expect(told[0]).toContain(`arn:aws:iam::${PAY_DEV}:role/${MEMBER_ROLE}`);
+    expect(told[0]).not.toContain('passed');
+    // The account that was reached still has a line per Region with its counts.
+    const reached = run.stdout.split('\n').filter((line) => line.includes(PAY_PROD));
+    expect(reached.filter((line) => line.includes('1 failed'))).toHaveLength(2);
+  });
+
   it('keeps selectors within the caps: an OU too large for check.maxTargets is refused before any AWS call', async () => {
     const capped = { ...config, check: { maxTargets: 3 } };
     const run = await runWithConfig(capped, ['check', 'S3.8', '--account', WORKLOADS], {
@@ -269,7 +288,14 @@ describe('check in organization mode', () => {
 
 describe('doctor in organization mode', () => {
   interface DoctorJson {
-    checks: { id: string; status: string; scope: { account?: string }; message: string; fix?: string }[];
+    checks: {
+      id: string;
+      status: string;
+      scope: { account?: string; region?: string; as?: string };
+      message: string;
+      fix?: string;
+      snippet?: string;
+    }[];
   }
   const doctor = async (config: unknown) => {
     const run = await runWithConfig(config, ['doctor', '--json', '--lang', 'en'], {
@@ -291,6 +317,109 @@ describe('doctor in organization mode', () => {
       checks.filter((c) => c.id === 'aws.role').map((c) => c.scope.account ?? ''),
     );
     expect([...checkedAccounts].join(' ')).toContain(PLAY);
+  });
+
+  /** The README's member policy, less what `without` names. */
+  interface Policy {
+    allow: string[];
+    deny: string[];
+  }
+  const memberPolicy = (without: string[] = []): Policy => ({
+    allow: [
+      'config:DescribeConfigRules',
+      'config:DescribeConfigRuleEvaluationStatus',
+      'config:StartConfigRulesEvaluation',
+      'config:GetComplianceDetailsByConfigRule',
+      'config:DescribeConfigurationRecorderStatus',
+      'securityhub:GetFindings',
+      'securityhub:DescribeHub',
+      'securityhub:GetEnabledStandards',
+      'securityhub:BatchGetStandardsControlAssociations',
+      'securityhub:DescribeStandardsControls',
+      'securityhub:ListStandardsControlAssociations',
+      'securityhub:BatchGetSecurityControls',
+      'iam:SimulatePrincipalPolicy',
+    ].filter((a) => !without.includes(a)),
+    deny: [],
+  });
+  const withPolicies = (policies: Record<string, { role: string; policy: Policy }>) => {
+    const state = orgState() as unknown as {
+      accounts: Record<string, { roles: Record<string, { policy?: unknown }> }>;
+    };
+    for (const [account, { role, policy }] of Object.entries(policies)) {
+      const found = state.accounts[account]?.roles[role];
+      if (found) found.policy = policy;
+    }
+    return state as unknown as ReturnType<typeof orgState>;
+  };
+
+  it('simulates the write and the list of controls for the administrator, the control reads for members', async () => {
+    emulator.setState(
+      withPolicies({
+        [PAY_PROD]: { role: MEMBER_ROLE, policy: memberPolicy() },
+        [PAY_DEV]: {
+          role: MEMBER_ROLE,
+          policy: memberPolicy([
+            'securityhub:BatchGetStandardsControlAssociations',
+            'securityhub:DescribeStandardsControls',
+          ]),
+        },
+        // The administrator may suppress but not list the controls.
+        [ADMIN]: {
+          role: 'FsbpAdmin',
+          policy: {
+            allow: ['securityhub:*', 'iam:SimulatePrincipalPolicy'],
+            deny: ['securityhub:ListSecurityControlDefinitions'],
+          },
+        },
+      }),
+    );
+    const { checks } = await doctor(base);
+    const asAdmin = checks.filter((c) => c.scope.as === 'administrator');
+    expect(asAdmin.map((c) => [c.id, c.status, c.scope.region ?? ''])).toEqual([
+      ['aws.role', 'pass', ''],
+      ['aws.suppressWrite', 'pass', HOME],
+      ['aws.controlsRead', 'warn', HOME],
+    ]);
+    expect(asAdmin[2]?.message).toContain('securityhub:ListSecurityControlDefinitions');
+    const members = checks.filter((c) => c.scope.as === undefined && c.scope.account);
+    // Suppressions go through the administrator: a member role without BatchUpdateFindings is right.
+    expect(members.filter((c) => c.id === 'aws.suppressWrite')).toEqual([]);
+    const reads = (account: string) =>
+      members.filter((c) => c.id === 'aws.controlsRead' && c.scope.account?.includes(account));
+    expect(reads(PAY_PROD).map((c) => c.status)).toEqual(['pass']);
+    expect(reads(PAY_DEV)).toEqual([
+      expect.objectContaining({
+        status: 'warn',
+        message: expect.stringContaining(
+          'securityhub:BatchGetStandardsControlAssociations (nor securityhub:DescribeStandardsControls)',
+        ),
+      }),
+    ]);
+    // Nothing fails for the members (the administrator's own account has no member role here).
+    expect(members.filter((c) => c.status === 'fail' && c.scope.account !== ADMIN)).toEqual([]);
+  });
+
+  it('shows a refused administrator role with the trust statement to add', async () => {
+    const state = orgState() as unknown as {
+      accounts: Record<string, { roles: Record<string, { externalId?: string }> }>;
+    };
+    const admin = state.accounts[ADMIN]?.roles.FsbpAdmin;
+    if (admin) admin.externalId = 'another-external-id';
+    emulator.setState(state as unknown as ReturnType<typeof orgState>);
+    const { checks } = await doctor({
+      ...base,
+      organization: {
+        ...base.organization,
+        discover: { source: 'organizations', organizationsRoleArn: ORG_READER_ARN },
+      },
+    });
+    expect(checks.find((c) => c.scope.as === 'administrator')).toMatchObject({
+      id: 'aws.role',
+      status: 'fail',
+      message: expect.stringContaining(ADMIN_ROLE_ARN),
+      snippet: expect.stringContaining('sts:AssumeRole'),
+    });
   });
 
   it('reports a discovery AWS refuses as a failing check with its fix, not as a crash', async () => {

@@ -6,8 +6,8 @@ import { subcommands } from '../../commands/index.ts';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { renderCheckReport, suppressGroup } from '../../src/document/check-doc.ts';
 import { digestItemDoc } from '../../src/document/digest-doc.ts';
-import type { Doc } from '../../src/document/doc.ts';
-import type { CheckReport, ControlResult } from '../../src/engine/types.ts';
+import { type Doc, lineText } from '../../src/document/doc.ts';
+import type { CheckErrorInfo, CheckReport, ControlResult } from '../../src/engine/types.ts';
 import { createI18n, type LanguagePreference, languagesFor } from '../../src/i18n/index.ts';
 import { docToBlocks, fallbackText, paginateBlocks } from '../../src/slack/blocks/doc-to-blocks.ts';
 import { limits } from '../../src/slack/limits.ts';
@@ -196,5 +196,94 @@ describe('mrkdwn escaping', () => {
     expect(text).toContain('*a∗b*');
     expect(text).toContain('`xˋy`');
     expect(text).not.toContain('javascript:');
+  });
+});
+
+describe('check status lines', () => {
+  const refused = {
+    code: 'aws_assume_role_failed',
+    message: 'not authorized to perform sts:AssumeRole',
+    awsCode: 'AccessDenied',
+    role: 'arn:aws:iam::300000000002:role/FsbpMember',
+  };
+  const optedOut = {
+    code: 'aws_region_disabled',
+    message: 'opted out',
+    awsCode: 'UnrecognizedClientException',
+  };
+  const region = (accountId: string, name: string | null, where: string, error: CheckErrorInfo | null) => ({
+    accountId,
+    accountName: name,
+    region: where,
+    error,
+    controls: [],
+  });
+  const regions = ['ap-northeast-1', 'us-east-1', 'us-west-2', 'eu-west-1'];
+  const render = (results: CheckReport['results'], lang: 'ja' | 'en') =>
+    renderCheckReport(
+      { targets: ['S3'], startedAt: '', finishedAt: '', results, summary: report(0).summary },
+      { t: i18n.getFixedT(lang), lang, catalog, reevaluate: true },
+    );
+  const statusLines = (results: CheckReport['results'], lang: 'ja' | 'en') => {
+    const block = render(results, lang)[1];
+    return block?.type === 'text' ? block.lines.map(lineText) : [];
+  };
+
+  it('folds an account refused alike in every Region into one line naming how many Regions', () => {
+    const results = [
+      ...regions.map((r) => region('300000000002', 'pay-dev', r, refused)),
+      region('300000000001', null, 'ap-northeast-1', null),
+    ];
+    const en = statusLines(results, 'en');
+    expect(en).toEqual([
+      'pay-dev (300000000002) could not be checked in any of its 4 Regions: Could not assume arn:aws:iam::300000000002:role/FsbpMember: AccessDenied',
+      '300000000001 ap-northeast-1 0 failed · 0 passed · 0 suppressed · 0 not evaluated · 0 errors',
+    ]);
+    const ja = statusLines(results, 'ja');
+    expect(ja[0]).toBe(
+      'pay-dev (300000000002) 全 4 リージョンでチェックできませんでした: arn:aws:iam::300000000002:role/FsbpMember を引き受けられませんでした: AccessDenied',
+    );
+    expect(ja).toHaveLength(2);
+    // Nothing failed where the check got in, but that is not "no failing controls".
+    const verdict = (lang: 'ja' | 'en') => {
+      const block = render(results, lang)[2];
+      return block?.type === 'text' ? block.lines.map(lineText) : [];
+    };
+    expect(verdict('en')).toEqual([
+      'No failing controls where the check got in; 4 account Region(s) could not be checked (above).',
+    ]);
+    expect(verdict('ja')).toEqual([
+      'チェックできた範囲では失敗しているコントロールはありません。4 件のアカウント・リージョンはチェックできませんでした (上記)。',
+    ]);
+  });
+
+  it('keeps one line per Region when the Regions failed differently, or only one Region was asked', () => {
+    const mixed = regions.map((r, i) => region('300000000002', 'pay-dev', r, i === 3 ? optedOut : refused));
+    const lines = statusLines(mixed, 'en');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe(
+      'pay-dev (300000000002) eu-west-1 could not be checked: Region eu-west-1 is not enabled for account 300000000002.',
+    );
+    expect(lines.slice(0, 3).every((l) => l.includes('could not be checked: Could not assume'))).toBe(true);
+    expect(statusLines([region('300000000002', null, 'us-east-1', refused)], 'en')).toEqual([
+      '300000000002 us-east-1 could not be checked: Could not assume arn:aws:iam::300000000002:role/FsbpMember: AccessDenied',
+    ]);
+  });
+
+  it('names the Regions for an access refusal read alike everywhere, never as a pass', () => {
+    const denied = {
+      code: 'aws_access_denied',
+      message: 'denied',
+      awsCode: 'AccessDeniedException',
+      action: 'securityhub:GetFindings',
+    };
+    const lines = statusLines(
+      regions.slice(0, 2).map((r) => region('300000000003', null, r, denied)),
+      'en',
+    );
+    expect(lines).toEqual([
+      '300000000003 could not be checked in any of its 2 Regions: AWS denied access in account 300000000003 (2 Regions): the role needs securityhub:GetFindings.',
+    ]);
+    expect(lines.join()).not.toContain('passed');
   });
 });

@@ -45,7 +45,7 @@ describe.concurrent('main.ts', () => {
     expect(Object.keys(state.accounts).sort()).toEqual([
       '111111111111',
       '222222222222',
-      ...Array.from({ length: 9 }, (_, i) => `31000000000${i + 1}`),
+      ...Array.from({ length: 10 }, (_, i) => `3100000000${String(i + 1).padStart(2, '0')}`),
     ]);
   });
 
