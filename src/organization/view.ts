@@ -85,9 +85,12 @@ function organizationAccounts(config: Config, snapshot: DiscoverySnapshot | null
   for (const found of snapshot?.accounts ?? []) {
     const own = listed.get(found.id);
     // An account listed under `accounts` keeps its name, role and Regions; discovery adds OUs and tags.
+    // Listed without a role of its own it is still a member, reached through `memberRole`: the bot's
+    // own credentials would read the bot's account and show it under this one's name.
     if (own) {
       fromList.push({
         ...fromConfig(own),
+        ...(own.roleArn ? {} : memberRoleOf(org, found.id)),
         name: own.name ?? found.name ?? undefined,
         ous: found.ous,
         tags: found.tags,

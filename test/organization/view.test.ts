@@ -81,17 +81,25 @@ describe('the account view in organization mode', () => {
           regions: ['eu-west-1'],
         },
         { id: '333333333333', name: 'audit', regions: ['ap-northeast-1'] },
+        { id: '555555555555', name: 'outside', regions: ['ap-northeast-1'] },
       ],
     });
     const view = buildAccountView(config, snapshot);
     expect(view.all().map((a) => [a.id, a.name, a.source])).toEqual([
       ['444444444444', 'legacy', 'config'],
       ['333333333333', 'audit', 'config'],
+      ['555555555555', 'outside', 'config'],
       ['111111111111', 'Payments Prod', 'discovered'],
       ['222222222222', 'Web', 'discovered'],
     ]);
     expect(view.find('audit')).toMatchObject({ regions: ['ap-northeast-1'], ous: [] });
-    expect(view.find('audit')?.roleArn).toBeUndefined();
+    // A member listed only for its name is still reached through memberRole, never the bot's own account.
+    expect(view.find('audit')).toMatchObject({
+      roleArn: 'arn:aws:iam::333333333333:role/fsbp-member',
+      externalId: 'ext-member',
+    });
+    // Outside the organization an account is used as written (no role: the bot's own account).
+    expect(view.find('outside')?.roleArn).toBeUndefined();
     expect(view.find('legacy')?.roleArn).toBe('arn:aws:iam::444444444444:role/old');
   });
 
