@@ -3,8 +3,9 @@
  * does not delay the responses it times. Args: JSON { url, secret, responseBase, requests, concurrency,
  * warmup, channels, text }. Prints JSON { coldMs, times, statuses }.
  */
+import { Agent, request } from 'node:http';
 import pLimit from 'p-limit';
-import { postToBot, slashCommandBody } from '../emulator/slack/signing.ts';
+import { FORM_CONTENT_TYPE, signSlackRequest, slashCommandBody } from '../emulator/slack/signing.ts';
 
 const o = JSON.parse(process.argv[2] ?? '{}') as {
   /** One URL per replica: requests go round-robin, as a load balancer would send them. */
@@ -18,6 +19,24 @@ const o = JSON.parse(process.argv[2] ?? '{}') as {
   text: string;
 };
 const limit = pLimit(o.concurrency);
+// node:http with kept-alive sockets rather than fetch: the load generator shares the machine with the
+// bots it measures, so it should spend as little CPU per request as a real one (wrk, autocannon) does.
+const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
+
+/** POSTs a signed form body; resolves with the status and the time to the response's headers. */
+function postToBot(url: string, body: string, secret: string): Promise<{ status: number; ms: number }> {
+  const headers = { 'content-type': FORM_CONTENT_TYPE, ...signSlackRequest(body, secret) };
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request(url, { method: 'POST', agent, headers }, (res) => {
+      const ms = performance.now() - started;
+      res.resume();
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, ms }));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
 let sent = 0;
 async function send() {
   const i = sent++;
@@ -28,10 +47,13 @@ async function send() {
     response_url: `${o.responseBase}/bench-${i}`,
     trigger_id: `${i}.bench.${Date.now()}`,
   });
-  return postToBot(o.urls[i % o.urls.length] as string, body, { secret: o.secret });
+  return postToBot(o.urls[i % o.urls.length] as string, body, o.secret);
 }
 const coldMs = (await send()).ms;
 await Promise.all(Array.from({ length: o.warmup - 1 }, () => limit(send)));
+// The parent says when the warm-up's checks are answered; the measured requests start then.
+process.stdout.write('WARM\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
 const times: number[] = [];
 const statuses: Record<number, number> = {};
 const started = performance.now();
@@ -45,3 +67,4 @@ await Promise.all(
   ),
 );
 process.stdout.write(JSON.stringify({ coldMs, times, statuses, wallMs: performance.now() - started }));
+agent.destroy();
