@@ -12,7 +12,11 @@ COPY commands ./commands
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production FSBP_STORE=/data/fsbp.db PORT=3000
+# jemalloc instead of glibc's malloc: under a steady stream of commands glibc's heap fragments and the
+# process keeps ~20-40 MB more after 10,000 commands, jemalloc ~8 MB (`npm run bench memory`).
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 && rm -rf /var/lib/apt/lists/* \
+  && ln -s "$(ls /usr/lib/*-linux-gnu/libjemalloc.so.2)" /usr/local/lib/libjemalloc.so.2
+ENV NODE_ENV=production FSBP_STORE=/data/fsbp.db PORT=3000 LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

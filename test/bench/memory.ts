@@ -4,7 +4,7 @@
  * are answered with its RSS once all are: what the bot keeps per user or per request shows as growth.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -24,6 +24,17 @@ const channelCount = 200;
 const concurrency = 25;
 const backlog = 50;
 const regions = ['ap-northeast-1', 'us-east-1'];
+/** BENCH_MALLOC: the bot's allocator, `jemalloc` (as in the Docker image; the default) or `glibc`. */
+const allocator = process.env.BENCH_MALLOC === 'glibc' ? 'glibc' : 'jemalloc';
+
+/** Debian's libjemalloc2, wherever the architecture puts it. */
+function jemallocPath(): string | null {
+  for (const dir of readdirSync('/usr/lib', { withFileTypes: true })) {
+    const file = join('/usr/lib', dir.name, 'libjemalloc.so.2');
+    if (dir.isDirectory() && dir.name.endsWith('-linux-gnu') && existsSync(file)) return file;
+  }
+  return null;
+}
 const secret = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const token = 'xoxb-1234567890-bench';
 
@@ -89,6 +100,9 @@ export async function benchMemory() {
     }),
   );
   const entry = new URL('../../bin/fsbp.js', import.meta.url).pathname;
+  const jemalloc = allocator === 'jemalloc' ? jemallocPath() : null;
+  if (allocator === 'jemalloc' && !jemalloc)
+    throw new Error('BENCH_MALLOC=jemalloc, but no libjemalloc.so.2 (Debian: apt-get install libjemalloc2)');
   // The inspector lets the benchmark collect garbage in the bot before reading its memory, so the
   // figures are what the bot keeps, not how far V8 let its heap grow between collections.
   const bot = spawn(process.execPath, ['--inspect=127.0.0.1:0', entry, 'serve'], {
@@ -103,6 +117,8 @@ export async function benchMemory() {
       FSBP_STORE: join(dir, 'fsbp.db'),
       FSBP_CONFIG: join(dir, 'config.yaml'),
       LOG_LEVEL: 'info',
+      // The Docker image preloads jemalloc (see Dockerfile); glibc's malloc is what `npm start` gets.
+      ...(jemalloc ? { LD_PRELOAD: jemalloc } : {}),
     },
   });
   let out = '';
@@ -221,6 +237,7 @@ export async function benchMemory() {
   return {
     name: 'memory',
     setup: {
+      allocator,
       requests: total,
       users: userCount,
       accounts: accountCount,
