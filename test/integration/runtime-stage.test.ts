@@ -5,7 +5,7 @@
  * listed only under devDependencies fails here.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,6 +52,32 @@ const env = () => ({
 describe('the runtime stage (production dependencies only)', () => {
   it('has no dev dependency left', async () => {
     await expect(run(process.execPath, ['-e', "import('vitest')"], { cwd: app })).rejects.toThrow();
+  });
+
+  // The image preloads Debian's libjemalloc2 (see the Dockerfile); the same library on this machine.
+  const jemalloc = ['x86_64', 'aarch64']
+    .map((arch) => `/usr/lib/${arch}-linux-gnu/libjemalloc.so.2`)
+    .find((file) => existsSync(file));
+  it('runs with jemalloc preloaded, as the image does', async (context) => {
+    if (!jemalloc) {
+      if (process.env.CI === 'true') throw new Error('CI machines have libjemalloc2; it is missing here');
+      context.skip('libjemalloc2 is not installed here (Debian: apt-get install libjemalloc2)');
+      return;
+    }
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        "const maps = require('node:fs').readFileSync('/proc/self/maps', 'utf8'); console.log(maps.includes('libjemalloc') ? 'jemalloc' : 'glibc')",
+      ],
+      { cwd: app, env: { ...env(), LD_PRELOAD: jemalloc } },
+    );
+    expect(stdout.trim()).toBe('jemalloc');
+    const explained = await run(process.execPath, ['bin/fsbp.js', 'explain', 'S3.1', '--lang', 'en'], {
+      cwd: app,
+      env: { ...env(), LD_PRELOAD: jemalloc },
+    });
+    expect(explained.stdout).toContain('S3.1');
   });
 
   it('explains a control in Japanese', async () => {
