@@ -7,6 +7,7 @@ import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { LRUCache } from 'lru-cache';
 import pLimit from 'p-limit';
 import type { OrganizationConfig } from '../config/schema.ts';
 import type { AccountRef, AdministeredAccess, AwsPort, RegionAccess } from '../engine/ports.ts';
@@ -35,6 +36,8 @@ export interface AwsAdapterOptions {
   backgroundConcurrency?: number;
   /** Assumed-role credentials kept at most (least recently used go first). */
   credentialCacheSize?: number;
+  /** Account-Regions whose SDK clients are kept at most (least recently used go first; default 100). */
+  clientCacheSize?: number;
   /** Base credentials; the SDK's default chain when left out. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
@@ -93,8 +96,11 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
     stsClient,
     ...(options.credentialCacheSize ? { maxEntries: options.credentialCacheSize } : {}),
   });
-  // Keyed by account and Region only (both from the config), so their number is bounded by it.
-  const clients = new Map<string, RegionClients>();
+  // Keyed by account and Region only, and bounded besides: an organization digest walks every member
+  // Region (1,200 in a 300-account organization), and three SDK clients each would be hundreds of MB.
+  // An evicted entry is only dropped, not destroyed: its sockets are the shared pool's, and a check
+  // still using it keeps its own reference.
+  const clients = new LRUCache<string, RegionClients>({ max: options.clientCacheSize ?? 100 });
   const rateLimit = createRateLimiter();
   const share = createInflight();
 
@@ -238,9 +244,8 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
 
     close() {
       for (const client of stsClients.values()) client.destroy();
-      for (const entry of clients.values()) {
-        for (const client of [entry.config, entry.startClient, entry.securityHub]) client.destroy();
-      }
+      // One destroy closes the pool every client shares.
+      requestHandler.destroy();
       for (const client of orgClients.values()) client.destroy();
       stsClients.clear();
       clients.clear();

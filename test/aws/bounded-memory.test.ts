@@ -43,6 +43,22 @@ describe('the AWS adapter under many requesters', () => {
     }
   });
 
+  it('keeps the clients of at most clientCacheSize account-Regions, however many it walked', async () => {
+    const aws = createAwsPort({ credentials: callerCredentials, clientCacheSize: 3 });
+    try {
+      const regions = ['ap-northeast-1', 'us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1'];
+      for (const region of regions) await aws.region(accounts[0] as (typeof accounts)[0], region, 'digest');
+      // 3 account-Regions x 3 service clients, and the STS client the role is assumed through.
+      expect(aws.held().clients).toBe(3 * 3 + 1);
+      // An evicted account-Region still works: its clients are made again.
+      const again = await aws.region(accounts[0] as (typeof accounts)[0], TOKYO, 'digest');
+      expect(await again.config.listRules()).toBeInstanceOf(Array);
+      expect(aws.held().clients).toBe(3 * 3 + 1);
+    } finally {
+      aws.close();
+    }
+  });
+
   it('signs each call with the asking user’s own session, through the same clients', async () => {
     const aws = createAwsPort({ credentials: callerCredentials });
     try {
