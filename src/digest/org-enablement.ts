@@ -3,9 +3,13 @@ import type { ControlFinding, RegionAccess } from '../engine/ports.ts';
 
 type Where = { accountId: string; region: string };
 
-/** One account-Region as this run knows it; `access` null: not to be asked (again), all enabled. */
+/**
+ * One account-Region as this run knows it: a few IDs, never its SDK clients or AWS's answers (a run
+ * walks every member Region; holding those for 1,200 of them took hundreds of MB).
+ */
 interface ScopeState {
-  access: RegionAccess | null;
+  /** False once its role or an answer failed: not asked again this run, all enabled. */
+  reachable: boolean;
   /** Control IDs asked beyond the catalog's (lowercased): AWS-only controls, few. */
   extraAsked: Set<string>;
   /** Disabled control IDs, lowercased. */
@@ -34,35 +38,37 @@ export function createStreamEnablement(options: StreamEnablementOptions) {
   const catalog = new Set(options.catalogControlIds.map((id) => id.toLowerCase()));
   const scopes = new Map<string, ScopeState>();
 
-  async function open(where: Where): Promise<ScopeState> {
-    const state: ScopeState = { access: null, extraAsked: new Set(), disabled: new Set() };
+  async function reach(where: Where, state: ScopeState): Promise<RegionAccess | null> {
     try {
-      state.access = await options.access(where);
+      return await options.access(where);
     } catch (error) {
+      state.reachable = false;
       options.onError?.(where, error);
+      return null;
     }
-    return state;
   }
 
   /** Asks what this run has not asked yet of one account-Region (nothing, after its first page). */
   async function learn(where: Where, controlIds: ReadonlySet<string>): Promise<void> {
     const known = scopes.get(keyOf(where));
-    const state = known ?? (await open(where));
+    const state = known ?? { reachable: true, extraAsked: new Set<string>(), disabled: new Set<string>() };
     scopes.set(keyOf(where), state);
     const unasked = [...controlIds].filter((id) => {
       const lower = id.toLowerCase();
       return !catalog.has(lower) && !state.extraAsked.has(lower);
     });
     const toAsk = known ? unasked : [...options.catalogControlIds, ...unasked];
-    if (!state.access || toAsk.length === 0) return;
+    if (!state.reachable || toAsk.length === 0) return;
+    const access = await reach(where, state);
+    if (!access) return;
     let failed = false;
-    const off = await options.enablement.disabledIds(state.access, toAsk, (error) => {
+    const off = await options.enablement.disabledIds(access, toAsk, (error) => {
       failed = true;
       options.onError?.(where, error);
     });
     for (const id of unasked) state.extraAsked.add(id.toLowerCase());
     for (const id of off.keys()) state.disabled.add(id.toLowerCase());
-    if (failed) state.access = null;
+    if (failed) state.reachable = false;
   }
 
   /** The IDs of this page's findings whose control is disabled in their account and Region. */

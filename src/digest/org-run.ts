@@ -142,7 +142,7 @@ function throughRole(org: OrganizationConfig, account: AccountRef): AccountRef {
 
 /**
  * Which controls each member has disabled, asked of the member itself (the administrator cannot read
- * its control associations) through the enablement cache shared with checks. A member whose role or
+ * its control associations) through a small enablement cache of the run's own. A member whose role or
  * answer fails counts as all enabled, as before, and is told to the log.
  */
 function memberEnablement(deps: DigestDeps, jobs: readonly ChannelJob[]) {
@@ -150,7 +150,8 @@ function memberEnablement(deps: DigestDeps, jobs: readonly ChannelJob[]) {
   const members = new Map<string, AccountRef>();
   for (const job of jobs) for (const account of job.accounts) members.set(account.id, account);
   return createStreamEnablement({
-    enablement: deps.enablement ?? createEnablement(),
+    // A cache of its own, small: the shared one would keep every member Region's whole answer.
+    enablement: createEnablement({ maxEntries: 50 }),
     catalogControlIds: catalogControlIds(),
     access: async ({ accountId, region }) => {
       const account = members.get(accountId) ?? { id: accountId };
