@@ -1,4 +1,5 @@
 import type { Enablement } from '../engine/enablement.ts';
+import { groupBy } from '../engine/group.ts';
 import type { ControlFinding, RegionAccess } from '../engine/ports.ts';
 
 type Where = { accountId: string; region: string };
@@ -31,7 +32,7 @@ const keyOf = (where: Where) => `${where.accountId}|${where.region}`;
 /**
  * Which findings of the organization stream are of a control disabled where they are. Each member
  * account-Region is asked when a page first brings one of its findings (so only those with failing
- * findings are asked, each once a run) through the enablement cache shared with checks. Pages are
+ * findings are asked, each once a run) through the enablement cache it is given. Pages are
  * given one at a time; what is kept is a few IDs per account-Region, never the findings.
  */
 export function createStreamEnablement(options: StreamEnablementOptions) {
@@ -73,19 +74,19 @@ export function createStreamEnablement(options: StreamEnablementOptions) {
 
   /** The IDs of this page's findings whose control is disabled in their account and Region. */
   async function disabledIn(page: readonly ControlFinding[]): Promise<Set<string>> {
-    const asked = new Map<string, { where: Where; controlIds: Set<string> }>();
-    for (const f of page) {
-      const where = { accountId: f.accountId, region: f.region };
-      const entry = asked.get(keyOf(where)) ?? { where, controlIds: new Set<string>() };
-      entry.controlIds.add(f.controlId);
-      asked.set(keyOf(where), entry);
-    }
-    await Promise.all([...asked.values()].map((e) => learn(e.where, e.controlIds)));
+    const byScope = groupBy(page, keyOf);
+    await Promise.all(
+      [...byScope.values()].map(([first, ...rest]) =>
+        first
+          ? learn(
+              { accountId: first.accountId, region: first.region },
+              new Set([first, ...rest].map((f) => f.controlId)),
+            )
+          : undefined,
+      ),
+    );
     const out = new Set<string>();
-    for (const f of page) {
-      const state = scopes.get(keyOf({ accountId: f.accountId, region: f.region }));
-      if (state?.disabled.has(f.controlId.toLowerCase())) out.add(f.id);
-    }
+    for (const f of page) if (scopes.get(keyOf(f))?.disabled.has(f.controlId.toLowerCase())) out.add(f.id);
     return out;
   }
 

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { loadCatalog } from '../catalog/load.ts';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
 import { channelSla } from '../config/load.ts';
-import type { ChannelConfig, OrganizationConfig } from '../config/schema.ts';
+import type { ChannelConfig } from '../config/schema.ts';
 import { createEnablement } from '../engine/enablement.ts';
 import type { AccountRef, ControlFinding, RegionAccess } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
-import { memberRoleOf } from '../organization/view.ts';
 import type { SweepWriter } from '../store/history.ts';
 import { type HeldLease, holdLease, LeaseLostError } from '../store/lease.ts';
 import { resuppressReset } from '../suppression/maintain.ts';
@@ -135,18 +134,13 @@ function catalogControlIds(): readonly string[] {
   return catalogIds;
 }
 
-/** The role the bot reaches a member through: its own if the config gives one, else `memberRole`. */
-function throughRole(org: OrganizationConfig, account: AccountRef): AccountRef {
-  return account.roleArn ? account : { ...account, ...memberRoleOf(org, account.id) };
-}
-
 /**
  * Which controls each member has disabled, asked of the member itself (the administrator cannot read
  * its control associations) through a small enablement cache of the run's own. A member whose role or
  * answer fails counts as all enabled, as before, and is told to the log.
  */
 function memberEnablement(deps: DigestDeps, jobs: readonly ChannelJob[]) {
-  const org = deps.config.organization;
+  // The account view gave each account the role the bot reaches it through (memberRole for a member).
   const members = new Map<string, AccountRef>();
   for (const job of jobs) for (const account of job.accounts) members.set(account.id, account);
   return createStreamEnablement({
@@ -154,8 +148,7 @@ function memberEnablement(deps: DigestDeps, jobs: readonly ChannelJob[]) {
     enablement: createEnablement({ maxEntries: 50 }),
     catalogControlIds: catalogControlIds(),
     access: async ({ accountId, region }) => {
-      const account = members.get(accountId) ?? { id: accountId };
-      return deps.aws.region(org ? throughRole(org, account) : account, region, 'digest');
+      return deps.aws.region(members.get(accountId) ?? { id: accountId }, region, 'digest');
     },
     onError: deps.onEnablementError,
   });

@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import type { Catalog } from '../catalog/catalog.ts';
 import { severityRank } from '../catalog/schema.ts';
+import { groupBy } from '../engine/group.ts';
 import type { CheckErrorInfo, CheckReport, ControlResult, RegionResult } from '../engine/types.ts';
 import type { Language } from '../i18n/index.ts';
 import { disabledReason } from './control-lines.ts';
@@ -97,9 +98,7 @@ function accountUnreachableLine(t: TFunction, regions: readonly RegionResult[]):
 
 /** The status line of each account-Region, an account that failed alike everywhere folded into one. */
 function statusLines(t: TFunction, results: readonly RegionResult[]): Line[] {
-  const byAccount = new Map<string, RegionResult[]>();
-  for (const r of results) byAccount.set(r.accountId, [...(byAccount.get(r.accountId) ?? []), r]);
-  return [...byAccount.values()].flatMap((regions) => {
+  return [...groupBy(results, (r) => r.accountId).values()].flatMap((regions) => {
     const folded = accountUnreachableLine(t, regions);
     return folded ? [folded] : regions.map((r) => regionLine(t, r));
   });
