@@ -4,7 +4,7 @@
  * are answered with its RSS once all are: what the bot keeps per user or per request shows as growth.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -14,6 +14,7 @@ import { startSlackEmulator } from '../emulator/slack/server.ts';
 import { postToBot, slashCommandBody } from '../emulator/slack/signing.ts';
 import { awsEmulatorEnv } from '../helpers/aws-env.ts';
 import { buildState } from '../helpers/aws-state.ts';
+import { jemallocPath } from '../helpers/jemalloc.ts';
 import { startRemoteEmulator } from './remote-emulator.ts';
 
 const total = Number(process.env.BENCH_MEMORY_REQUESTS ?? 10_000);
@@ -27,14 +28,6 @@ const regions = ['ap-northeast-1', 'us-east-1'];
 /** BENCH_MALLOC: the bot's allocator, `jemalloc` (as in the Docker image; the default) or `glibc`. */
 const allocator = process.env.BENCH_MALLOC === 'glibc' ? 'glibc' : 'jemalloc';
 
-/** Debian's libjemalloc2, wherever the architecture puts it. */
-function jemallocPath(): string | null {
-  for (const dir of readdirSync('/usr/lib', { withFileTypes: true })) {
-    const file = join('/usr/lib', dir.name, 'libjemalloc.so.2');
-    if (dir.isDirectory() && dir.name.endsWith('-linux-gnu') && existsSync(file)) return file;
-  }
-  return null;
-}
 const secret = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const token = 'xoxb-1234567890-bench';
 

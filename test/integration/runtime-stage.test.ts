@@ -5,7 +5,7 @@
  * listed only under devDependencies fails here.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { type AwsEmulator, startAwsEmulator } from '../emulator/aws/server.ts';
 import { type SlackEmulator, startSlackEmulator } from '../emulator/slack/server.ts';
 import { ownAccountState } from '../helpers/aws-state.ts';
 import { botToken, signingSecret } from '../helpers/bot.ts';
+import { jemallocPath } from '../helpers/jemalloc.ts';
 import { freshSchema, postgresAvailable } from '../helpers/postgres.ts';
 
 const run = promisify(execFile);
@@ -55,9 +56,7 @@ describe('the runtime stage (production dependencies only)', () => {
   });
 
   // The image preloads Debian's libjemalloc2 (see the Dockerfile); the same library on this machine.
-  const jemalloc = ['x86_64', 'aarch64']
-    .map((arch) => `/usr/lib/${arch}-linux-gnu/libjemalloc.so.2`)
-    .find((file) => existsSync(file));
+  const jemalloc = jemallocPath();
   it('runs with jemalloc preloaded, as the image does', async (context) => {
     if (!jemalloc) {
       if (process.env.CI === 'true') throw new Error('CI machines have libjemalloc2; it is missing here');
