@@ -20,9 +20,9 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 export interface ConfigRulesAdapterOptions {
-  client: ConfigServiceClient;
+  client: Pick<ConfigServiceClient, 'send'>;
   /** A client without SDK retries: LimitExceededException on a start means "already running", not "retry". */
-  startClient: ConfigServiceClient;
+  startClient: Pick<ConfigServiceClient, 'send'>;
   accountId: string;
   region: string;
   call: AwsCaller;

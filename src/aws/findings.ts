@@ -54,7 +54,7 @@ export function toControlFinding(finding: AwsSecurityFinding): ControlFinding | 
 }
 
 export interface FindingsAdapterOptions {
-  client: SecurityHubClient;
+  client: Pick<SecurityHubClient, 'send'>;
   accountId: string;
   region: string;
   rateLimit: RateLimiter;

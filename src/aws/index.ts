@@ -61,11 +61,29 @@ export interface AwsAdapter extends AwsPort {
   close(): void;
 }
 
+/** Each made at its first call: the organization digest asks a member Region with Security Hub only. */
 interface RegionClients {
-  config: ConfigServiceClient;
+  config: LazyClient<ConfigServiceClient>;
   /** Without SDK retries: LimitExceededException on a start means "already running", not "retry". */
-  startClient: ConfigServiceClient;
-  securityHub: SecurityHubClient;
+  startClient: LazyClient<ConfigServiceClient>;
+  securityHub: LazyClient<SecurityHubClient>;
+}
+
+type LazyClient<C extends { send: unknown }> = Pick<C, 'send'> & { readonly made: boolean };
+
+/** A client made when first sent a command (making one costs more than most calls). */
+function lazyClient<C extends { send: (...args: never[]) => unknown }>(make: () => C): LazyClient<C> {
+  let client: C | undefined;
+  const send = (...args: Parameters<C['send']>) => {
+    client ??= make();
+    return client.send(...args);
+  };
+  return {
+    send: send as C['send'],
+    get made() {
+      return client !== undefined;
+    },
+  };
 }
 
 /** Who the current AWS call is for; the role credential provider names the STS session after it. */
@@ -122,9 +140,9 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
         ? { requestHandler, credentials: roleProvider({ ...account, roleArn }, region) }
         : base;
       known = {
-        config: new ConfigServiceClient({ region, maxAttempts, ...credentials }),
-        startClient: new ConfigServiceClient({ region, maxAttempts: 1, ...credentials }),
-        securityHub: new SecurityHubClient({ region, maxAttempts, ...credentials }),
+        config: lazyClient(() => new ConfigServiceClient({ region, maxAttempts, ...credentials })),
+        startClient: lazyClient(() => new ConfigServiceClient({ region, maxAttempts: 1, ...credentials })),
+        securityHub: lazyClient(() => new SecurityHubClient({ region, maxAttempts, ...credentials })),
       };
       clients.set(key, known);
     }
@@ -239,7 +257,10 @@ export function createAwsPort(options: AwsAdapterOptions = {}): AwsAdapter {
     },
 
     held() {
-      return { clients: clients.size * 3 + stsClients.size, sessions: roles.size() };
+      let made = stsClients.size;
+      for (const c of clients.values())
+        made += [c.config, c.startClient, c.securityHub].filter((x) => x.made).length;
+      return { clients: made, sessions: roles.size() };
     },
 
     close() {

@@ -29,7 +29,7 @@ const organizationsConcurrency = 4;
 
 export interface OrganizationReaderOptions {
   /** The administrator's Security Hub CSPM client in the home Region. */
-  securityHub: SecurityHubClient;
+  securityHub: Pick<SecurityHubClient, 'send'>;
   /** Organizations, in its partition's global Region, as the management account or its delegate. */
   organizations: OrganizationsClient;
   adminAccountId: string;

@@ -20,7 +20,7 @@ export const controlsPageSize = 100;
 export const controlIdsPerBatch = 100;
 
 export interface SecurityControlsAdapterOptions {
-  client: SecurityHubClient;
+  client: Pick<SecurityHubClient, 'send'>;
   accountId: string;
   region: string;
   call: AwsCaller;

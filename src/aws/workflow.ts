@@ -8,7 +8,7 @@ import type { RateLimiter } from './rate-limit.ts';
 export const findingsPerUpdate = 100;
 
 export interface WorkflowAdapterOptions {
-  client: SecurityHubClient;
+  client: Pick<SecurityHubClient, 'send'>;
   accountId: string;
   region: string;
   call: AwsCaller;
