@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { Enablement } from '../engine/enablement.ts';
 import { groupBy } from '../engine/group.ts';
 import type { ControlFinding, RegionAccess } from '../engine/ports.ts';
@@ -11,8 +12,8 @@ type Where = { accountId: string; region: string };
 interface ScopeState {
   /** False once its role or an answer failed: not asked again this run, all enabled. */
   reachable: boolean;
-  /** Control IDs asked beyond the catalog's (lowercased): AWS-only controls, few. */
-  extraAsked: Set<string>;
+  /** How many of the stream's controls (in the order first seen) were asked here. */
+  askedUpTo: number;
   /** Disabled control IDs, lowercased. */
   disabled: Set<string>;
 }
@@ -21,23 +22,41 @@ export interface StreamEnablementOptions {
   enablement: Enablement;
   /** The account-Region through the member's own role: the administrator cannot read its associations. */
   access(where: Where): Promise<RegionAccess>;
-  /** Asked at an account-Region's first sight, so its findings spread over many pages cost one ask. */
-  catalogControlIds: readonly string[];
   /** A role refused or an answer that failed: that account-Region counts as all enabled. */
   onError?: ((where: Where, error: unknown) => void) | undefined;
+  /** Account-Regions asked at once (each is a role session and a few calls). */
+  concurrency?: number;
 }
 
 const keyOf = (where: Where) => `${where.accountId}|${where.region}`;
 
 /**
- * Which findings of the organization stream are of a control disabled where they are. Each member
- * account-Region is asked when a page first brings one of its findings (so only those with failing
- * findings are asked, each once a run) through the enablement cache it is given. Pages are
- * given one at a time; what is kept is a few IDs per account-Region, never the findings.
+ * Which findings of the organization stream are of a control disabled where they are. An account-Region
+ * is asked when a page first brings one of its findings, and only about controls the stream has
+ * brought so far (an organization fails a few dozen of FSBP's hundreds of controls, and each asked
+ * control is an association AWS sends back); a later page with a control it was not asked about asks
+ * again for the controls the stream added since. Pages are given one at a time; what is kept is a few
+ * IDs per account-Region, never the findings or AWS's answers.
  */
 export function createStreamEnablement(options: StreamEnablementOptions) {
-  const catalog = new Set(options.catalogControlIds.map((id) => id.toLowerCase()));
+  /** Every control ID the stream has brought, in the order first seen. */
+  const seen: string[] = [];
+  const indexOf = new Map<string, number>();
   const scopes = new Map<string, ScopeState>();
+  // A page brings up to 100 account-Regions at first sight: asking them all at once held every
+  // answer and role session in flight together.
+  const limit = pLimit(options.concurrency ?? 4);
+
+  function note(controlId: string): number {
+    const lower = controlId.toLowerCase();
+    let index = indexOf.get(lower);
+    if (index === undefined) {
+      index = seen.length;
+      seen.push(controlId);
+      indexOf.set(lower, index);
+    }
+    return index;
+  }
 
   async function reach(where: Where, state: ScopeState): Promise<RegionAccess | null> {
     try {
@@ -49,17 +68,10 @@ export function createStreamEnablement(options: StreamEnablementOptions) {
     }
   }
 
-  /** Asks what this run has not asked yet of one account-Region (nothing, after its first page). */
-  async function learn(where: Where, controlIds: ReadonlySet<string>): Promise<void> {
-    const known = scopes.get(keyOf(where));
-    const state = known ?? { reachable: true, extraAsked: new Set<string>(), disabled: new Set<string>() };
-    scopes.set(keyOf(where), state);
-    const unasked = [...controlIds].filter((id) => {
-      const lower = id.toLowerCase();
-      return !catalog.has(lower) && !state.extraAsked.has(lower);
-    });
-    const toAsk = known ? unasked : [...options.catalogControlIds, ...unasked];
-    if (!state.reachable || toAsk.length === 0) return;
+  /** Asks one account-Region about the stream's controls it was not asked about yet. */
+  async function learn(where: Where, state: ScopeState): Promise<void> {
+    const upTo = seen.length;
+    const toAsk = seen.slice(state.askedUpTo, upTo);
     const access = await reach(where, state);
     if (!access) return;
     let failed = false;
@@ -67,24 +79,30 @@ export function createStreamEnablement(options: StreamEnablementOptions) {
       failed = true;
       options.onError?.(where, error);
     });
-    for (const id of unasked) state.extraAsked.add(id.toLowerCase());
+    state.askedUpTo = Math.max(state.askedUpTo, upTo);
     for (const id of off.keys()) state.disabled.add(id.toLowerCase());
     if (failed) state.reachable = false;
   }
 
   /** The IDs of this page's findings whose control is disabled in their account and Region. */
   async function disabledIn(page: readonly ControlFinding[]): Promise<Set<string>> {
-    const byScope = groupBy(page, keyOf);
-    await Promise.all(
-      [...byScope.values()].map(([first, ...rest]) =>
-        first
-          ? learn(
-              { accountId: first.accountId, region: first.region },
-              new Set([first, ...rest].map((f) => f.controlId)),
-            )
-          : undefined,
-      ),
-    );
+    const stale: Promise<void>[] = [];
+    for (const findings of groupBy(page, keyOf).values()) {
+      const first = findings[0];
+      if (!first) continue;
+      const newest = Math.max(...findings.map((f) => note(f.controlId)));
+      const key = keyOf(first);
+      let state = scopes.get(key);
+      if (!state) {
+        state = { reachable: true, askedUpTo: 0, disabled: new Set() };
+        scopes.set(key, state);
+      }
+      if (!state.reachable || newest < state.askedUpTo) continue;
+      const where = { accountId: first.accountId, region: first.region };
+      const scope = state;
+      stale.push(limit(() => learn(where, scope)));
+    }
+    await Promise.all(stale);
     const out = new Set<string>();
     for (const f of page) if (scopes.get(keyOf(f))?.disabled.has(f.controlId.toLowerCase())) out.add(f.id);
     return out;
