@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { loadCatalog } from '../catalog/load.ts';
 import { type Severity, severities, severityRank } from '../catalog/schema.ts';
 import { channelSla } from '../config/load.ts';
 import type { ChannelConfig } from '../config/schema.ts';
 import { createEnablement } from '../engine/enablement.ts';
 import type { AccountRef, ControlFinding, RegionAccess } from '../engine/ports.ts';
 import { AppError } from '../errors.ts';
-import type { SweepWriter } from '../store/history.ts';
+import type { FailureEpisode, SweepWriter } from '../store/history.ts';
 import { type HeldLease, holdLease, LeaseLostError } from '../store/lease.ts';
 import { resuppressReset } from '../suppression/maintain.ts';
 import type { Suppression } from '../suppression/types.ts';
 import { createStreamEnablement } from './org-enablement.ts';
 import { planTallied } from './plan.ts';
-import { observation, type PostureSnapshot, slaSnapshot } from './posture.ts';
+import { observation, type PostureSnapshot } from './posture.ts';
 import {
   type DigestDeps,
   type DigestOutcome,
@@ -23,6 +22,7 @@ import {
   withSla,
   withWeekly,
 } from './run.ts';
+import { severityOrLow, slaStatus } from './sla.ts';
 import { ChannelTally } from './tally.ts';
 import type { DigestRun } from './types.ts';
 
@@ -98,40 +98,41 @@ async function estimates(deps: DigestDeps, accountIds: readonly string[], at: nu
 }
 
 /**
- * SLA standing of a channel's open failures, read 20 accounts at a time so a channel of hundreds of
- * accounts never holds all its failures: the overdue counts, and the standing of `wanted` findings.
+ * SLA standing of a channel's open failures without reading them one by one (a channel of hundreds of
+ * accounts has tens of thousands): counts by severity and starting minute, less the held ones (read
+ * once a run by ID), and the standing of the `wanted` findings (the digest's items).
  */
 async function channelPosture(
   deps: DigestDeps,
   channel: ChannelConfig,
   accountIds: readonly string[],
-  suppressed: ReadonlySet<string>,
+  held: { ids: ReadonlySet<string>; open: readonly FailureEpisode[] },
   wanted: ReadonlySet<string>,
   at: number,
 ): Promise<PostureSnapshot> {
   const sla = channelSla(deps.config, channel);
+  const timeZone = channel.digest.timezone;
   const zero = () => Object.fromEntries(severities.map((s) => [s, 0])) as Record<Severity, number>;
   const total: PostureSnapshot = { overdue: zero(), dueSoon: zero(), status: new Map(), open: [] };
-  for (let i = 0; i < accountIds.length; i += valuesPerFilter) {
-    const open = await deps.store.openFailures(accountIds.slice(i, i + valuesPerFilter));
-    const part = slaSnapshot(open, suppressed, sla, at, channel.digest.timezone);
-    for (const s of severities) {
-      total.overdue[s] += part.overdue[s];
-      total.dueSoon[s] += part.dueSoon[s];
-    }
-    for (const id of wanted) {
-      const standing = part.status.get(id);
-      if (standing) total.status.set(id, standing);
+  const count = (failure: { severity: string; since: string }, n: number) => {
+    const { state } = slaStatus(failure, sla, at, timeZone);
+    const severity = severityOrLow(failure.severity);
+    if (state === 'overdue') total.overdue[severity] += n;
+    if (state === 'due_soon') total.dueSoon[severity] += n;
+  };
+  for (const c of await deps.store.openFailureCounts(accountIds)) {
+    count({ severity: c.severity, since: `${c.sinceMinute}:00.000Z` }, c.count);
+  }
+  const mine = new Set(accountIds);
+  // Held failures were counted above like the rest; a held one is neither overdue nor due soon.
+  for (const f of held.open) if (mine.has(f.accountId)) count(f, -1);
+  if (wanted.size > 0) {
+    for (const f of await deps.store.openFailuresOf([...wanted])) {
+      if (mine.has(f.accountId))
+        total.status.set(f.findingId, slaStatus(f, sla, at, timeZone, held.ids.has(f.findingId)));
     }
   }
   return total;
-}
-
-let catalogIds: readonly string[] | undefined;
-/** The catalog's control IDs, read once a process (the files do not change while it runs). */
-function catalogControlIds(): readonly string[] {
-  catalogIds ??= loadCatalog().controls.map((c) => c.securityControlId);
-  return catalogIds;
 }
 
 /**
@@ -146,7 +147,6 @@ function memberEnablement(deps: DigestDeps, jobs: readonly ChannelJob[]) {
   return createStreamEnablement({
     // A cache of its own, small: the shared one would keep every member Region's whole answer.
     enablement: createEnablement({ maxEntries: 50 }),
-    catalogControlIds: catalogControlIds(),
     access: async ({ accountId, region }) => {
       return deps.aws.region(members.get(accountId) ?? { id: accountId }, region, 'digest');
     },
@@ -390,13 +390,22 @@ async function readAndPlan(
 
   // Neither failing nor resolved: suppressed findings and those of a disabled control.
   const held = disabled.size > 0 ? new Set([...suppressed, ...disabled]) : suppressed;
+  const heldOpen = await deps.store.openFailuresOf([...held]);
   const planned = new Map<string, Planned>();
   for (const job of jobs) {
     try {
       const resuppressed = again.filter((f) => resuppressedIds.has(f.id));
       planned.set(
         job.channel.id,
-        await planChannel(deps, job, { at, startedAt, active, suppressed: held, resuppressed, dryRun }),
+        await planChannel(deps, job, {
+          at,
+          startedAt,
+          active,
+          suppressed: held,
+          heldOpen,
+          resuppressed,
+          dryRun,
+        }),
       );
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
@@ -415,6 +424,8 @@ async function planChannel(
     active: readonly Suppression[];
     /** Held findings: suppressed, or of a control disabled where they are. */
     suppressed: ReadonlySet<string>;
+    /** The open failures of the held findings. */
+    heldOpen: readonly FailureEpisode[];
     /** Findings this run set back to SUPPRESSED. */
     resuppressed: readonly ControlFinding[];
     dryRun: boolean;
@@ -453,7 +464,8 @@ async function planChannel(
     consoleUrl: 'https://console.aws.amazon.com/securityhub/home#/findings',
   });
   const itemIds = new Set(plan.items.flatMap((i) => i.findingIds));
-  const posture = await channelPosture(deps, channel, accountIds, read.suppressed, itemIds, read.at);
+  const held = { ids: read.suppressed, open: read.heldOpen };
+  const posture = await channelPosture(deps, channel, accountIds, held, itemIds, read.at);
   const full = await withWeekly(deps, channel, withSla(plan, posture), posture, {
     accountIds,
     dryRun: read.dryRun,

@@ -70,6 +70,14 @@ export interface DailyCount {
   failing: number;
 }
 
+/** Open failures that began in one minute (UTC) at one severity. */
+export interface OpenFailureCount {
+  severity: string;
+  /** `YYYY-MM-DDTHH:MM` (UTC). */
+  sinceMinute: string;
+  count: number;
+}
+
 export interface HistoryFilter {
   accountIds: readonly string[];
   /** Inclusive local dates (YYYY-MM-DD) for counts, ISO instants for episodes. */
@@ -83,6 +91,13 @@ export interface PostureHistory {
   beginSweep(sweep: StreamedSweep): SweepWriter;
   /** Failures still open in these accounts. */
   openFailures(accountIds: readonly string[]): Promise<FailureEpisode[]>;
+  /**
+   * Open failures of these accounts counted by severity and the minute they began: enough for SLA
+   * counts in any time zone (a day starts on a whole minute everywhere) without reading each failure.
+   */
+  openFailureCounts(accountIds: readonly string[]): Promise<OpenFailureCount[]>;
+  /** Those of these findings that have an open failure, in any account. */
+  openFailuresOf(findingIds: readonly string[]): Promise<FailureEpisode[]>;
   /** Failures that were open at some moment between `from` and `to` (ISO instants). */
   failuresBetween(filter: HistoryFilter): Promise<FailureEpisode[]>;
   dailyCounts(filter: HistoryFilter): Promise<DailyCount[]>;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { FailureObservation, PostureHistory } from './history.ts';
-import { failureSince, toDailyCount, toEpisode } from './sqlite-history.ts';
+import type { FailureEpisode, FailureObservation, PostureHistory } from './history.ts';
+import { failureSince, idsPerQuery, toDailyCount, toEpisode, toOpenCount } from './sqlite-history.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -145,6 +145,27 @@ export function postgresHistory(
         [accountIds],
       );
       return result.rows.map(toEpisode);
+    },
+    async openFailureCounts(accountIds) {
+      const result = await pool.query(
+        `SELECT severity, substr(since, 1, 16) AS minute, count(*) AS n FROM posture_failure
+         WHERE resolved_at IS NULL AND account_id = ANY($1::text[])
+         GROUP BY severity, minute ORDER BY minute, severity`,
+        [accountIds],
+      );
+      return result.rows.map(toOpenCount);
+    },
+    async openFailuresOf(findingIds) {
+      const out: FailureEpisode[] = [];
+      for (let i = 0; i < findingIds.length; i += idsPerQuery) {
+        const result = await pool.query(
+          `SELECT * FROM posture_failure WHERE resolved_at IS NULL AND finding_id = ANY($1::text[])
+           ORDER BY since, finding_id`,
+          [findingIds.slice(i, i + idsPerQuery)],
+        );
+        for (const row of result.rows) out.push(toEpisode(row));
+      }
+      return out;
     },
     async failuresBetween(filter) {
       const result = await pool.query(

@@ -5,6 +5,7 @@ import type {
   FailureEpisode,
   FailureObservation,
   HistoryFilter,
+  OpenFailureCount,
   PostureHistory,
 } from './history.ts';
 
@@ -94,6 +95,20 @@ export function toEpisode(raw: unknown): FailureEpisode {
     resolvedAt: row.resolved_at,
   };
 }
+
+const OpenCountRow = z.object({
+  severity: z.string(),
+  minute: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/),
+  n: z.coerce.number().int().nonnegative(),
+});
+
+export function toOpenCount(raw: unknown): OpenFailureCount {
+  const row = OpenCountRow.parse(raw);
+  return { severity: row.severity, sinceMinute: row.minute, count: row.n };
+}
+
+/** Finding IDs per `IN (...)` query: well under SQLite's 32,766 bound variables. */
+export const idsPerQuery = 500;
 
 export function toDailyCount(raw: unknown): DailyCount {
   const row = DailyRow.parse(raw);
@@ -250,6 +265,30 @@ export function sqliteHistory(db: Database.Database): PostureHistory {
         )
         .all(...accountIds)
         .map(toEpisode);
+    },
+    async openFailureCounts(accountIds) {
+      return db
+        .prepare(
+          `SELECT severity, substr(since, 1, 16) AS minute, count(*) AS n FROM posture_failure
+           WHERE resolved_at IS NULL AND account_id IN (${placeholders(accountIds.length)})
+           GROUP BY severity, minute ORDER BY minute, severity`,
+        )
+        .all(...accountIds)
+        .map(toOpenCount);
+    },
+    async openFailuresOf(findingIds) {
+      const out: FailureEpisode[] = [];
+      for (let i = 0; i < findingIds.length; i += idsPerQuery) {
+        const batch = findingIds.slice(i, i + idsPerQuery);
+        const rows = db
+          .prepare(
+            `SELECT * FROM posture_failure WHERE resolved_at IS NULL AND finding_id IN (${placeholders(batch.length)})
+             ORDER BY since, finding_id`,
+          )
+          .all(...batch);
+        for (const row of rows) out.push(toEpisode(row));
+      }
+      return out;
     },
     async failuresBetween(filter: HistoryFilter) {
       const from = filter.from ?? '0000';

@@ -45,3 +45,33 @@ describe('SLA standing', () => {
     expect(calendarDaysBetween('2026-03-07T12:00:00Z', '2026-03-09T12:00:00Z', 'America/New_York')).toBe(2);
   });
 });
+
+describe('SLA standing from the minute a failure began', () => {
+  // The organization digest counts open failures by the minute (UTC) they began; that only holds if
+  // no time zone starts its day inside a minute.
+  it('is the same as from the exact instant, in every time zone, around each local midnight', () => {
+    const now = Date.parse('2026-12-03T12:34:56.789Z');
+    const zones = Intl.supportedValuesOf('timeZone');
+    expect(zones.length).toBeGreaterThan(300);
+    const differ: string[] = [];
+    let compared = 0;
+    for (const timeZone of zones) {
+      for (const day of [2, 31]) {
+        // Just before and after every quarter hour of a day: where any zone's midnight falls.
+        const start = now - (now % 86_400_000) - day * 86_400_000;
+        for (let quarter = -48; quarter <= 56; quarter += 1) {
+          for (const offsetMs of [-1, 0, 59_999]) {
+            const exact = new Date(start + quarter * 900_000 + offsetMs).toISOString();
+            const minute = `${exact.slice(0, 16)}:00.000Z`;
+            const a = slaStatus({ severity: 'CRITICAL', since: exact }, defaultSla, now, timeZone);
+            const b = slaStatus({ severity: 'CRITICAL', since: minute }, defaultSla, now, timeZone);
+            if (a.ageDays !== b.ageDays || a.state !== b.state) differ.push(`${timeZone} ${exact}`);
+            compared += 1;
+          }
+        }
+      }
+    }
+    expect(differ).toEqual([]);
+    expect(compared).toBe(zones.length * 2 * 105 * 3);
+  });
+});

@@ -48,6 +48,77 @@ export function historyContract(name: string, openHistory: () => Promise<Opened>
     const open = async () => (way === 'recordSweep' ? openHistory() : streamed(await openHistory()));
     historyCases(`${name}, ${way}`, open);
   }
+  describe(`open failures counted and looked up (${name})`, () => {
+    it('counts open failures of the accounts by severity and the minute they began; resolved and other accounts left out', async () => {
+      const h = await openHistory();
+      await h.recordSweep({
+        at: '2026-11-10T00:00:00.000Z',
+        day: '2026-11-10',
+        scopes,
+        severities: all,
+        failing: [
+          seen('a1', { firstObservedAt: '2026-11-01T03:00:05Z' }),
+          seen('a2', { firstObservedAt: '2026-11-01T03:00:59.999Z' }),
+          seen('a3', { firstObservedAt: '2026-11-01T03:01:00Z' }),
+          seen('a4', { firstObservedAt: '2026-11-01T03:00:30Z', severity: 'LOW', region: VIRGINIA }),
+          seen('gone', { firstObservedAt: '2026-11-01T03:00:30Z' }),
+          seen('b1', { firstObservedAt: '2026-11-01T03:00:30Z', accountId: B }),
+        ],
+        suppressed: [],
+      });
+      await h.recordSweep({
+        at: '2026-11-11T00:00:00.000Z',
+        day: '2026-11-11',
+        scopes,
+        severities: all,
+        failing: ['a1', 'a2', 'a3']
+          .map((id) => seen(id))
+          .concat(seen('a4', { severity: 'LOW', region: VIRGINIA })),
+        suppressed: [],
+      });
+      const counts = await h.openFailureCounts([A]);
+      expect(counts).toEqual([
+        { severity: 'HIGH', sinceMinute: '2026-11-01T03:00', count: 2 },
+        { severity: 'LOW', sinceMinute: '2026-11-01T03:00', count: 1 },
+        { severity: 'HIGH', sinceMinute: '2026-11-01T03:01', count: 1 },
+      ]);
+      expect(await h.openFailureCounts([A, B])).toContainEqual({
+        severity: 'HIGH',
+        sinceMinute: '2026-11-01T03:00',
+        count: 3,
+      });
+      expect(await h.openFailureCounts([])).toEqual([]);
+      await h.close();
+    });
+
+    it('looks up the open failures of given findings, in any account, in batches', async () => {
+      const h = await openHistory();
+      const ids = Array.from({ length: 1201 }, (_, i) => `f${String(i).padStart(4, '0')}`);
+      await h.recordSweep({
+        at: '2026-11-10T00:00:00.000Z',
+        day: '2026-11-10',
+        scopes,
+        severities: all,
+        failing: ids.map((id, i) => seen(id, { accountId: i % 2 ? B : A })),
+        suppressed: [],
+      });
+      // f0000 is resolved by the next sweep (A's scopes only; B's failures stay open).
+      await h.recordSweep({
+        at: '2026-11-11T00:00:00.000Z',
+        day: '2026-11-11',
+        scopes,
+        severities: all,
+        failing: ids.filter((_, i) => i > 0 && i % 2 === 0).map((id) => seen(id)),
+        suppressed: [],
+      });
+      const found = await h.openFailuresOf([...ids, 'unknown']);
+      expect(found.map((f) => f.findingId).sort()).toEqual(ids.slice(1));
+      expect(found.find((f) => f.findingId === 'f0001')?.accountId).toBe(B);
+      expect(await h.openFailuresOf([])).toEqual([]);
+      await h.close();
+    });
+  });
+
   describe(`a streamed sweep (${name})`, () => {
     it('keeps open, uncounted, the failures held during the stream; resolves the other unseen ones', async () => {
       const h = await openHistory();
