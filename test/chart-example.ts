@@ -4,12 +4,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { chartLabels, renderNewFixedChart, renderTrendChart } from '../src/chart/posture-charts.ts';
-import { weeklyTrend } from '../src/digest/trend.ts';
+import { activityOf, weeklyTrend } from '../src/digest/trend.ts';
 import { createI18n } from '../src/i18n/index.ts';
 import { fixedHistory } from './helpers/posture-history.ts';
 
 const { counts, episodes, now } = fixedHistory();
-const points = weeklyTrend(counts, episodes, now, 'Asia/Tokyo');
+const points = weeklyTrend(counts, activityOf(episodes), now, 'Asia/Tokyo');
 const i18n = createI18n();
 mkdirSync('docs', { recursive: true });
 const outputs = [

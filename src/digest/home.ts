@@ -62,9 +62,9 @@ export async function homeData(
   const horizon = new Date(input.now + expiringWithinDays * dayMs).toISOString();
   const expiring = active.filter((s) => s.userId === input.viewer && s.expiresAt <= horizon);
   const from = trendStart(input.now, input.timeZone, 12);
-  const [counts, episodes] = await Promise.all([
+  const [counts, activity] = await Promise.all([
     store.dailyCounts({ accountIds, from }),
-    store.failuresBetween({ accountIds, from: new Date(input.now - 84 * dayMs).toISOString() }),
+    store.failureActivity(accountIds, new Date(input.now - 84 * dayMs).toISOString()),
   ]);
-  return { accounts, oldest, expiring, trend: weeklyTrend(counts, episodes, input.now, input.timeZone) };
+  return { accounts, oldest, expiring, trend: weeklyTrend(counts, activity, input.now, input.timeZone) };
 }

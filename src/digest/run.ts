@@ -255,23 +255,23 @@ export async function withWeekly(
   const timeZone = channel.digest.timezone;
   if (!isMonday(at, timeZone)) return plan;
   const weekAgo = new Date(at - 7 * dayMs).toISOString();
-  const recent = await deps.store.failuresBetween({ accountIds: options.accountIds, from: weekAgo });
+  // Counted in the store, not read failure by failure: an organization's channel has tens of thousands.
+  const week = await deps.store.failureActivity(options.accountIds, weekAgo);
+  const total = (event: 'began' | 'fixed') =>
+    week.filter((a) => a.event === event).reduce((n, a) => n + a.count, 0);
   const weekly = {
-    newCount: recent.filter((f) => f.since >= weekAgo).length,
-    fixedCount: recent.filter((f) => f.resolvedAt !== null && f.resolvedAt >= weekAgo).length,
+    newCount: total('began'),
+    fixedCount: total('fixed'),
     overdue: Object.values(posture.overdue).reduce((a, b) => a + b, 0),
   };
   let chartFileId: string | undefined;
   if (!options.dryRun && deps.poster?.uploadTrendChart) {
-    const [counts, episodes] = await Promise.all([
+    const [counts, activity] = await Promise.all([
       deps.store.dailyCounts({ accountIds: options.accountIds, from: trendStart(at, timeZone, 12) }),
-      deps.store.failuresBetween({
-        accountIds: options.accountIds,
-        from: new Date(at - 84 * dayMs).toISOString(),
-      }),
+      deps.store.failureActivity(options.accountIds, new Date(at - 84 * dayMs).toISOString()),
     ]);
     chartFileId = await deps.poster.uploadTrendChart(
-      weeklyTrend(counts, episodes, at, timeZone),
+      weeklyTrend(counts, activity, at, timeZone),
       channel.digest.language,
     );
   }

@@ -1,5 +1,5 @@
 import { type Severity, severities } from '../catalog/schema.ts';
-import type { DailyCount, FailureEpisode } from '../store/history.ts';
+import type { DailyCount, FailureActivity, FailureEpisode } from '../store/history.ts';
 import { localDate, severityOrLow } from './sla.ts';
 
 const dayMs = 86_400_000;
@@ -23,6 +23,15 @@ export function trendStart(now: number, timeZone: string, weeks: number): string
   return addDays(localDate(now, timeZone), -(weeks * 7 - 1));
 }
 
+/** Each failure's beginning, and its resolution if any, as activity counts (one each). */
+export function activityOf(episodes: readonly FailureEpisode[]): FailureActivity[] {
+  const minute = (at: string) => new Date(at).toISOString().slice(0, 16);
+  return episodes.flatMap((e): FailureActivity[] => [
+    { event: 'began', minute: minute(e.since), count: 1 },
+    ...(e.resolvedAt ? [{ event: 'fixed' as const, minute: minute(e.resolvedAt), count: 1 }] : []),
+  ]);
+}
+
 /**
  * Weekly points for the trend chart: the last `weeks` weeks, each ending on the weekday of `now`.
  * A week's failing count is that of its last recorded day; new and fixed count failures that began
@@ -30,7 +39,7 @@ export function trendStart(now: number, timeZone: string, weeks: number): string
  */
 export function weeklyTrend(
   counts: readonly DailyCount[],
-  episodes: readonly FailureEpisode[],
+  activity: readonly FailureActivity[],
   now: number,
   timeZone: string,
   weeks = 12,
@@ -54,13 +63,12 @@ export function weeklyTrend(
     const point = points[w];
     if (point && lastDay.get(w) === c.day) point.failing[severityOrLow(c.severity)] += c.failing;
   }
-  for (const e of episodes) {
-    const began = points[weekOf(localDate(Date.parse(e.since), timeZone))];
-    if (began) began.newCount += 1;
-    if (e.resolvedAt) {
-      const fixed = points[weekOf(localDate(Date.parse(e.resolvedAt), timeZone))];
-      if (fixed) fixed.fixedCount += 1;
-    }
+  // A minute is within one local day everywhere (time zones differ from UTC by whole minutes).
+  for (const a of activity) {
+    const point = points[weekOf(localDate(Date.parse(`${a.minute}:00.000Z`), timeZone))];
+    if (!point) continue;
+    if (a.event === 'began') point.newCount += a.count;
+    else point.fixedCount += a.count;
   }
   return points;
 }

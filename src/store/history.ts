@@ -78,6 +78,14 @@ export interface OpenFailureCount {
   count: number;
 }
 
+/** Failures that began, or were resolved, in one minute (UTC). */
+export interface FailureActivity {
+  event: 'began' | 'fixed';
+  /** `YYYY-MM-DDTHH:MM` (UTC). */
+  minute: string;
+  count: number;
+}
+
 export interface HistoryFilter {
   accountIds: readonly string[];
   /** Inclusive local dates (YYYY-MM-DD) for counts, ISO instants for episodes. */
@@ -96,6 +104,11 @@ export interface PostureHistory {
    * counts in any time zone (a day starts on a whole minute everywhere) without reading each failure.
    */
   openFailureCounts(accountIds: readonly string[]): Promise<OpenFailureCount[]>;
+  /**
+   * Failures of these accounts that began at or after `from` (an ISO instant), and those resolved at
+   * or after it, counted by the minute: weekly new and fixed counts without reading each failure.
+   */
+  failureActivity(accountIds: readonly string[], from: string): Promise<FailureActivity[]>;
   /** Those of these findings that have an open failure, in any account. */
   openFailuresOf(findingIds: readonly string[]): Promise<FailureEpisode[]>;
   /** Failures that were open at some moment between `from` and `to` (ISO instants). */

@@ -1,6 +1,13 @@
 import type pg from 'pg';
 import type { FailureEpisode, FailureObservation, PostureHistory } from './history.ts';
-import { failureSince, idsPerQuery, toDailyCount, toEpisode, toOpenCount } from './sqlite-history.ts';
+import {
+  failureSince,
+  idsPerQuery,
+  toActivity,
+  toDailyCount,
+  toEpisode,
+  toOpenCount,
+} from './sqlite-history.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -154,6 +161,18 @@ export function postgresHistory(
         [accountIds],
       );
       return result.rows.map(toOpenCount);
+    },
+    async failureActivity(accountIds, from) {
+      const result = await pool.query(
+        `SELECT 'began' AS event, substr(since, 1, 16) AS minute, count(*) AS n FROM posture_failure
+         WHERE account_id = ANY($1::text[]) AND since >= $2 GROUP BY minute
+         UNION ALL
+         SELECT 'fixed' AS event, substr(resolved_at, 1, 16) AS minute, count(*) AS n FROM posture_failure
+         WHERE account_id = ANY($1::text[]) AND resolved_at >= $2 GROUP BY minute
+         ORDER BY minute, event`,
+        [accountIds, from],
+      );
+      return result.rows.map(toActivity);
     },
     async openFailuresOf(findingIds) {
       const out: FailureEpisode[] = [];

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type {
   DailyCount,
+  FailureActivity,
   FailureEpisode,
   FailureObservation,
   HistoryFilter,
@@ -105,6 +106,17 @@ const OpenCountRow = z.object({
 export function toOpenCount(raw: unknown): OpenFailureCount {
   const row = OpenCountRow.parse(raw);
   return { severity: row.severity, sinceMinute: row.minute, count: row.n };
+}
+
+const ActivityRow = z.object({
+  event: z.enum(['began', 'fixed']),
+  minute: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/),
+  n: z.coerce.number().int().nonnegative(),
+});
+
+export function toActivity(raw: unknown): FailureActivity {
+  const row = ActivityRow.parse(raw);
+  return { event: row.event, minute: row.minute, count: row.n };
 }
 
 /** Finding IDs per `IN (...)` query: well under SQLite's 32,766 bound variables. */
@@ -275,6 +287,20 @@ export function sqliteHistory(db: Database.Database): PostureHistory {
         )
         .all(...accountIds)
         .map(toOpenCount);
+    },
+    async failureActivity(accountIds, from) {
+      const inAccounts = `account_id IN (${placeholders(accountIds.length)})`;
+      return db
+        .prepare(
+          `SELECT 'began' AS event, substr(since, 1, 16) AS minute, count(*) AS n FROM posture_failure
+           WHERE ${inAccounts} AND since >= ? GROUP BY minute
+           UNION ALL
+           SELECT 'fixed' AS event, substr(resolved_at, 1, 16) AS minute, count(*) AS n FROM posture_failure
+           WHERE ${inAccounts} AND resolved_at >= ? GROUP BY minute
+           ORDER BY minute, event`,
+        )
+        .all(...accountIds, from, ...accountIds, from)
+        .map(toActivity);
     },
     async openFailuresOf(findingIds) {
       const out: FailureEpisode[] = [];

@@ -4,13 +4,13 @@
  * and the PNG size.
  */
 import { chartLabels, renderNewFixedChart, renderTrendChart } from '../../src/chart/posture-charts.ts';
-import { weeklyTrend } from '../../src/digest/trend.ts';
+import { activityOf, weeklyTrend } from '../../src/digest/trend.ts';
 import { createI18n } from '../../src/i18n/index.ts';
 import { fixedHistory } from '../helpers/posture-history.ts';
 
 export async function benchChart(repeats = 20) {
   const { counts, episodes, now } = fixedHistory();
-  const points = weeklyTrend(counts, episodes, now, 'Asia/Tokyo');
+  const points = weeklyTrend(counts, activityOf(episodes), now, 'Asia/Tokyo');
   const t = createI18n().getFixedT('ja');
   const charts = {
     trend: () => renderTrendChart(points, chartLabels(t, 'trend')),

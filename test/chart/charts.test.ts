@@ -7,13 +7,13 @@ import {
   renderTrendChart,
 } from '../../src/chart/posture-charts.ts';
 import { renderVega } from '../../src/chart/render.ts';
-import { weeklyTrend } from '../../src/digest/trend.ts';
+import { activityOf, weeklyTrend } from '../../src/digest/trend.ts';
 import { createI18n } from '../../src/i18n/index.ts';
 import { fixedHistory } from '../helpers/posture-history.ts';
 
 const i18n = createI18n();
 const { counts, episodes, now } = fixedHistory();
-const points = weeklyTrend(counts, episodes, now, 'Asia/Tokyo');
+const points = weeklyTrend(counts, activityOf(episodes), now, 'Asia/Tokyo');
 
 /** Share of pixels that are not white, and how many distinct colours the image has. */
 function inspect(png: Buffer) {

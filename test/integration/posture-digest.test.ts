@@ -108,4 +108,15 @@ describe('the digest against the SLA (CRITICAL: 7 days, Asia/Tokyo)', () => {
       { control_id: 'S3.8', since: '2026-11-01T00:00:00.000Z', resolved_at: null },
     ]);
   });
+
+  it("the next Monday's week counts the two fixed on the 11th, and the chart is drawn from the same counts", async () => {
+    clock = Date.parse('2026-11-15T15:00:00.000Z'); // 00:00 on Monday the 16th in Tokyo
+    const { parent } = await digestNow();
+    const text = JSON.stringify(parent.blocks);
+    // The new finding IDs began (FirstObservedAt) on the 1st: not new this week.
+    expect(text).toContain('This week: +0 new, −2 fixed, overdue 1');
+    expect(text).toContain('今週: 新規 +0、修復済み −2、SLA 超過 1');
+    const images = (parent.blocks ?? []).filter((b) => (b as { type: string }).type === 'image');
+    expect(images).toHaveLength(1);
+  });
 });

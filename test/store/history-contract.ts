@@ -91,6 +91,35 @@ export function historyContract(name: string, openHistory: () => Promise<Opened>
       await h.close();
     });
 
+    it('counts failures that began and were resolved from an instant on, by the minute, for the accounts asked', async () => {
+      const h = await openHistory();
+      const sweep = (at: string, failing: FailureObservation[]) =>
+        h.recordSweep({ at, day: at.slice(0, 10), scopes, severities: all, failing, suppressed: [] });
+      await sweep('2026-11-10T08:00:10.000Z', [
+        seen('old', { firstObservedAt: '2026-11-01T00:00:00Z' }),
+        seen('n1'),
+        seen('n2'),
+        seen('other', { accountId: B }),
+      ]);
+      await sweep('2026-11-10T08:05:00.000Z', [seen('n2')]);
+      const activity = await h.failureActivity([A], '2026-11-10T08:00:10.000Z');
+      expect(activity).toEqual([
+        { event: 'began', minute: '2026-11-10T08:00', count: 2 },
+        { event: 'fixed', minute: '2026-11-10T08:05', count: 2 },
+      ]);
+      // `from` is an exact instant: a failure that began a second before it is not counted.
+      expect(await h.failureActivity([A], '2026-11-10T08:00:11.000Z')).toEqual([
+        { event: 'fixed', minute: '2026-11-10T08:05', count: 2 },
+      ]);
+      expect(await h.failureActivity([A, B], '2026-11-01T00:00:00.000Z')).toContainEqual({
+        event: 'began',
+        minute: '2026-11-10T08:00',
+        count: 3,
+      });
+      expect(await h.failureActivity([], '2026-11-01T00:00:00.000Z')).toEqual([]);
+      await h.close();
+    });
+
     it('looks up the open failures of given findings, in any account, in batches', async () => {
       const h = await openHistory();
       const ids = Array.from({ length: 1201 }, (_, i) => `f${String(i).padStart(4, '0')}`);
