@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { App } from '@slack/bolt';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
@@ -8,6 +7,7 @@ import type { AwsPort } from '../engine/ports.ts';
 import type { SlackEnv } from '../env.ts';
 import type { Store } from '../store/store.ts';
 import type { Suppression } from '../suppression/types.ts';
+import { createAckFirst } from './ack-first.ts';
 import { approvalLapsedNotifier, registerApprovals } from './approval.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { type Asker, type DispatchDeps, handleSlashCommand, runForButton } from './dispatch.ts';
@@ -86,6 +86,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
       });
 
   const work = pLimit(env.FSBP_COMMAND_CONCURRENCY);
+  const ackFirst = createAckFirst();
   const pace = createChannelPacer();
   const users = createUserDirectory({ client: app.client, logger, now: deps.now });
   const resolveLanguage = createLanguageResolver({
@@ -134,12 +135,13 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
   };
 
   app.command('/fsbp', async ({ command, ack, respond, client }) => {
+    ackFirst.arrived();
     // Acknowledge first, before any lookup or AWS call: Slack gives us 3 seconds.
     await ack();
-    // Commands run a few at a time after their ack: under a burst, acknowledging every request within
-    // Slack's 3 seconds comes first, and the work queued behind waits without using the CPU.
+    // Commands run a few at a time after their ack, and not while more keep arriving: under a burst,
+    // acknowledging every request within Slack's 3 seconds comes first.
     await work(async () => {
-      await yieldToIo();
+      await ackFirst.settled();
       if (!(await deps.store.claimOnce(`slash:${command.trigger_id}`, claimTtlMs))) {
         logger.info({ trigger: command.trigger_id }, 'duplicate delivery of a slash command ignored');
         return;
@@ -159,7 +161,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
     // A Home tab Re-check waits for a work slot like a typed command.
     runCheck: (asker, argv, label) =>
       work(async () => {
-        await yieldToIo();
+        await ackFirst.settled();
         await runForButton(dispatchDeps, asker, 'check', argv, label);
       }),
   });
@@ -167,6 +169,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
   // The digest parent's overdue button: `overdue` for the clicker, privately, in the channel it was
   // clicked in (its accounts and SLA as configured now).
   app.action(overdueAction, async ({ ack, body, client, respond }) => {
+    ackFirst.arrived();
     await ack();
     const channelId = body.type === 'block_actions' ? body.channel?.id : undefined;
     if (!channelId) return;
@@ -177,7 +180,7 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
       respond: (message) => respond({ ...message, replace_original: false }),
     };
     await work(async () => {
-      await yieldToIo();
+      await ackFirst.settled();
       await runForButton(dispatchDeps, asker, 'overdue', { positionals: [], flags: {} }, 'overdue');
     });
   });
