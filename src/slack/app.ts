@@ -59,6 +59,9 @@ function readyz(store: Pick<Store, 'ready'>) {
   };
 }
 
+/** How long an idle HTTP connection stays open: longer than a load balancer's 60 s idle timeout. */
+export const httpKeepAliveMs = 65_000;
+
 /** The Bolt app: one `/fsbp` command; Socket Mode with an app token, else HTTP on /slack/events. */
 export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Logger): SlackAppHandle {
   const clientOptions = env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {};
@@ -203,6 +206,11 @@ export function createSlackApp(env: SlackEnv, deps: SlackSurfaceDeps, logger: Lo
         return null;
       }
       const server = await app.start(env.PORT);
+      // A load balancer reuses its connections to the bot; if the bot closes an idle one first (Node's
+      // default is after 5 s), a request sent on it meanwhile fails with a 502. AWS load balancers idle
+      // out after 60 s by default, so the bot waits longer.
+      server.keepAliveTimeout = httpKeepAliveMs;
+      server.headersTimeout = httpKeepAliveMs + 1000;
       const address = server.address();
       return typeof address === 'object' && address ? address.port : env.PORT;
     },

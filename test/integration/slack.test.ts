@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postToBot, signSlackRequest } from '../emulator/slack/signing.ts';
 import { buildState } from '../helpers/aws-state.ts';
@@ -196,6 +197,30 @@ describe('request verification', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true });
   });
+
+  it('keeps an idle connection open past Node’s default 5 s, as a load balancer reusing it expects', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; port: number }>((resolve, reject) => {
+        const req = request(h.url.replace('/slack/events', '/healthz'), { agent }, (res) => {
+          const port = res.socket.localPort ?? 0;
+          res.resume();
+          res.once('end', () => resolve({ status: res.statusCode ?? 0, port }));
+        });
+        req.once('error', reject);
+        req.end();
+      });
+    try {
+      const first = await get();
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      const second = await get();
+      expect([first.status, second.status]).toEqual([200, 200]);
+      // The same TCP connection: the bot did not close it while idle.
+      expect(second.port).toBe(first.port);
+    } finally {
+      agent.destroy();
+    }
+  }, 15_000);
 
   it('serves /readyz: ready once the store answers with a current schema', async () => {
     const response = await fetch(h.url.replace('/slack/events', '/readyz'));
