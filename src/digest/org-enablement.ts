@@ -92,15 +92,11 @@ export function createStreamEnablement(options: StreamEnablementOptions) {
       if (!first) continue;
       const newest = Math.max(...findings.map((f) => note(f.controlId)));
       const key = keyOf(first);
-      let state = scopes.get(key);
-      if (!state) {
-        state = { reachable: true, askedUpTo: 0, disabled: new Set() };
-        scopes.set(key, state);
-      }
+      const state = scopes.get(key) ?? { reachable: true, askedUpTo: 0, disabled: new Set<string>() };
+      scopes.set(key, state);
       if (!state.reachable || newest < state.askedUpTo) continue;
       const where = { accountId: first.accountId, region: first.region };
-      const scope = state;
-      stale.push(limit(() => learn(where, scope)));
+      stale.push(limit(() => learn(where, state)));
     }
     await Promise.all(stale);
     const out = new Set<string>();

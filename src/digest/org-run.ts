@@ -11,7 +11,7 @@ import { resuppressReset } from '../suppression/maintain.ts';
 import type { Suppression } from '../suppression/types.ts';
 import { createStreamEnablement } from './org-enablement.ts';
 import { planTallied } from './plan.ts';
-import { observation, type PostureSnapshot } from './posture.ts';
+import { countStanding, observation, type PostureSnapshot } from './posture.ts';
 import {
   type DigestDeps,
   type DigestOutcome,
@@ -22,7 +22,7 @@ import {
   withSla,
   withWeekly,
 } from './run.ts';
-import { severityOrLow, slaStatus } from './sla.ts';
+import { slaStatus } from './sla.ts';
 import { ChannelTally } from './tally.ts';
 import type { DigestRun } from './types.ts';
 
@@ -114,12 +114,8 @@ async function channelPosture(
   const timeZone = channel.digest.timezone;
   const zero = () => Object.fromEntries(severities.map((s) => [s, 0])) as Record<Severity, number>;
   const total: PostureSnapshot = { overdue: zero(), dueSoon: zero(), status: new Map(), open: [] };
-  const count = (failure: { severity: string; since: string }, n: number) => {
-    const { state } = slaStatus(failure, sla, at, timeZone);
-    const severity = severityOrLow(failure.severity);
-    if (state === 'overdue') total.overdue[severity] += n;
-    if (state === 'due_soon') total.dueSoon[severity] += n;
-  };
+  const count = (failure: { severity: string; since: string }, n: number) =>
+    countStanding(total, failure.severity, slaStatus(failure, sla, at, timeZone).state, n);
   for (const c of await deps.store.openFailureCounts(accountIds)) {
     count({ severity: c.severity, since: `${c.sinceMinute}:00.000Z` }, c.count);
   }

@@ -1,7 +1,7 @@
 import { type Severity, severities } from '../catalog/schema.ts';
 import type { ControlFinding } from '../engine/ports.ts';
 import type { FailureEpisode, FailureObservation, PostureHistory } from '../store/history.ts';
-import { type SlaDays, type SlaStatus, severityOrLow, slaStatus } from './sla.ts';
+import { type SlaDays, type SlaState, type SlaStatus, severityOrLow, slaStatus } from './sla.ts';
 
 export function observation(finding: ControlFinding): FailureObservation {
   return {
@@ -70,12 +70,23 @@ export function slaSnapshot(
   const overdue = zeroes();
   const dueSoon = zeroes();
   const status = new Map<string, SlaStatus>();
+  const snapshot: PostureSnapshot = { overdue, dueSoon, status, open };
   for (const failure of open) {
     const standing = slaStatus(failure, sla, now, timeZone, suppressedIds.has(failure.findingId));
     status.set(failure.findingId, standing);
-    const severity = severityOrLow(failure.severity);
-    if (standing.state === 'overdue') overdue[severity] += 1;
-    if (standing.state === 'due_soon') dueSoon[severity] += 1;
+    countStanding(snapshot, failure.severity, standing.state, 1);
   }
-  return { overdue, dueSoon, status, open };
+  return snapshot;
+}
+
+/** Adds `n` failures of one severity and standing to the overdue and due-soon counts. */
+export function countStanding(
+  snapshot: Pick<PostureSnapshot, 'overdue' | 'dueSoon'>,
+  severity: string,
+  state: SlaState,
+  n: number,
+): void {
+  const label = severityOrLow(severity);
+  if (state === 'overdue') snapshot.overdue[label] += n;
+  if (state === 'due_soon') snapshot.dueSoon[label] += n;
 }

@@ -97,9 +97,12 @@ export function toEpisode(raw: unknown): FailureEpisode {
   };
 }
 
+/** A minute as the history counts by it: `YYYY-MM-DDTHH:MM` (UTC). */
+const Minute = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+
 const OpenCountRow = z.object({
   severity: z.string(),
-  minute: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/),
+  minute: Minute,
   n: z.coerce.number().int().nonnegative(),
 });
 
@@ -110,7 +113,7 @@ export function toOpenCount(raw: unknown): OpenFailureCount {
 
 const ActivityRow = z.object({
   event: z.enum(['began', 'fixed']),
-  minute: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/),
+  minute: Minute,
   n: z.coerce.number().int().nonnegative(),
 });
 

@@ -26,6 +26,11 @@ const scopes = [
 
 type Opened = PostureHistory & { close(): unknown };
 
+/** A sweep of both scopes at every severity with nothing suppressed, counted for the day of `at`. */
+function sweepAt(h: PostureHistory, at: string, failing: FailureObservation[]) {
+  return h.recordSweep({ at, day: at.slice(0, 10), scopes, severities: all, failing, suppressed: [] });
+}
+
 /** The same history with `recordSweep` done as a streamed sweep: batches of two, then `finish`. */
 function streamed(history: Opened): Opened {
   const recordSweep = async ({ failing, day, ...sweep }: PostureSweep) => {
@@ -51,31 +56,18 @@ export function historyContract(name: string, openHistory: () => Promise<Opened>
   describe(`open failures counted and looked up (${name})`, () => {
     it('counts open failures of the accounts by severity and the minute they began; resolved and other accounts left out', async () => {
       const h = await openHistory();
-      await h.recordSweep({
-        at: '2026-11-10T00:00:00.000Z',
-        day: '2026-11-10',
-        scopes,
-        severities: all,
-        failing: [
-          seen('a1', { firstObservedAt: '2026-11-01T03:00:05Z' }),
-          seen('a2', { firstObservedAt: '2026-11-01T03:00:59.999Z' }),
-          seen('a3', { firstObservedAt: '2026-11-01T03:01:00Z' }),
-          seen('a4', { firstObservedAt: '2026-11-01T03:00:30Z', severity: 'LOW', region: VIRGINIA }),
-          seen('gone', { firstObservedAt: '2026-11-01T03:00:30Z' }),
-          seen('b1', { firstObservedAt: '2026-11-01T03:00:30Z', accountId: B }),
-        ],
-        suppressed: [],
-      });
-      await h.recordSweep({
-        at: '2026-11-11T00:00:00.000Z',
-        day: '2026-11-11',
-        scopes,
-        severities: all,
-        failing: ['a1', 'a2', 'a3']
-          .map((id) => seen(id))
-          .concat(seen('a4', { severity: 'LOW', region: VIRGINIA })),
-        suppressed: [],
-      });
+      await sweepAt(h, '2026-11-10T00:00:00.000Z', [
+        seen('a1', { firstObservedAt: '2026-11-01T03:00:05Z' }),
+        seen('a2', { firstObservedAt: '2026-11-01T03:00:59.999Z' }),
+        seen('a3', { firstObservedAt: '2026-11-01T03:01:00Z' }),
+        seen('a4', { firstObservedAt: '2026-11-01T03:00:30Z', severity: 'LOW', region: VIRGINIA }),
+        seen('gone', { firstObservedAt: '2026-11-01T03:00:30Z' }),
+        seen('b1', { firstObservedAt: '2026-11-01T03:00:30Z', accountId: B }),
+      ]);
+      await sweepAt(h, '2026-11-11T00:00:00.000Z', [
+        ...['a1', 'a2', 'a3'].map((id) => seen(id)),
+        seen('a4', { severity: 'LOW', region: VIRGINIA }),
+      ]);
       const counts = await h.openFailureCounts([A]);
       expect(counts).toEqual([
         { severity: 'HIGH', sinceMinute: '2026-11-01T03:00', count: 2 },
@@ -93,15 +85,13 @@ export function historyContract(name: string, openHistory: () => Promise<Opened>
 
     it('counts failures that began and were resolved from an instant on, by the minute, for the accounts asked', async () => {
       const h = await openHistory();
-      const sweep = (at: string, failing: FailureObservation[]) =>
-        h.recordSweep({ at, day: at.slice(0, 10), scopes, severities: all, failing, suppressed: [] });
-      await sweep('2026-11-10T08:00:10.000Z', [
+      await sweepAt(h, '2026-11-10T08:00:10.000Z', [
         seen('old', { firstObservedAt: '2026-11-01T00:00:00Z' }),
         seen('n1'),
         seen('n2'),
         seen('other', { accountId: B }),
       ]);
-      await sweep('2026-11-10T08:05:00.000Z', [seen('n2')]);
+      await sweepAt(h, '2026-11-10T08:05:00.000Z', [seen('n2')]);
       const activity = await h.failureActivity([A], '2026-11-10T08:00:10.000Z');
       expect(activity).toEqual([
         { event: 'began', minute: '2026-11-10T08:00', count: 2 },
@@ -123,23 +113,17 @@ export function historyContract(name: string, openHistory: () => Promise<Opened>
     it('looks up the open failures of given findings, in any account, in batches', async () => {
       const h = await openHistory();
       const ids = Array.from({ length: 1201 }, (_, i) => `f${String(i).padStart(4, '0')}`);
-      await h.recordSweep({
-        at: '2026-11-10T00:00:00.000Z',
-        day: '2026-11-10',
-        scopes,
-        severities: all,
-        failing: ids.map((id, i) => seen(id, { accountId: i % 2 ? B : A })),
-        suppressed: [],
-      });
+      await sweepAt(
+        h,
+        '2026-11-10T00:00:00.000Z',
+        ids.map((id, i) => seen(id, { accountId: i % 2 ? B : A })),
+      );
       // f0000 is resolved by the next sweep (A's scopes only; B's failures stay open).
-      await h.recordSweep({
-        at: '2026-11-11T00:00:00.000Z',
-        day: '2026-11-11',
-        scopes,
-        severities: all,
-        failing: ids.filter((_, i) => i > 0 && i % 2 === 0).map((id) => seen(id)),
-        suppressed: [],
-      });
+      await sweepAt(
+        h,
+        '2026-11-11T00:00:00.000Z',
+        ids.filter((_, i) => i > 0 && i % 2 === 0).map((id) => seen(id)),
+      );
       const found = await h.openFailuresOf([...ids, 'unknown']);
       expect(found.map((f) => f.findingId).sort()).toEqual(ids.slice(1));
       expect(found.find((f) => f.findingId === 'f0001')?.accountId).toBe(B);
