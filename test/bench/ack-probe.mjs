@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 
 const file = process.env.BENCH_ACK_PROBE;
 const acks = [];
@@ -20,13 +20,53 @@ const statements = new Map();
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 let cpuAtFirst = null;
+// Stalls over 30 ms and collections over 10 ms, at wall-clock time (to line up with the client's).
+const epoch = () => performance.timeOrigin + performance.now();
+const stalls = [];
+/** Connections as the server accepted them, and how long until their first bytes were read. */
+const connections = [];
+const acceptedAt = new WeakMap();
+/** Measured requests the client tagged (x-bench-id): when the bot saw each one and when it answered. */
+const perRequest = [];
+let tick = performance.now();
+setInterval(() => {
+  const late = performance.now() - tick - 5;
+  if (late > 30) stalls.push({ at: Math.round(epoch() - late), ms: Math.round(late) });
+  tick = performance.now();
+}, 5).unref();
+const collections = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries())
+    if (entry.duration > 10)
+      collections.push({
+        at: Math.round(performance.timeOrigin + entry.startTime),
+        ms: Math.round(entry.duration),
+        kind: entry.detail?.kind,
+      });
+}).observe({ entryTypes: ['gc'] });
 
 const emit = http.Server.prototype.emit;
 http.Server.prototype.emit = function probeEmit(event, req, res, ...rest) {
+  if (event === 'connection') {
+    const entry = { at: Math.round(epoch()), firstRequestAfter: null };
+    connections.push(entry);
+    acceptedAt.set(req, entry);
+  }
   if (event === 'request' && req.method === 'POST') {
+    const conn = acceptedAt.get(req.socket);
+    if (conn && conn.firstRequestAfter === null) conn.firstRequestAfter = Math.round(epoch() - conn.at);
     cpuAtFirst ??= process.cpuUsage();
     const started = performance.now();
-    res.once('finish', () => acks.push(performance.now() - started));
+    const id = req.headers['x-bench-id'];
+    res.once('finish', () => {
+      acks.push(performance.now() - started);
+      if (id)
+        perRequest.push({
+          id: Number(id),
+          in: Math.round(performance.timeOrigin + started),
+          out: Math.round(epoch()),
+        });
+    });
   }
   return emit.call(this, event, req, res, ...rest);
 };
@@ -76,6 +116,10 @@ process.once('SIGTERM', () => {
       loopDelayMs: { p50: ns(loop.percentile(50)), p99: ns(loop.percentile(99)), max: ns(loop.max) },
       poolWaitMs: { count: poolWaits.length, p50: percentile(poolWaits, 50), p99: percentile(poolWaits, 99) },
       statements: Object.fromEntries([...statements].sort((a, b) => b[1] - a[1])),
+      stalls,
+      perRequest,
+      connections,
+      collections,
       cpuMsPerRequest: acks.length ? Number(((cpu.user + cpu.system) / 1000 / acks.length).toFixed(2)) : null,
     }),
   );

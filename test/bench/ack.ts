@@ -1,11 +1,12 @@
 /**
- * Ack benchmark: 500 signed `/fsbp check` requests at concurrency 25 into the real bot, run as its own
- * process in HTTP mode (as deployed), with Slack and AWS emulated outside it. Measures the time to the
+ * Ack benchmark: 500 signed `/fsbp check` requests over 25 (or 50) kept-alive connections into the real
+ * bot, run as its own process in HTTP mode (as deployed; with replicas, the connections are spread over
+ * them as a load balancer's pool is), with Slack and AWS emulated outside it. Measures the time to the
  * HTTP 200 (what Slack's 3-second deadline is about) while the checks that earlier requests started are
  * still running, and the bot process's peak RSS (VmHWM).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,41 @@ function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
+}
+
+/** CPU seconds used so far by every process on the machine, by pid, with its command name. */
+function cpuByPid(): Map<number, { comm: string; seconds: number }> {
+  const ticks = 100; // USER_HZ on Linux
+  const result = new Map<number, { comm: string; seconds: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      result.set(Number(entry), { comm, seconds: (Number(fields[11]) + Number(fields[12])) / ticks });
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return result;
+}
+
+/** Where the machine's CPU went between two readings: the bots, the load generator, this process
+ * (the Slack emulator), PostgreSQL, and the rest (the AWS emulator among them). */
+function cpuSpent(
+  before: ReturnType<typeof cpuByPid>,
+  after: ReturnType<typeof cpuByPid>,
+  roles: Map<number, string>,
+): Record<string, number> {
+  const spent: Record<string, number> = {};
+  for (const [pid, { comm, seconds }] of after) {
+    const used = seconds - (before.get(pid)?.seconds ?? 0);
+    if (used <= 0) continue;
+    const role = roles.get(pid) ?? (comm === 'postgres' ? 'postgres' : 'other');
+    spent[role] = Number(((spent[role] ?? 0) + used * 1000).toFixed(0));
+  }
+  return spent;
 }
 
 export interface AckOptions {
@@ -142,6 +178,7 @@ export async function benchAck(
   );
   let output = '';
   let warmedUp = false;
+  let cpuAtGo: ReturnType<typeof cpuByPid> | null = null;
   client.stdout?.on('data', async (chunk: Buffer) => {
     output += chunk.toString();
     if (warmedUp || !output.startsWith('WARM\n')) return;
@@ -152,13 +189,25 @@ export async function benchAck(
     const until = Date.now() + 60_000;
     while (slack.calls('chat.update').length < warmup && Date.now() < until)
       await new Promise((r) => setTimeout(r, 50));
+    cpuAtGo = cpuByPid();
     client.stdin?.end('go\n');
   });
   const started = performance.now();
   await new Promise((r) => client.once('exit', r));
+  const cpuAtEnd = cpuByPid();
+  // The load generator has exited by now: it reports its own CPU time.
+  const roles = new Map<number, string>([
+    [process.pid, 'bench+slack emulator'],
+    ...bots.map((b) => [b.bot.pid as number, 'bots'] as [number, string]),
+  ]);
   const load = JSON.parse(output) as {
     coldMs: number;
     times: number[];
+    sentAt: number[];
+    startedEpochMs: number;
+    ids: number[];
+    newConnections: number[];
+    cpuMs: number;
     statuses: Record<string, number>;
     wallMs: number;
   };
@@ -190,9 +239,28 @@ export async function benchAck(
       max: Number(Math.max(...times).toFixed(1)),
     },
     requestsWallMs: Math.round(wallMs),
+    // Measured requests that had to open a connection (0 unless a bot closed a kept-alive one).
+    newConnections: load.newConnections.length,
     checksAnswered: answered,
     allAnsweredWithinMs: answered >= requests ? allAnsweredMs : null,
     botPeakRssMb: rss,
+    // BENCH_ACK_TIMELINE=1: the slowest 2% with when they were sent in the burst (ms from its start).
+    ...(process.env.BENCH_ACK_TIMELINE
+      ? {
+          startedEpochMs: load.startedEpochMs,
+          cpuMsDuringRequests: cpuAtGo
+            ? { ...cpuSpent(cpuAtGo, cpuAtEnd, roles), 'load generator': load.cpuMs }
+            : null,
+          slowest: times
+            .map((ms, i) => ({
+              id: load.ids[i],
+              sentAtMs: Math.round(load.sentAt[i] ?? 0),
+              ms: Math.round(ms),
+            }))
+            .sort((a, b) => b.ms - a.ms)
+            .slice(0, Math.ceil(times.length / 50)),
+        }
+      : {}),
     ...(probeFiles.length
       ? { insideBots: probeFiles.map((f) => JSON.parse(readFileSync(f, 'utf8')) as unknown) }
       : {}),

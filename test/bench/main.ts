@@ -74,6 +74,8 @@ async function ackMedians(options: AckOptions) {
     allAnsweredWithinMs: median(runs.map((r) => r.allAnsweredWithinMs ?? Number.POSITIVE_INFINITY)),
     runs: runs.map((r) => ({
       ackMs: r.ackMs,
+      requestsWallMs: r.requestsWallMs,
+      newConnections: r.newConnections,
       statuses: r.statuses,
       firstRequestMs: r.firstRequestMs,
       checksAnswered: r.checksAnswered,
