@@ -1,6 +1,6 @@
 /**
  * The ack benchmark's load generator, in its own process so its work (and the Slack emulator's)
- * does not delay the responses it times. Args: JSON { urls, secret, responseBase, requests, concurrency,
+ * does not delay the responses it times. Args: JSON { urls, secret, responseUrls, requests, concurrency,
  * warmup, channels, text }. Prints JSON { coldMs, times, sentAt, ids, newConnections, startedEpochMs,
  * statuses, wallMs, cpuMs }.
  *
@@ -18,7 +18,7 @@ const o = JSON.parse(process.argv[2] ?? '{}') as {
   /** One URL per replica. */
   urls: string[];
   secret: string;
-  responseBase: string;
+  responseUrls: string[];
   requests: number;
   concurrency: number;
   warmup: number;
@@ -68,7 +68,7 @@ function send(connection: Connection): Promise<Reply> & { id: number } {
     text: o.text,
     user_id: `U0BENCH${String(i % 50).padStart(4, '0')}`,
     channel_id: o.channels[i % o.channels.length] as string,
-    response_url: `${o.responseBase}/bench-${i}`,
+    response_url: o.responseUrls[i] as string,
     trigger_id: `${i}.bench.${Date.now()}`,
   });
   return Object.assign(postToBot(connection, body, i), { id: i });
