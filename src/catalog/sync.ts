@@ -106,21 +106,34 @@ export function createControlCatalog(options: ControlCatalogOptions) {
 
   const fresh = (s: DefinitionsSnapshot | null) => s !== null && now() - Date.parse(s.syncedAt) < maxAgeMs;
 
+  // Merged once per list read from the store (about once a minute), not on every command: the merge
+  // compares all 363 controls with AWS's list and sorts them.
+  const merged = new WeakMap<DefinitionsSnapshot, Catalog>();
+  function withList(snapshot: DefinitionsSnapshot | null): Catalog {
+    if (!snapshot) return options.catalog;
+    let catalog = merged.get(snapshot);
+    if (!catalog) {
+      catalog = liveCatalog(options.catalog, snapshot);
+      merged.set(snapshot, catalog);
+    }
+    return catalog;
+  }
+
   return {
     /** The catalog with the stored list, whatever its age; the catalog files when there is none. */
     async cached(): Promise<Catalog> {
-      return liveCatalog(options.catalog, await stored().catch(() => null));
+      return withList(await stored().catch(() => null));
     },
 
     /** The catalog with a list at most a day old, read from AWS when older; the last copy if AWS fails. */
     async current(): Promise<Catalog> {
       const snapshot = await stored().catch(() => null);
-      if (fresh(snapshot)) return liveCatalog(options.catalog, snapshot);
+      if (fresh(snapshot)) return withList(snapshot);
       try {
-        return liveCatalog(options.catalog, await syncOnce());
+        return withList(await syncOnce());
       } catch (error) {
         options.onSyncError?.(error);
-        return liveCatalog(options.catalog, snapshot);
+        return withList(snapshot);
       }
     },
 

@@ -140,4 +140,38 @@ describe('reading AWS’s list at most daily', () => {
     expect(report.retired.map((c) => c.id)).toEqual(['S3.13']);
     await store.close();
   });
+
+  it('merges the list into the catalog once per list, not on every command', async () => {
+    let now = Date.parse('2026-12-01T00:00:00.000Z');
+    const store = openSqliteStore({ path: ':memory:' });
+    let reads = 0;
+    const controls = createControlCatalog({
+      catalog,
+      store: async () => store,
+      now: () => now,
+      source: async () => ({
+        accountId: '111111111111',
+        region: 'ap-northeast-1',
+        async fetch() {
+          reads += 1;
+          return awsList([], [definition(`S3.${90 + reads}`)]);
+        },
+      }),
+    });
+    const first = await controls.current();
+    expect(first).not.toBe(catalog);
+    // The same list (from the process's copy, then from the store a minute later): the same merged catalog.
+    expect(await controls.current()).toBe(first);
+    expect(await controls.cached()).toBe(first);
+    now += 2 * 60_000;
+    const reread = await controls.cached();
+    expect(reread.awsDefinition('S3.91')).toBeDefined();
+    expect(await controls.cached()).toBe(reread);
+    // A new list from AWS a day later: merged anew.
+    now += 25 * 3600_000;
+    const next = await controls.current();
+    expect(next).not.toBe(reread);
+    expect(next.awsDefinition('S3.92')).toBeDefined();
+    await store.close();
+  });
 });
