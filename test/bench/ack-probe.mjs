@@ -6,7 +6,10 @@
  *   queueing on its own event loop included), against the client's figure, which adds the OS and the client;
  * - loopDelayMs: event loop delay (how long a ready callback waited: the stalls an ack waits behind);
  * - poolWaitMs / statements: PostgreSQL pool checkouts (time to get a connection), and the statements run;
- * - cpuMsPerRequest: the process's CPU time over the measured requests.
+ * - cpuMsPerRequest: the process's CPU time over the measured requests;
+ * - stalls (event loop over 30 ms late), collections (over 10 ms), connections (when each was accepted and
+ *   how long until its first request) and perRequest (requests the client tagged with x-bench-id: when the
+ *   bot saw and answered each), all at wall-clock milliseconds, to line up with the client's timeline.
  */
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -20,10 +23,9 @@ const statements = new Map();
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 let cpuAtFirst = null;
-// Stalls over 30 ms and collections over 10 ms, at wall-clock time (to line up with the client's).
 const epoch = () => performance.timeOrigin + performance.now();
 const stalls = [];
-/** Connections as the server accepted them, and how long until their first bytes were read. */
+/** Connections as the server accepted them, and how long until their first request. */
 const connections = [];
 const acceptedAt = new WeakMap();
 /** Measured requests the client tagged (x-bench-id): when the bot saw each one and when it answered. */
