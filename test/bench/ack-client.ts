@@ -1,6 +1,6 @@
 /**
  * The ack benchmark's load generator, in its own process so its work (and the Slack emulator's)
- * does not delay the responses it times. Args: JSON { urls, secret, responseUrls, requests, concurrency,
+ * does not delay the responses it times. Args: JSON { urls, secret, users, responseUrls, requests, concurrency,
  * warmup, channels, text }. Prints JSON { coldMs, times, sentAt, ids, newConnections, startedEpochMs,
  * statuses, wallMs, cpuMs }.
  *
@@ -18,6 +18,8 @@ const o = JSON.parse(process.argv[2] ?? '{}') as {
   /** One URL per replica. */
   urls: string[];
   secret: string;
+  /** The people requests come from, in turn. */
+  users: string[];
   responseUrls: string[];
   requests: number;
   concurrency: number;
@@ -66,7 +68,7 @@ function send(connection: Connection): Promise<Reply> & { id: number } {
   const i = sent++;
   const body = slashCommandBody({
     text: o.text,
-    user_id: `U0BENCH${String(i % 50).padStart(4, '0')}`,
+    user_id: o.users[i % o.users.length] as string,
     channel_id: o.channels[i % o.channels.length] as string,
     response_url: o.responseUrls[i] as string,
     trigger_id: `${i}.bench.${Date.now()}`,
@@ -107,7 +109,7 @@ const times: number[] = [];
 const sentAt: number[] = [];
 const ids: number[] = [];
 /** Measured requests that went out on a new connection (a closed one reopened). */
-const newConnections: number[] = [];
+let newConnections = 0;
 const statuses: Record<number, number> = {};
 const cpuAtStart = process.cpuUsage();
 const started = performance.now();
@@ -116,7 +118,7 @@ await load(connections, o.requests, (reply, id, at) => {
   times.push(reply.ms);
   sentAt.push(at - started);
   ids.push(id);
-  if (reply.fresh) newConnections.push(id);
+  if (reply.fresh) newConnections++;
   statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
 });
 process.stdout.write(

@@ -93,14 +93,12 @@ export async function benchAck(
   } as typeof state);
   // Requests come from 25 channels: the bot keeps to Slack's ~1 post per second per channel.
   const channels = Array.from({ length: 25 }, (_, i) => `C0BENCH${String(i).padStart(4, '0')}`);
+  // The 50 people the client sends as, known to Slack as real users are.
+  const users = Array.from({ length: 50 }, (_, i) => `U0BENCH${String(i).padStart(4, '0')}`);
   const slack = await startSlackEmulator({
     botToken: token,
-    // The 50 people the client sends as (ack-client.ts), known to Slack as real users are.
     users: Object.fromEntries(
-      Array.from({ length: 50 }, (_, i) => [
-        `U0BENCH${String(i).padStart(4, '0')}`,
-        { name: `bench${i}`, locale: i % 2 ? 'en-US' : 'ja-JP' },
-      ]),
+      users.map((id, i) => [id, { name: `bench${i}`, locale: i % 2 ? 'en-US' : 'ja-JP' }]),
     ),
     channels: Object.fromEntries(channels.map((id) => [id, { name: id.toLowerCase(), member: true }])),
   });
@@ -157,13 +155,13 @@ export async function benchAck(
   const bots: Awaited<ReturnType<typeof startBot>>[] = [];
   for (let i = 0; i < options.replicas; i++) bots.push(await startBot());
   const text = process.env.BENCH_TEXT ?? 'check S3.8 --no-reevaluate';
-  const users = Array.from({ length: 50 }, (_, i) => `U0BENCH${String(i).padStart(4, '0')}`);
   const responseUrls = Array.from({ length: warmup + requests }, (_, i) =>
     slack.responseUrl({ channel: channels[i % channels.length], user: users[i % users.length] }),
   );
   // Every request is answered: by its check's result (the placeholder updated) or, when the same person
   // already has a check running in that channel, privately through its response_url.
-  const answers = () => slack.calls('chat.update').length + new Set(slack.responses().map((r) => r.url)).size;
+  const answeredPrivately = () => new Set(slack.responses().map((r) => r.url)).size;
+  const answers = () => slack.calls('chat.update').length + answeredPrivately();
   const client = spawn(
     process.execPath,
     [
@@ -173,6 +171,7 @@ export async function benchAck(
       JSON.stringify({
         urls: bots.map((b) => b.url),
         secret,
+        users,
         // A response_url per request (the emulator's, as Slack gives one with each command).
         responseUrls,
         requests,
@@ -213,7 +212,7 @@ export async function benchAck(
     sentAt: number[];
     startedEpochMs: number;
     ids: number[];
-    newConnections: number[];
+    newConnections: number;
     cpuMs: number;
     statuses: Record<string, number>;
     wallMs: number;
@@ -225,7 +224,6 @@ export async function benchAck(
   const deadline = Date.now() + 60_000;
   while (answers() < requests + warmup && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const answered = answers();
-  const answeredPrivately = new Set(slack.responses().map((r) => r.url)).size;
   const allAnsweredMs = Math.round(performance.now() - started);
   const rss = Math.max(...bots.map((b) => peakRssMb(b.bot.pid as number)));
   for (const { bot } of bots) {
@@ -247,9 +245,9 @@ export async function benchAck(
     },
     requestsWallMs: Math.round(wallMs),
     // Measured requests that had to open a connection (0 unless a bot closed a kept-alive one).
-    newConnections: load.newConnections.length,
+    newConnections: load.newConnections,
     requestsAnswered: answered,
-    answeredPrivately,
+    answeredPrivately: answeredPrivately(),
     allAnsweredWithinMs: answered >= requests + warmup ? allAnsweredMs : null,
     botPeakRssMb: rss,
     // BENCH_ACK_TIMELINE=1: the slowest 2% with when they were sent in the burst (ms from its start).

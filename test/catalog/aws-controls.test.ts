@@ -160,9 +160,10 @@ describe('reading AWS’s list at most daily', () => {
     });
     const first = await controls.current();
     expect(first).not.toBe(catalog);
-    // The same list (from the process's copy, then from the store a minute later): the same merged catalog.
+    // The same list, from the process's copy: the same merged catalog.
     expect(await controls.current()).toBe(first);
     expect(await controls.cached()).toBe(first);
+    // Read from the store again a few minutes later: merged once more, then kept.
     now += 2 * 60_000;
     const reread = await controls.cached();
     expect(reread.awsDefinition('S3.91')).toBeDefined();
